@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* The vocabulary every part shares to talk about a call. Modem backends map
+ * their own enums onto these; the catalog stores the string forms. */
+
+typedef enum cw_direction {
+        CW_DIRECTION_UNKNOWN,
+        CW_DIRECTION_INCOMING,
+        CW_DIRECTION_OUTGOING,
+} cw_direction;
+
+typedef enum cw_call_state {
+        CW_CALL_RINGING,     /* incoming, not answered yet */
+        CW_CALL_WAITING,     /* incoming while another call is active */
+        CW_CALL_DIALING,     /* outgoing, the other side not answered yet */
+        CW_CALL_ACTIVE,
+        CW_CALL_HELD,
+        CW_CALL_ENDED,
+        _CW_CALL_STATE_MAX,
+} cw_call_state;
+
+/* Why a call ended, as far as the modem tells. */
+typedef enum cw_end_reason {
+        CW_END_UNKNOWN,
+        CW_END_HANGUP,           /* normal release, either side */
+        CW_END_REFUSED_OR_BUSY,
+        CW_END_ERROR,
+        CW_END_MODEM_GONE,       /* the modem service vanished mid-call */
+        CW_END_DAEMON_STOPPED,   /* callwitnessd stopped or crashed mid-call */
+        _CW_END_REASON_MAX,
+} cw_end_reason;
+
+const char *cw_direction_to_string(cw_direction d);      /* "incoming", "outgoing", "unknown" */
+cw_direction cw_direction_from_string(const char *s);
+const char *cw_call_state_to_string(cw_call_state s);
+const char *cw_end_reason_to_string(cw_end_reason r);
+cw_end_reason cw_end_reason_from_string(const char *s);
+
+/* What became of a call, for the person reading the list: "answered",
+ * "missed" (incoming, never active), "rejected" (incoming, refused),
+ * "unanswered" (outgoing, never active). */
+const char *cw_call_outcome(cw_direction d, int was_answered, cw_end_reason r);
+
+/* The number the catalog keeps for a call whose caller ID is hidden. */
+#define CW_NUMBER_WITHHELD "withheld"

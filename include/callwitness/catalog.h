@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* The catalog: one sqlite file (WAL, so the CLI reads while the daemon
+ * writes) with a row per call, a row per state change, the recording with its
+ * SHA-256, and tags with their reasons. Knows nothing of D-Bus or audio. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "callwitness/call.h"
+#include "callwitness/hash.h"
+#include "callwitness/policy.h"
+#include "callwitness/timestamp.h"
+
+typedef struct cw_catalog cw_catalog;
+
+/* The schema version this build writes (PRAGMA user_version). */
+#define CW_CATALOG_SCHEMA_VERSION 1
+
+/* Opens (creating and migrating as needed) the catalog. A file written by a
+ * newer callwitness is refused with -EPROTONOSUPPORT rather than touched. */
+int cw_catalog_open(const char *path, cw_catalog **ret);
+/* Opens an existing catalog for reading only; no migration. */
+int cw_catalog_open_readonly(const char *path, cw_catalog **ret);
+cw_catalog *cw_catalog_free(cw_catalog *c);
+
+int cw_catalog_schema_version(cw_catalog *c, int *ret);
+
+/* Short human-readable text for the last sqlite error, for the caller's one
+ * log line. */
+const char *cw_catalog_last_error(cw_catalog *c);
+
+typedef struct cw_call_start {
+        const char *backend;          /* "modemmanager", "ofono" */
+        const char *modem_call_id;    /* the backend's object path */
+        cw_direction direction;
+        const char *number;           /* may be NULL: not known yet */
+        cw_call_state state;
+        cw_timestamp appeared;
+} cw_call_start;
+
+int cw_catalog_add_call(cw_catalog *c, const cw_call_start *start, int64_t *id_ret);
+int cw_catalog_set_number(cw_catalog *c, int64_t call_id, const char *number);
+/* Appends to the call's timeline; ACTIVE the first time sets answered_at,
+ * ENDED sets ended_at and the end reason. */
+int cw_catalog_add_state(cw_catalog *c, int64_t call_id, cw_call_state state,
+                         cw_end_reason reason, const cw_timestamp *at);
+/* A tag computed by the policy replaces the policy's earlier tag of the same
+ * name; a manual tag of that name is never overwritten. */
+int cw_catalog_set_policy_tag(cw_catalog *c, int64_t call_id, const cw_tag *tag);
+
+typedef struct cw_recording_info {
+        const char *relpath;      /* under the data dir */
+        int64_t duration_ms;
+        uint64_t size;
+        const char *sha256;       /* hex, NULL while recording */
+} cw_recording_info;
+
+int cw_catalog_set_recording(cw_catalog *c, int64_t call_id, const cw_recording_info *rec);
+
+/* Calls left without an end by a daemon that died: marks them ended now with
+ * CW_END_DAEMON_STOPPED. Their ids go to cb so the caller can finish their
+ * files. */
+int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
+                           void (*cb)(int64_t call_id, const char *relpath, void *userdata),
+                           void *userdata);
+
+/* One call as listed. Pointers are valid only during the callback. */
+typedef struct cw_call_record {
+        int64_t id;
+        const char *backend;
+        cw_direction direction;
+        const char *number;           /* NULL if never known */
+        cw_timestamp started;
+        bool answered;
+        cw_timestamp answered_at;
+        bool ended;
+        cw_timestamp ended_at;
+        const char *end_reason;       /* NULL while in progress */
+        const char *outcome;          /* "answered", "missed", …; NULL while in progress */
+        const char *file;             /* relpath or NULL */
+        int64_t duration_ms;          /* answered → ended; 0 if never answered */
+        int64_t file_duration_ms;     /* audio in the file */
+        uint64_t file_size;
+        const char *sha256;
+        const cw_tag *tags;
+        size_t n_tags;
+} cw_call_record;
+
+typedef int (*cw_catalog_call_fn)(const cw_call_record *call, void *userdata);
+
+/* Calls oldest first. A non-zero return from cb stops and is returned. */
+int cw_catalog_foreach_call(cw_catalog *c, bool tagged_only, cw_catalog_call_fn cb, void *userdata);

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* callwitness.conf: INI, parsed with inih. Every key has a default, so a
+ * missing file is a valid configuration. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "callwitness/policy.h"
+
+#define CW_BITRATE_MIN 6000
+#define CW_BITRATE_MAX 256000
+#define CW_BITRATE_DEFAULT 32000
+
+typedef struct cw_config {
+        char *local_source;    /* NULL: the server's default source */
+        char *remote_source;   /* NULL: the monitor of the default sink */
+        int bitrate;           /* bit/s */
+        cw_window night[CW_WINDOWS_MAX];
+        size_t n_night;
+        bool backend_modemmanager;
+        bool backend_ofono;
+} cw_config;
+
+/* Fills *cfg with the defaults. Never fails. */
+void cw_config_init_defaults(cw_config *cfg);
+
+/* Loads a file over the defaults. A missing file is not an error. On
+ * failure *cfg is untouched and, if error_message is not NULL, it receives a
+ * malloc'ed sentence naming file, line and key ("…/callwitness.conf:7:
+ * [audio] bitrate: '32k' is not a whole number of bit/s from 6000 to
+ * 256000"). Returns 0, -EINVAL for bad content, or -errno for I/O. */
+int cw_config_load(const char *path, cw_config *cfg, char **error_message);
+
+void cw_config_clear(cw_config *cfg);

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* SHA-256 of files, through libsodium. */
+
+#include <stdint.h>
+
+#define CW_SHA256_HEX_LEN 64
+
+/* Hashes the whole file behind fd from offset 0 (pread, so the caller's file
+ * position is not moved). Writes lowercase hex. 0 or -errno. */
+int cw_sha256_fd(int fd, char hex[static CW_SHA256_HEX_LEN + 1], uint64_t *size_ret);

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Where callwitness keeps things, and the names of recording files. */
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "callwitness/call.h"
+#include "callwitness/timestamp.h"
+
+/* $XDG_DATA_HOME/callwitness (default ~/.local/share/callwitness). The
+ * caller frees *ret. 0, -ENOENT when neither XDG_DATA_HOME nor HOME is set,
+ * or -ENOMEM. */
+int cw_paths_data_dir(char **ret);
+
+/* $XDG_CONFIG_HOME/callwitness/callwitness.conf. */
+int cw_paths_config_file(char **ret);
+
+/* Creates a directory and its missing parents with the given mode. An
+ * existing directory is fine and keeps its mode. 0 or -errno. */
+int cw_paths_mkdir_p(const char *path, mode_t mode);
+
+/* Writes a form of the number that is safe as part of a file name: digits,
+ * ASCII letters and '+' pass; every other byte (a UTF-8 sequence counts as
+ * one character) becomes '_'; empty becomes "unknown"; at most
+ * CW_NUMBER_FILE_MAX bytes are kept. Always terminates. */
+#define CW_NUMBER_FILE_MAX 32
+void cw_paths_sanitize_number(const char *number, char out[static CW_NUMBER_FILE_MAX + 1]);
+
+/* Relative path of a recording under the data dir:
+ * "recordings/2026/11/2026-11-24_23-40-05_in_+8613800000000.opus", using the
+ * local time of the timestamp. The caller frees *ret. */
+int cw_paths_recording_relpath(const cw_timestamp *started, cw_direction direction,
+                               const char *number, char **ret);

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callwitness/catalog.h"
+#include "callwitness/log.h"
+
+struct cw_catalog {
+        sqlite3 *db;
+};
+
+/* Each entry moves the schema from version i to i + 1, inside one
+ * transaction with the user_version bump, so a crash mid-migration leaves
+ * the old schema intact. Never edit an entry that has shipped; append. */
+static const char *const migrations[CW_CATALOG_SCHEMA_VERSION] = {
+        /* 0 → 1 */
+        "CREATE TABLE calls ("
+        "  id INTEGER PRIMARY KEY,"
+        "  backend TEXT NOT NULL,"
+        "  modem_call_id TEXT,"
+        "  direction TEXT NOT NULL CHECK (direction IN ('incoming', 'outgoing', 'unknown')),"
+        "  number TEXT,"
+        "  started_at_ms INTEGER NOT NULL, started_offset_s INTEGER NOT NULL,"
+        "  answered_at_ms INTEGER, answered_offset_s INTEGER,"
+        "  ended_at_ms INTEGER, ended_offset_s INTEGER,"
+        "  end_reason TEXT"
+        ");"
+        "CREATE TABLE call_states ("
+        "  id INTEGER PRIMARY KEY,"
+        "  call_id INTEGER NOT NULL REFERENCES calls(id),"
+        "  state TEXT NOT NULL,"
+        "  reason TEXT,"
+        "  at_ms INTEGER NOT NULL, offset_s INTEGER NOT NULL"
+        ");"
+        "CREATE INDEX call_states_by_call ON call_states(call_id);"
+        "CREATE TABLE recordings ("
+        "  call_id INTEGER PRIMARY KEY REFERENCES calls(id),"
+        "  path TEXT NOT NULL UNIQUE,"
+        "  duration_ms INTEGER NOT NULL DEFAULT 0,"
+        "  size INTEGER NOT NULL DEFAULT 0,"
+        "  sha256 TEXT"
+        ");"
+        "CREATE TABLE tags ("
+        "  call_id INTEGER NOT NULL REFERENCES calls(id),"
+        "  tag TEXT NOT NULL,"
+        "  reason TEXT NOT NULL,"
+        "  origin TEXT NOT NULL CHECK (origin IN ('policy', 'manual')),"
+        "  PRIMARY KEY (call_id, tag)"
+        ");",
+};
+
+static int sqlite_to_errno(int rc) {
+        switch (rc & 0xff) {
+        case SQLITE_OK:
+        case SQLITE_DONE:
+        case SQLITE_ROW:
+                return 0;
+        case SQLITE_NOMEM:
+                return -ENOMEM;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return -EBUSY;
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+        case SQLITE_AUTH:
+                return -EACCES;
+        case SQLITE_FULL:
+                return -ENOSPC;
+        case SQLITE_CANTOPEN:
+                return -ENOENT;
+        case SQLITE_NOTADB:
+        case SQLITE_CORRUPT:
+                return -EBADMSG;
+        case SQLITE_CONSTRAINT:
+                return -EEXIST;
+        default:
+                return -EIO;
+        }
+}
+
+static int exec(cw_catalog *c, const char *sql) {
+        int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+
+        if (rc != SQLITE_OK)
+                cw_log_debug("catalog: %s: %s", sql, sqlite3_errmsg(c->db));
+        return sqlite_to_errno(rc);
+}
+
+/* Prepares sql and binds the int64/text arguments described by types
+ * ('i' int64, 'I' int64 or NULL when the following int is 0, 't' text or
+ * NULL). Keeps every statement in this file short to read. */
+static int run(cw_catalog *c, sqlite3_stmt **ret, const char *sql, const char *types, ...) {
+        sqlite3_stmt *stmt = NULL;
+        va_list ap;
+        int rc, index = 1;
+
+        rc = sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL);
+        if (rc != SQLITE_OK) {
+                cw_log_debug("catalog: prepare: %s", sqlite3_errmsg(c->db));
+                return sqlite_to_errno(rc);
+        }
+        va_start(ap, types);
+        for (const char *t = types; *t && rc == SQLITE_OK; t++, index++) {
+                if (*t == 'i')
+                        rc = sqlite3_bind_int64(stmt, index, va_arg(ap, int64_t));
+                else if (*t == 't') {
+                        const char *text = va_arg(ap, const char *);
+
+                        rc = text ? sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT)
+                                  : sqlite3_bind_null(stmt, index);
+                }
+        }
+        va_end(ap);
+        if (rc != SQLITE_OK) {
+                sqlite3_finalize(stmt);
+                return sqlite_to_errno(rc);
+        }
+        if (ret) {
+                *ret = stmt;
+                return 0;
+        }
+        rc = sqlite3_step(stmt);
+        if (rc != SQLITE_DONE)
+                cw_log_debug("catalog: step: %s", sqlite3_errmsg(c->db));
+        sqlite3_finalize(stmt);
+        return rc == SQLITE_DONE ? 0 : sqlite_to_errno(rc);
+}
+
+int cw_catalog_schema_version(cw_catalog *c, int *ret) {
+        sqlite3_stmt *stmt;
+        int r = run(c, &stmt, "PRAGMA user_version", "");
+
+        if (r < 0)
+                return r;
+        if (sqlite3_step(stmt) != SQLITE_ROW) {
+                sqlite3_finalize(stmt);
+                return -EIO;
+        }
+        *ret = sqlite3_column_int(stmt, 0);
+        sqlite3_finalize(stmt);
+        return 0;
+}
+
+static int migrate(cw_catalog *c) {
+        int version, r;
+
+        r = cw_catalog_schema_version(c, &version);
+        if (r < 0)
+                return r;
+        if (version > CW_CATALOG_SCHEMA_VERSION) {
+                cw_log_debug("catalog: schema %d is newer than this build's %d",
+                             version, CW_CATALOG_SCHEMA_VERSION);
+                return -EPROTONOSUPPORT;
+        }
+        for (; version < CW_CATALOG_SCHEMA_VERSION; version++) {
+                char bump[64];
+
+                snprintf(bump, sizeof bump, "PRAGMA user_version = %d", version + 1);
+                r = exec(c, "BEGIN IMMEDIATE");
+                if (r < 0)
+                        return r;
+                if ((r = exec(c, migrations[version])) < 0 || (r = exec(c, bump)) < 0 ||
+                    (r = exec(c, "COMMIT")) < 0) {
+                        exec(c, "ROLLBACK");
+                        return r;
+                }
+                cw_log_debug("catalog: migrated to schema %d", version + 1);
+        }
+        return 0;
+}
+
+static int open_db(const char *path, int flags, cw_catalog **ret) {
+        cw_catalog *c = calloc(1, sizeof *c);
+        int rc, r;
+
+        if (!c)
+                return -ENOMEM;
+        rc = sqlite3_open_v2(path, &c->db, flags, NULL);
+        if (rc != SQLITE_OK) {
+                r = sqlite_to_errno(rc);
+                goto fail;
+        }
+        sqlite3_extended_result_codes(c->db, 1);
+        /* The CLI reads while the daemon writes: wait for a writer's short
+         * transaction rather than fail. */
+        sqlite3_busy_timeout(c->db, 5000);
+        *ret = c;
+        return 0;
+fail:
+        cw_catalog_free(c);
+        return r;
+}
+
+int cw_catalog_open(const char *path, cw_catalog **ret) {
+        cw_catalog *c;
+        int r;
+
+        r = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &c);
+        if (r < 0)
+                return r;
+        /* WAL: readers never block the writer. synchronous=FULL: a
+         * recording's row is evidence, worth an fsync per commit, and
+         * commits happen a few times per call. */
+        if ((r = exec(c, "PRAGMA journal_mode = WAL")) < 0 ||
+            (r = exec(c, "PRAGMA synchronous = FULL")) < 0 ||
+            (r = exec(c, "PRAGMA foreign_keys = ON")) < 0 ||
+            (r = migrate(c)) < 0) {
+                cw_catalog_free(c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+int cw_catalog_open_readonly(const char *path, cw_catalog **ret) {
+        cw_catalog *c;
+        int version, r;
+
+        r = open_db(path, SQLITE_OPEN_READONLY, &c);
+        if (r < 0)
+                return r;
+        r = cw_catalog_schema_version(c, &version);
+        if (r == 0 && version != CW_CATALOG_SCHEMA_VERSION)
+                r = version > CW_CATALOG_SCHEMA_VERSION ? -EPROTONOSUPPORT : -EBADMSG;
+        if (r < 0) {
+                cw_catalog_free(c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+cw_catalog *cw_catalog_free(cw_catalog *c) {
+        if (!c)
+                return NULL;
+        sqlite3_close(c->db);
+        free(c);
+        return NULL;
+}
+
+const char *cw_catalog_last_error(cw_catalog *c) {
+        return c && c->db ? sqlite3_errmsg(c->db) : "out of memory";
+}
+
+int cw_catalog_add_call(cw_catalog *c, const cw_call_start *start, int64_t *id_ret) {
+        int r;
+
+        r = run(c, NULL,
+                "INSERT INTO calls (backend, modem_call_id, direction, number,"
+                "                   started_at_ms, started_offset_s) VALUES (?, ?, ?, ?, ?, ?)",
+                "ttttii", start->backend, start->modem_call_id,
+                cw_direction_to_string(start->direction), start->number,
+                start->appeared.utc_ms, (int64_t) start->appeared.utc_offset_s);
+        if (r < 0)
+                return r;
+        *id_ret = sqlite3_last_insert_rowid(c->db);
+        return cw_catalog_add_state(c, *id_ret, start->state, CW_END_UNKNOWN, &start->appeared);
+}
+
+int cw_catalog_set_number(cw_catalog *c, int64_t call_id, const char *number) {
+        return run(c, NULL, "UPDATE calls SET number = ? WHERE id = ?", "ti", number, call_id);
+}
+
+int cw_catalog_add_state(cw_catalog *c, int64_t call_id, cw_call_state state,
+                         cw_end_reason reason, const cw_timestamp *at) {
+        int r;
+
+        r = exec(c, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        r = run(c, NULL,
+                "INSERT INTO call_states (call_id, state, reason, at_ms, offset_s) VALUES (?, ?, ?, ?, ?)",
+                "ittii", call_id, cw_call_state_to_string(state),
+                state == CW_CALL_ENDED ? cw_end_reason_to_string(reason) : NULL,
+                at->utc_ms, (int64_t) at->utc_offset_s);
+        if (r == 0 && state == CW_CALL_ACTIVE)
+                r = run(c, NULL,
+                        "UPDATE calls SET answered_at_ms = ?, answered_offset_s = ?"
+                        " WHERE id = ? AND answered_at_ms IS NULL",
+                        "iii", at->utc_ms, (int64_t) at->utc_offset_s, call_id);
+        if (r == 0 && state == CW_CALL_ENDED)
+                r = run(c, NULL,
+                        "UPDATE calls SET ended_at_ms = ?, ended_offset_s = ?, end_reason = ?"
+                        " WHERE id = ? AND ended_at_ms IS NULL",
+                        "iiti", at->utc_ms, (int64_t) at->utc_offset_s,
+                        cw_end_reason_to_string(reason), call_id);
+        if (r < 0) {
+                exec(c, "ROLLBACK");
+                return r;
+        }
+        return exec(c, "COMMIT");
+}
+
+int cw_catalog_set_policy_tag(cw_catalog *c, int64_t call_id, const cw_tag *tag) {
+        /* The WHERE on the upsert keeps a person's manual tag of the same
+         * name: the policy never overwrites what a human decided. */
+        return run(c, NULL,
+                   "INSERT INTO tags (call_id, tag, reason, origin) VALUES (?, ?, ?, 'policy')"
+                   " ON CONFLICT (call_id, tag) DO UPDATE SET reason = excluded.reason"
+                   " WHERE origin = 'policy'",
+                   "itt", call_id, tag->name, tag->reason);
+}
+
+int cw_catalog_set_recording(cw_catalog *c, int64_t call_id, const cw_recording_info *rec) {
+        return run(c, NULL,
+                   "INSERT INTO recordings (call_id, path, duration_ms, size, sha256) VALUES (?, ?, ?, ?, ?)"
+                   " ON CONFLICT (call_id) DO UPDATE SET path = excluded.path,"
+                   " duration_ms = excluded.duration_ms, size = excluded.size, sha256 = excluded.sha256",
+                   "itiit", call_id, rec->relpath, rec->duration_ms, (int64_t) rec->size, rec->sha256);
+}
+
+int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
+                           void (*cb)(int64_t call_id, const char *relpath, void *userdata),
+                           void *userdata) {
+        sqlite3_stmt *stmt;
+        int64_t *ids = NULL;
+        char **paths = NULL;
+        size_t n = 0, allocated = 0;
+        int r, rc;
+
+        /* Collect first, then write: a write inside an open SELECT on the
+         * same table is legal in sqlite but hard to reason about. */
+        r = run(c, &stmt,
+                "SELECT calls.id, recordings.path FROM calls LEFT JOIN recordings ON recordings.call_id = calls.id"
+                " WHERE calls.ended_at_ms IS NULL ORDER BY calls.id", "");
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+                const unsigned char *path = sqlite3_column_text(stmt, 1);
+
+                if (n == allocated) {
+                        size_t grown = allocated ? allocated * 2 : 8;
+                        int64_t *new_ids = realloc(ids, grown * sizeof *ids);
+                        char **new_paths;
+
+                        if (new_ids)
+                                ids = new_ids;
+                        new_paths = new_ids ? realloc(paths, grown * sizeof *paths) : NULL;
+                        if (!new_paths) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        paths = new_paths;
+                        allocated = grown;
+                }
+                ids[n] = sqlite3_column_int64(stmt, 0);
+                paths[n] = path ? strdup((const char *) path) : NULL;
+                n++;
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = sqlite_to_errno(rc);
+        sqlite3_finalize(stmt);
+
+        for (size_t i = 0; i < n; i++) {
+                if (r == 0)
+                        r = cw_catalog_add_state(c, ids[i], CW_CALL_ENDED, CW_END_DAEMON_STOPPED, now);
+                if (r == 0 && cb)
+                        cb(ids[i], paths[i], userdata);
+                free(paths[i]);
+        }
+        free(ids);
+        free(paths);
+        return r;
+}
+
+static bool column_timestamp(sqlite3_stmt *stmt, int column, cw_timestamp *ret) {
+        if (sqlite3_column_type(stmt, column) == SQLITE_NULL)
+                return false;
+        *ret = (cw_timestamp) {
+                .utc_ms = sqlite3_column_int64(stmt, column),
+                .utc_offset_s = sqlite3_column_int(stmt, column + 1),
+        };
+        return true;
+}
+
+static const char *column_text(sqlite3_stmt *stmt, int column) {
+        return (const char *) sqlite3_column_text(stmt, column);
+}
+
+static int load_tags(cw_catalog *c, int64_t call_id, cw_tag **ret, size_t *n_ret) {
+        sqlite3_stmt *stmt;
+        cw_tag *tags = NULL;
+        size_t n = 0;
+        int r, rc;
+
+        r = run(c, &stmt, "SELECT tag, reason FROM tags WHERE call_id = ? ORDER BY tag", "i", call_id);
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+                cw_tag *grown = realloc(tags, (n + 1) * sizeof *tags);
+
+                if (!grown) {
+                        r = -ENOMEM;
+                        break;
+                }
+                tags = grown;
+                snprintf(tags[n].name, sizeof tags[n].name, "%s", column_text(stmt, 0));
+                snprintf(tags[n].reason, sizeof tags[n].reason, "%s", column_text(stmt, 1));
+                n++;
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = sqlite_to_errno(rc);
+        sqlite3_finalize(stmt);
+        if (r < 0) {
+                free(tags);
+                return r;
+        }
+        *ret = tags;
+        *n_ret = n;
+        return 0;
+}
+
+int cw_catalog_foreach_call(cw_catalog *c, bool tagged_only, cw_catalog_call_fn cb, void *userdata) {
+        sqlite3_stmt *stmt;
+        int r, rc;
+
+        r = run(c, &stmt,
+                "SELECT calls.id, backend, direction, number,"
+                "       started_at_ms, started_offset_s, answered_at_ms, answered_offset_s,"
+                "       ended_at_ms, ended_offset_s, end_reason,"
+                "       recordings.path, recordings.duration_ms, recordings.size, recordings.sha256"
+                " FROM calls LEFT JOIN recordings ON recordings.call_id = calls.id"
+                " WHERE ? = 0 OR EXISTS (SELECT 1 FROM tags WHERE tags.call_id = calls.id)"
+                " ORDER BY started_at_ms, calls.id",
+                "i", (int64_t) tagged_only);
+        if (r < 0)
+                return r;
+
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+                cw_call_record call = {
+                        .id = sqlite3_column_int64(stmt, 0),
+                        .backend = column_text(stmt, 1),
+                        .direction = cw_direction_from_string(column_text(stmt, 2)),
+                        .number = column_text(stmt, 3),
+                        .end_reason = column_text(stmt, 10),
+                        .file = column_text(stmt, 11),
+                        .file_duration_ms = sqlite3_column_int64(stmt, 12),
+                        .file_size = (uint64_t) sqlite3_column_int64(stmt, 13),
+                        .sha256 = column_text(stmt, 14),
+                };
+                cw_tag *tags = NULL;
+
+                column_timestamp(stmt, 4, &call.started);
+                call.answered = column_timestamp(stmt, 6, &call.answered_at);
+                call.ended = column_timestamp(stmt, 8, &call.ended_at);
+                if (call.ended) {
+                        call.outcome = cw_call_outcome(call.direction, call.answered,
+                                                       cw_end_reason_from_string(call.end_reason));
+                        if (call.answered)
+                                call.duration_ms = call.ended_at.utc_ms - call.answered_at.utc_ms;
+                }
+
+                r = load_tags(c, call.id, &tags, &call.n_tags);
+                if (r < 0)
+                        break;
+                call.tags = tags;
+                r = cb(&call, userdata);
+                free(tags);
+                if (r != 0)
+                        break;
+        }
+        if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+                r = sqlite_to_errno(rc);
+        sqlite3_finalize(stmt);
+        return r;
+}

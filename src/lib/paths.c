@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "callwitness/paths.h"
+
+static int xdg_dir(const char *variable, const char *fallback_under_home,
+                   const char *leaf, char **ret) {
+        const char *base = getenv(variable);
+        char *path;
+        int n;
+
+        /* The XDG spec says a relative value is invalid and must be ignored. */
+        if (base && base[0] == '/')
+                n = asprintf(&path, "%s/%s", base, leaf);
+        else {
+                const char *home = getenv("HOME");
+
+                if (!home || home[0] != '/')
+                        return -ENOENT;
+                n = asprintf(&path, "%s/%s/%s", home, fallback_under_home, leaf);
+        }
+        if (n < 0)
+                return -ENOMEM;
+        *ret = path;
+        return 0;
+}
+
+int cw_paths_data_dir(char **ret) {
+        return xdg_dir("XDG_DATA_HOME", ".local/share", "callwitness", ret);
+}
+
+int cw_paths_config_file(char **ret) {
+        return xdg_dir("XDG_CONFIG_HOME", ".config", "callwitness/callwitness.conf", ret);
+}
+
+int cw_paths_mkdir_p(const char *path, mode_t mode) {
+        char *copy = strdup(path);
+        int r = 0;
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *slash = strchr(copy + 1, '/');; slash = strchr(slash + 1, '/')) {
+                if (slash)
+                        *slash = '\0';
+                if (mkdir(copy, mode) < 0 && errno != EEXIST) {
+                        r = -errno;
+                        break;
+                }
+                if (!slash)
+                        break;
+                *slash = '/';
+        }
+        free(copy);
+        return r;
+}
+
+static int is_safe_byte(unsigned char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+               (c >= 'A' && c <= 'Z') || c == '+';
+}
+
+void cw_paths_sanitize_number(const char *number, char out[static CW_NUMBER_FILE_MAX + 1]) {
+        size_t n = 0;
+
+        for (const unsigned char *p = (const unsigned char *) (number ? number : "");
+             *p && n < CW_NUMBER_FILE_MAX; p++) {
+                if (is_safe_byte(*p)) {
+                        out[n++] = (char) *p;
+                        continue;
+                }
+                /* One '_' for a whole UTF-8 sequence: skip its continuation bytes. */
+                while ((p[1] & 0xC0) == 0x80)
+                        p++;
+                out[n++] = '_';
+        }
+        if (n == 0) {
+                strcpy(out, "unknown");
+                return;
+        }
+        out[n] = '\0';
+}
+
+int cw_paths_recording_relpath(const cw_timestamp *started, cw_direction direction,
+                               const char *number, char **ret) {
+        char safe_number[CW_NUMBER_FILE_MAX + 1];
+        struct tm tm;
+        char *path;
+
+        cw_timestamp_local_tm(started, &tm);
+        cw_paths_sanitize_number(number, safe_number);
+        if (asprintf(&path, "recordings/%04d/%02d/%04d-%02d-%02d_%02d-%02d-%02d_%s_%s.opus",
+                     tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     direction == CW_DIRECTION_OUTGOING ? "out" : "in",
+                     safe_number) < 0)
+                return -ENOMEM;
+        *ret = path;
+        return 0;
+}

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "callwitness/catalog.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/test-catalog-XXXXXX";
+static char db_path[256];
+
+static void sql(const char *statement) {
+        sqlite3 *db;
+
+        if (sqlite3_open(db_path, &db) != SQLITE_OK || sqlite3_exec(db, statement, NULL, NULL, NULL) != SQLITE_OK)
+                abort();
+        sqlite3_close(db);
+}
+
+#define AT(utc_s) (&(cw_timestamp) { .utc_ms = (utc_s) * 1000LL, .utc_offset_s = 8 * 3600 })
+
+static cw_timestamp at(int64_t utc_s) {
+        return (cw_timestamp) { .utc_ms = utc_s * 1000, .utc_offset_s = 8 * 3600 };
+}
+
+typedef struct seen {
+        int calls;
+        cw_call_record first;
+        char number[64], file[256], tag_reason[CW_TAG_REASON_MAX], outcome[32], end_reason[32];
+        size_t n_tags;
+} seen;
+
+static int collect(const cw_call_record *call, void *userdata) {
+        seen *s = userdata;
+
+        if (s->calls++ == 0) {
+                s->first = *call;
+                snprintf(s->number, sizeof s->number, "%s", call->number ? call->number : "");
+                snprintf(s->file, sizeof s->file, "%s", call->file ? call->file : "");
+                snprintf(s->outcome, sizeof s->outcome, "%s", call->outcome ? call->outcome : "");
+                snprintf(s->end_reason, sizeof s->end_reason, "%s", call->end_reason ? call->end_reason : "");
+                s->n_tags = call->n_tags;
+                snprintf(s->tag_reason, sizeof s->tag_reason, "%s", call->n_tags ? call->tags[0].reason : "");
+        }
+        return 0;
+}
+
+static void answered_call_round_trip(void) {
+        cw_catalog *c = NULL;
+        int64_t id = 0;
+        cw_timestamp appeared = at(1795534800), answered = at(1795534805), ended = at(1795534865);
+        cw_tag night = { "night", "started at 23:40 local time" };
+        seen s = { 0 };
+        int version = 0;
+
+        ok(cw_catalog_open(db_path, &c) == 0, "new catalog opens");
+        ok(cw_catalog_schema_version(c, &version) == 0 && version == CW_CATALOG_SCHEMA_VERSION,
+           "schema is at the current version");
+        ok(cw_catalog_add_call(c, &(cw_call_start) {
+                .backend = "modemmanager", .modem_call_id = "/org/freedesktop/ModemManager1/Call/1",
+                .direction = CW_DIRECTION_INCOMING, .number = NULL, .state = CW_CALL_RINGING,
+                .appeared = appeared }, &id) == 0 && id > 0, "call added");
+        ok(cw_catalog_set_number(c, id, "+8613800138000") == 0, "number arrives later");
+        ok(cw_catalog_set_policy_tag(c, id, &night) == 0, "night tag");
+        ok(cw_catalog_add_state(c, id, CW_CALL_ACTIVE, CW_END_UNKNOWN, &answered) == 0, "answered");
+        ok(cw_catalog_add_state(c, id, CW_CALL_HELD, CW_END_UNKNOWN, AT(1795534830)) == 0, "held");
+        ok(cw_catalog_add_state(c, id, CW_CALL_ACTIVE, CW_END_UNKNOWN, AT(1795534840)) == 0, "resumed");
+        ok(cw_catalog_add_state(c, id, CW_CALL_ENDED, CW_END_HANGUP, &ended) == 0, "ended");
+        ok(cw_catalog_set_recording(c, id, &(cw_recording_info) {
+                .relpath = "recordings/2026/11/x.opus", .duration_ms = 59980, .size = 12345,
+                .sha256 = "ab" }) == 0, "recording stored");
+        cw_catalog_free(c);
+
+        ok(cw_catalog_open_readonly(db_path, &c) == 0, "reopens read-only");
+        ok(cw_catalog_foreach_call(c, false, collect, &s) == 0 && s.calls == 1, "one call listed");
+        ok(strcmp(s.number, "+8613800138000") == 0, "number kept");
+        ok(s.first.answered && s.first.answered_at.utc_ms == answered.utc_ms,
+           "answered_at is the first ACTIVE, not the resume");
+        ok(s.first.duration_ms == 60000, "duration answered to ended: %lld", (long long) s.first.duration_ms);
+        ok(strcmp(s.outcome, "answered") == 0, "outcome answered");
+        ok(strcmp(s.file, "recordings/2026/11/x.opus") == 0 && s.first.file_duration_ms == 59980,
+           "recording listed");
+        ok(s.n_tags == 1 && strcmp(s.tag_reason, "started at 23:40 local time") == 0, "tag with reason");
+        cw_catalog_free(c);
+}
+
+static void missed_call_has_no_file(void) {
+        cw_catalog *c = NULL;
+        int64_t id;
+        seen s = { 0 };
+
+        unlink(db_path);
+        cw_catalog_open(db_path, &c);
+        cw_catalog_add_call(c, &(cw_call_start) {
+                .backend = "ofono", .direction = CW_DIRECTION_INCOMING, .number = "withheld",
+                .state = CW_CALL_RINGING, .appeared = at(1795534800) }, &id);
+        cw_catalog_add_state(c, id, CW_CALL_ENDED, CW_END_HANGUP, AT(1795534830));
+        ok(cw_catalog_foreach_call(c, false, collect, &s) == 0 && s.calls == 1 &&
+           strcmp(s.outcome, "missed") == 0 && s.file[0] == '\0' && s.first.duration_ms == 0,
+           "missed call: row, outcome missed, no file");
+        s = (seen) { 0 };
+        ok(cw_catalog_foreach_call(c, true, collect, &s) == 0 && s.calls == 0, "untagged call not in --tagged");
+        cw_catalog_free(c);
+}
+
+static void policy_never_overwrites_manual_tag(void) {
+        cw_catalog *c = NULL;
+        int64_t id;
+        seen s = { 0 };
+
+        unlink(db_path);
+        cw_catalog_open(db_path, &c);
+        cw_catalog_add_call(c, &(cw_call_start) {
+                .backend = "ofono", .direction = CW_DIRECTION_INCOMING, .number = "1",
+                .state = CW_CALL_RINGING, .appeared = at(1795534800) }, &id);
+        cw_catalog_free(c);
+        sql("INSERT INTO tags (call_id, tag, reason, origin) VALUES (1, 'night', 'I say so', 'manual')");
+        cw_catalog_open(db_path, &c);
+        ok(cw_catalog_set_policy_tag(c, id, &(cw_tag) { "night", "policy reason" }) == 0, "upsert ran");
+        cw_catalog_foreach_call(c, true, collect, &s);
+        ok(strcmp(s.tag_reason, "I say so") == 0, "manual reason kept: %s", s.tag_reason);
+        cw_catalog_free(c);
+}
+
+static void orphans_are_ended(void) {
+        cw_catalog *c = NULL;
+        int64_t id;
+        seen s = { 0 };
+
+        unlink(db_path);
+        cw_catalog_open(db_path, &c);
+        cw_catalog_add_call(c, &(cw_call_start) {
+                .backend = "ofono", .direction = CW_DIRECTION_OUTGOING, .number = "1",
+                .state = CW_CALL_DIALING, .appeared = at(1795534800) }, &id);
+        cw_catalog_add_state(c, id, CW_CALL_ACTIVE, CW_END_UNKNOWN, AT(1795534810));
+        cw_catalog_free(c);
+
+        cw_catalog_open(db_path, &c);
+        ok(cw_catalog_end_orphans(c, AT(1795534900), NULL, NULL) == 0, "orphans ended");
+        cw_catalog_foreach_call(c, false, collect, &s);
+        ok(s.first.ended && strcmp(s.end_reason, "daemon-stopped") == 0,
+           "reason daemon-stopped");
+        cw_catalog_free(c);
+}
+
+static void migrations_and_refusals(void) {
+        cw_catalog *c = NULL;
+        FILE *f;
+        int version = -1;
+
+        /* A version-0 file (sqlite, no schema yet) is migrated in place. */
+        unlink(db_path);
+        sql("CREATE TABLE unrelated (x)");
+        ok(cw_catalog_open(db_path, &c) == 0 && cw_catalog_schema_version(c, &version) == 0 &&
+           version == CW_CATALOG_SCHEMA_VERSION, "version 0 migrated to the current version");
+        cw_catalog_free(c);
+        c = NULL;
+
+        ok(cw_catalog_open(db_path, &c) == 0, "reopening a current catalog migrates nothing");
+        cw_catalog_free(c);
+        c = NULL;
+
+        sql("PRAGMA user_version = 99");
+        ok(cw_catalog_open(db_path, &c) == -EPROTONOSUPPORT && !c, "a newer schema is refused, not touched");
+        ok(cw_catalog_open_readonly(db_path, &c) == -EPROTONOSUPPORT, "also read-only");
+
+        unlink(db_path);
+        f = fopen(db_path, "we");
+        fputs("this is not a database, but it is long enough to have a header......\n", f);
+        fclose(f);
+        ok(cw_catalog_open(db_path, &c) == -EBADMSG, "a corrupt file is a clear error");
+        ok(cw_catalog_open_readonly("/nonexistent/catalog.db", &c) < 0, "missing catalog read-only fails");
+}
+
+int main(void) {
+        if (!mkdtemp(dir))
+                return 1;
+        snprintf(db_path, sizeof db_path, "%s/catalog.db", dir);
+
+        answered_call_round_trip();
+        missed_call_has_no_file();
+        policy_never_overwrites_manual_tag();
+        orphans_are_ended();
+        migrations_and_refusals();
+
+        unlink(db_path);
+        char wal[300];
+        snprintf(wal, sizeof wal, "%s-wal", db_path);
+        unlink(wal);
+        snprintf(wal, sizeof wal, "%s-shm", db_path);
+        unlink(wal);
+        rmdir(dir);
+        return tap_done();
+}

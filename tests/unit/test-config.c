@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "callwitness/config.h"
+#include "tap.h"
+
+static char path[] = "/tmp/test-config-XXXXXX";
+
+static void write_config(const char *text) {
+        FILE *f = fopen(path, "we");
+
+        fputs(text, f);
+        fclose(f);
+}
+
+/* Loads text over a configuration that already holds a good value, and
+ * checks the error names file, line and key. */
+static void bad_config_names_line_and_key(const char *name, const char *text, int line, const char *key) {
+        cw_config cfg;
+        char *error = NULL, expected_prefix[256];
+        int r;
+
+        cw_config_init_defaults(&cfg);
+        cfg.bitrate = 24000;
+        write_config(text);
+        r = cw_config_load(path, &cfg, &error);
+        snprintf(expected_prefix, sizeof expected_prefix, "%s:%d: ", path, line);
+        ok(r < 0 && error && strncmp(error, expected_prefix, strlen(expected_prefix)) == 0 &&
+           (!key || strstr(error, key)), "%s: %s", name, error ? error : "(no error)");
+        ok(cfg.bitrate == 24000, "%s: the last good configuration is kept", name);
+        free(error);
+        cw_config_clear(&cfg);
+}
+
+static void good_config(void) {
+        cw_config cfg;
+        char *error = NULL;
+
+        cw_config_init_defaults(&cfg);
+        write_config("# comment\n"
+                     "[audio]\n"
+                     "local_source = alsa_input.mic\n"
+                     "remote_source = modem.monitor\n"
+                     "bitrate = 48000\n"
+                     "\n"
+                     "[tagging]\n"
+                     "night = 22:00-07:00, 12:00-13:00\n"
+                     "[modem]\n"
+                     "backends = ofono\n");
+        ok(cw_config_load(path, &cfg, &error) == 0, "good file loads (%s)", error ? error : "");
+        ok(cfg.local_source && strcmp(cfg.local_source, "alsa_input.mic") == 0, "local_source");
+        ok(cfg.remote_source && strcmp(cfg.remote_source, "modem.monitor") == 0, "remote_source");
+        ok(cfg.bitrate == 48000, "bitrate");
+        ok(cfg.n_night == 2 && cfg.night[0].start_min == 22 * 60 && cfg.night[1].end_min == 13 * 60,
+           "two night windows");
+        ok(!cfg.backend_modemmanager && cfg.backend_ofono, "only oFono");
+        cw_config_clear(&cfg);
+}
+
+static void defaults_without_file(void) {
+        cw_config cfg;
+
+        cw_config_init_defaults(&cfg);
+        ok(cw_config_load("/nonexistent/callwitness.conf", &cfg, NULL) == 0, "missing file is fine");
+        ok(cfg.bitrate == 32000 && cfg.n_night == 1 && cfg.night[0].start_min == 21 * 60 &&
+           cfg.night[0].end_min == 8 * 60 && cfg.backend_modemmanager && cfg.backend_ofono &&
+           !cfg.local_source && !cfg.remote_source, "defaults: 32 kbit/s, 21:00-08:00, both backends");
+        cw_config_clear(&cfg);
+}
+
+static void empty_night_switches_tagging_off(void) {
+        cw_config cfg;
+
+        cw_config_init_defaults(&cfg);
+        write_config("[tagging]\nnight =\n");
+        ok(cw_config_load(path, &cfg, NULL) == 0 && cfg.n_night == 0, "night = (empty) means no windows");
+        cw_config_clear(&cfg);
+}
+
+int main(void) {
+        int fd = mkstemp(path);
+
+        if (fd < 0)
+                return 1;
+        close(fd);
+
+        good_config();
+        defaults_without_file();
+        empty_night_switches_tagging_off();
+        bad_config_names_line_and_key("bitrate not a number", "[audio]\n\nbitrate = 32k\n", 3, "[audio] bitrate");
+        bad_config_names_line_and_key("bitrate too high", "[audio]\nbitrate=900000\n", 2, "[audio] bitrate");
+        bad_config_names_line_and_key("bad night window", "[tagging]\nnight = 21:00-25:00\n", 2, "[tagging] night");
+        bad_config_names_line_and_key("unknown key", "[audio]\nbitrate = 24000\nvolume = 3\n", 3, "[audio] volume");
+        bad_config_names_line_and_key("unknown section", "[video]\nfps = 3\n", 2, "[video] fps");
+        bad_config_names_line_and_key("unknown backend", "[modem]\nbackends = hayes\n", 2, "[modem] backends");
+        bad_config_names_line_and_key("line without =", "[audio]\nbitrate\n", 2, NULL);
+        bad_config_names_line_and_key("first of two errors", "[audio]\nfoo = 1\nbitrate = x\n", 2, "[audio] foo");
+
+        unlink(path);
+        return tap_done();
+}
