@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* callwitnessd: records every call. One pa_mainloop runs D-Bus and audio;
+ * with no call in progress nothing in it wakes up. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <locale.h>
+#include <pulse/mainloop-signal.h>
+#include <pulse/mainloop.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "callwitness/catalog.h"
+#include "callwitness/config.h"
+#include "callwitness/hash.h"
+#include "callwitness/log.h"
+#include "callwitness/paths.h"
+#include "dbus-glue.h"
+#include "modem.h"
+#include "tracker.h"
+
+typedef struct daemon_state {
+        pa_mainloop *loop;
+        cw_config cfg;
+        char *config_path;
+        char *data_dir;
+        cw_catalog *catalog;
+        DBusConnection *system_bus;
+        cw_dbus_glue *glue;
+        cw_tracker *tracker;
+        const cw_modem_backend_ops *backend_ops[2];
+        void *backends[2];
+} daemon_state;
+
+static void load_config(daemon_state *d) {
+        char *error = NULL;
+
+        if (cw_config_load(d->config_path, &d->cfg, &error) < 0) {
+                cw_log_error("%s; keeping the previous configuration", error ? error : "Bad configuration");
+                free(error);
+                return;
+        }
+        cw_log_info("Configuration from %s: %d bit/s, %zu night window(s)", d->config_path,
+                    d->cfg.bitrate, d->cfg.n_night);
+}
+
+static void on_signal(pa_mainloop_api *api, pa_signal_event *e, int sig, void *userdata) {
+        daemon_state *d = userdata;
+
+        if (sig == SIGHUP) {
+                load_config(d);
+                return;
+        }
+        cw_log_info("Stopping on signal %d", sig);
+        api->quit(api, 0);
+}
+
+/* A daemon that died mid-call left rows without an end and a file without
+ * final tags; close the rows and hash what the file holds. */
+static void finish_orphan(int64_t call_id, const char *relpath, void *userdata) {
+        daemon_state *d = userdata;
+        char sha256[CW_SHA256_HEX_LEN + 1], *path;
+        uint64_t size = 0;
+        int fd;
+
+        cw_log_warning("call %lld: was in progress when callwitnessd stopped; closed", (long long) call_id);
+        if (!relpath || asprintf(&path, "%s/%s", d->data_dir, relpath) < 0)
+                return;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        free(path);
+        if (fd < 0)
+                return;
+        if (cw_sha256_fd(fd, sha256, &size) == 0)
+                cw_catalog_set_recording(d->catalog, call_id, &(cw_recording_info) {
+                        .relpath = relpath, .size = size, .sha256 = sha256,
+                });
+        close(fd);
+}
+
+static int open_data(daemon_state *d) {
+        char *db_path = NULL;
+        cw_timestamp now = cw_timestamp_now();
+        int r;
+
+        r = cw_paths_data_dir(&d->data_dir);
+        if (r < 0) {
+                cw_log_error("Cannot tell where to keep recordings: set HOME or XDG_DATA_HOME");
+                return r;
+        }
+        r = cw_paths_mkdir_p(d->data_dir, 0700);
+        if (r < 0) {
+                cw_log_error("Cannot create '%s': %s", d->data_dir, strerror(-r));
+                return r;
+        }
+        if (asprintf(&db_path, "%s/catalog.db", d->data_dir) < 0)
+                return -ENOMEM;
+        r = cw_catalog_open(db_path, &d->catalog);
+        if (r < 0)
+                cw_log_error("Cannot open the catalog '%s': %s%s", db_path, strerror(-r),
+                             r == -EPROTONOSUPPORT ? " (written by a newer callwitness)" : "");
+        free(db_path);
+        if (r < 0)
+                return r;
+        r = cw_catalog_end_orphans(d->catalog, &now, finish_orphan, d);
+        if (r < 0)
+                cw_log_warning("Could not close calls left open by an earlier run: %s",
+                               cw_catalog_last_error(d->catalog));
+        return 0;
+}
+
+static int start_backends(daemon_state *d) {
+        pa_mainloop_api *api = pa_mainloop_get_api(d->loop);
+        char *error = NULL;
+        size_t n = 0;
+        int r;
+
+        r = cw_dbus_open_bus(DBUS_BUS_SYSTEM, &d->system_bus, &error);
+        if (r < 0) {
+                cw_log_error("Cannot connect to the system bus: %s", error ? error : strerror(-r));
+                free(error);
+                return r;
+        }
+        r = cw_dbus_glue_attach(d->system_bus, api, &d->glue);
+        if (r < 0)
+                return r;
+        r = cw_tracker_new(api, &d->cfg, d->catalog, d->data_dir, &d->tracker);
+        if (r < 0)
+                return r;
+
+        if (d->cfg.backend_modemmanager)
+                d->backend_ops[n++] = &cw_modem_mm_ops;
+        if (d->cfg.backend_ofono)
+                d->backend_ops[n++] = &cw_modem_ofono_ops;
+        for (size_t i = 0; i < n; i++) {
+                r = d->backend_ops[i]->start(d->system_bus, &cw_tracker_modem_events, d->tracker, &d->backends[i]);
+                if (r < 0) {
+                        cw_log_error("Cannot start the %s backend: %s", d->backend_ops[i]->name, strerror(-r));
+                        return r;
+                }
+        }
+        return 0;
+}
+
+static void stop(daemon_state *d) {
+        for (size_t i = 0; i < 2; i++)
+                if (d->backends[i])
+                        d->backend_ops[i]->stop(d->backends[i]);
+        cw_tracker_free(d->tracker);
+        cw_dbus_glue_free(d->glue);
+        if (d->system_bus) {
+                dbus_connection_close(d->system_bus);
+                dbus_connection_unref(d->system_bus);
+        }
+        cw_catalog_free(d->catalog);
+        cw_config_clear(&d->cfg);
+        free(d->config_path);
+        free(d->data_dir);
+        if (d->loop) {
+                pa_signal_done();
+                pa_mainloop_free(d->loop);
+        }
+        dbus_shutdown();
+}
+
+static void usage(FILE *out) {
+        fprintf(out,
+                "Usage: callwitnessd [OPTIONS]\n"
+                "Records every phone call (ModemManager or oFono) to Ogg Opus.\n\n"
+                "  -v, --verbose   log debug messages (phone numbers included)\n"
+                "  -h, --help      show this help\n"
+                "      --version   show the version\n");
+}
+
+int main(int argc, char **argv) {
+        static const struct option options[] = {
+                { "verbose", no_argument, NULL, 'v' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                {}
+        };
+        daemon_state d = { 0 };
+        pa_mainloop_api *api;
+        int opt, r, ret = 1;
+
+        setlocale(LC_ALL, "");
+        while ((opt = getopt_long(argc, argv, "vh", options, NULL)) >= 0)
+                switch (opt) {
+                case 'v':
+                        cw_log_set_max_level(CW_LOG_DEBUG);
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                case 'V':
+                        printf("callwitnessd %s\n", CW_VERSION);
+                        return 0;
+                default:
+                        usage(stderr);
+                        return 2;
+                }
+
+        /* Recordings and the catalog are private whatever the caller's umask. */
+        umask(0077);
+        cw_config_init_defaults(&d.cfg);
+        if (cw_paths_config_file(&d.config_path) < 0) {
+                cw_log_error("Cannot tell where the configuration is: set HOME or XDG_CONFIG_HOME");
+                return 1;
+        }
+        load_config(&d);
+
+        d.loop = pa_mainloop_new();
+        if (!d.loop)
+                goto finish;
+        api = pa_mainloop_get_api(d.loop);
+        if (pa_signal_init(api) < 0 || !pa_signal_new(SIGTERM, on_signal, &d) ||
+            !pa_signal_new(SIGINT, on_signal, &d) || !pa_signal_new(SIGHUP, on_signal, &d))
+                goto finish;
+        signal(SIGPIPE, SIG_IGN);
+
+        if (open_data(&d) < 0 || start_backends(&d) < 0)
+                goto finish;
+
+        cw_log_info("callwitnessd %s ready; recording to %s", CW_VERSION, d.data_dir);
+        if (pa_mainloop_run(d.loop, &r) < 0)
+                cw_log_error("Main loop failed");
+        else
+                ret = r;
+finish:
+        stop(&d);
+        return ret;
+}

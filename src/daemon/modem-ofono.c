@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* oFono backend: org.ofono on the system bus.
+ *
+ * Modems from Manager.GetModems and ModemAdded/ModemRemoved; a modem takes
+ * calls once "org.ofono.VoiceCallManager" is among its Interfaces. Calls
+ * arrive with their properties (GetCalls, CallAdded) and change through
+ * VoiceCall.PropertyChanged. oFono has no direction property: the state a
+ * call is first seen in tells it (incoming/waiting vs dialing/alerting). */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callwitness/log.h"
+#include "dbus-util.h"
+#include "modem.h"
+
+#define BACKEND "ofono"
+#define OFONO_SERVICE "org.ofono"
+#define OFONO_MANAGER "org.ofono.Manager"
+#define OFONO_MODEM "org.ofono.Modem"
+#define OFONO_VCM "org.ofono.VoiceCallManager"
+#define OFONO_CALL "org.ofono.VoiceCall"
+
+static const char signal_rule[] = "type='signal',sender='" OFONO_SERVICE "'";
+static const char owner_rule[] =
+        "type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" OFONO_SERVICE "'";
+
+typedef struct ofono_call {
+        char *path;
+        char *modem_path;
+        cw_end_reason disconnect_reason;   /* from DisconnectReason, before the state change */
+        struct ofono_call *next;
+} ofono_call;
+
+typedef struct ofono_modem {
+        char *path;
+        bool voice;
+        struct ofono_modem *next;
+} ofono_modem;
+
+typedef struct ofono_backend {
+        DBusConnection *bus;
+        const cw_modem_events *events;
+        void *userdata;
+        cw_dbus_calls *calls_in_flight;
+        ofono_call *calls;
+        ofono_modem *modems;
+} ofono_backend;
+
+static bool map_state(const char *state, cw_call_state *ret) {
+        static const struct {
+                const char *name;
+                cw_call_state state;
+        } states[] = {
+                { "incoming", CW_CALL_RINGING },
+                { "waiting", CW_CALL_WAITING },
+                { "dialing", CW_CALL_DIALING },
+                { "alerting", CW_CALL_DIALING },
+                { "active", CW_CALL_ACTIVE },
+                { "held", CW_CALL_HELD },
+                { "disconnected", CW_CALL_ENDED },
+        };
+
+        for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+                if (strcmp(state, states[i].name) == 0) {
+                        *ret = states[i].state;
+                        return true;
+                }
+        return false;
+}
+
+static cw_direction direction_from_first_state(cw_call_state state) {
+        switch (state) {
+        case CW_CALL_RINGING:
+        case CW_CALL_WAITING:
+                return CW_DIRECTION_INCOMING;
+        case CW_CALL_DIALING:
+                return CW_DIRECTION_OUTGOING;
+        default:
+                return CW_DIRECTION_UNKNOWN;   /* already active when we started */
+        }
+}
+
+/* oFono's LineIdentification: the number, "withheld", or empty. */
+static const char *map_number(const char *line_identification) {
+        if (!line_identification || !line_identification[0])
+                return NULL;
+        if (strcmp(line_identification, "withheld") == 0)
+                return CW_NUMBER_WITHHELD;
+        return line_identification;
+}
+
+static ofono_call *find_call(ofono_backend *b, const char *path, ofono_call ***link_ret) {
+        for (ofono_call **link = &b->calls; *link; link = &(*link)->next)
+                if (strcmp((*link)->path, path) == 0) {
+                        if (link_ret)
+                                *link_ret = link;
+                        return *link;
+                }
+        return NULL;
+}
+
+static void forget_call(ofono_backend *b, ofono_call **link, cw_end_reason reason) {
+        ofono_call *call = *link;
+
+        *link = call->next;
+        b->events->call_removed(BACKEND, call->path, reason, b->userdata);
+        free(call->path);
+        free(call->modem_path);
+        free(call);
+}
+
+typedef struct call_props {
+        const char *state, *line_identification;
+} call_props;
+
+static void read_call_prop(const char *key, DBusMessageIter *value, void *userdata) {
+        call_props *props = userdata;
+
+        if (strcmp(key, "State") == 0)
+                cw_dbus_get_string(value, &props->state);
+        else if (strcmp(key, "LineIdentification") == 0)
+                cw_dbus_get_string(value, &props->line_identification);
+}
+
+/* iter at the a{sv} of a call. */
+static void add_call(ofono_backend *b, const char *modem_path, const char *path, DBusMessageIter *props_iter) {
+        call_props props = { 0 };
+        cw_call_state state;
+        ofono_call *call;
+
+        if (find_call(b, path, NULL))
+                return;
+        cw_dbus_foreach_prop(props_iter, read_call_prop, &props);
+        if (!props.state || !map_state(props.state, &state)) {
+                cw_log_warning("oFono call %s has an unknown state '%s'; ignored", path,
+                               props.state ? props.state : "");
+                return;
+        }
+        call = calloc(1, sizeof *call);
+        if (!call || !(call->path = strdup(path)) || !(call->modem_path = strdup(modem_path))) {
+                cw_log_error("Out of memory tracking an oFono call");
+                if (call)
+                        free(call->path);
+                free(call);
+                return;
+        }
+        call->disconnect_reason = CW_END_HANGUP;
+        call->next = b->calls;
+        b->calls = call;
+        b->events->call_added(&(cw_modem_call_info) {
+                .backend = BACKEND,
+                .path = call->path,
+                .direction = direction_from_first_state(state),
+                .number = map_number(props.line_identification),
+                .state = state,
+        }, b->userdata);
+}
+
+typedef struct modem_request {
+        ofono_backend *backend;
+        char *modem_path;
+} modem_request;
+
+static void on_get_calls(DBusMessage *reply, void *userdata) {
+        modem_request *request = userdata;
+        DBusMessageIter iter, calls;
+
+        if (cw_dbus_reply_is_error(reply, "oFono GetCalls"))
+                return;
+        dbus_message_iter_init(reply, &iter);
+        if (dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_ARRAY)
+                return;
+        dbus_message_iter_recurse(&iter, &calls);
+        for (; dbus_message_iter_get_arg_type(&calls) == DBUS_TYPE_STRUCT; dbus_message_iter_next(&calls)) {
+                DBusMessageIter call;
+                const char *path;
+
+                dbus_message_iter_recurse(&calls, &call);
+                dbus_message_iter_get_basic(&call, &path);
+                dbus_message_iter_next(&call);
+                add_call(request->backend, request->modem_path, path, &call);
+        }
+}
+
+static void free_modem_request(void *userdata) {
+        modem_request *request = userdata;
+
+        free(request->modem_path);
+        free(request);
+}
+
+static ofono_modem *find_modem(ofono_backend *b, const char *path, ofono_modem ***link_ret) {
+        for (ofono_modem **link = &b->modems; *link; link = &(*link)->next)
+                if (strcmp((*link)->path, path) == 0) {
+                        if (link_ret)
+                                *link_ret = link;
+                        return *link;
+                }
+        return NULL;
+}
+
+static void end_calls_of_modem(ofono_backend *b, const char *modem_path, cw_end_reason reason) {
+        ofono_call **link = &b->calls;
+
+        while (*link)
+                if (strcmp((*link)->modem_path, modem_path) == 0)
+                        forget_call(b, link, reason);
+                else
+                        link = &(*link)->next;
+}
+
+static void set_modem_voice(ofono_backend *b, ofono_modem *modem, bool voice) {
+        modem_request *request;
+
+        if (modem->voice == voice)
+                return;
+        modem->voice = voice;
+        if (!voice) {
+                cw_log_info("oFono modem %s lost voice support", modem->path);
+                end_calls_of_modem(b, modem->path, CW_END_MODEM_GONE);
+                return;
+        }
+        cw_log_info("oFono modem %s has voice support", modem->path);
+        request = calloc(1, sizeof *request);
+        if (!request || !(request->modem_path = strdup(modem->path))) {
+                free(request);
+                return;
+        }
+        request->backend = b;
+        cw_dbus_call(b->calls_in_flight, OFONO_SERVICE, modem->path, OFONO_VCM, "GetCalls",
+                     on_get_calls, request, free_modem_request, DBUS_TYPE_INVALID);
+}
+
+static void read_interfaces(const char *key, DBusMessageIter *value, void *userdata) {
+        if (strcmp(key, "Interfaces") == 0)
+                *(bool *) userdata = cw_dbus_strv_contains(value, OFONO_VCM);
+}
+
+/* iter at the a{sv} of a modem. */
+static void add_modem(ofono_backend *b, const char *path, DBusMessageIter *props_iter) {
+        ofono_modem *modem = find_modem(b, path, NULL);
+        bool voice = false;
+
+        if (!modem) {
+                modem = calloc(1, sizeof *modem);
+                if (!modem || !(modem->path = strdup(path))) {
+                        free(modem);
+                        return;
+                }
+                modem->next = b->modems;
+                b->modems = modem;
+        }
+        cw_dbus_foreach_prop(props_iter, read_interfaces, &voice);
+        set_modem_voice(b, modem, voice);
+}
+
+static void remove_modem(ofono_backend *b, const char *path) {
+        ofono_modem **link, *modem = find_modem(b, path, &link);
+
+        if (!modem)
+                return;
+        cw_log_info("oFono modem %s is gone", path);
+        end_calls_of_modem(b, path, CW_END_MODEM_GONE);
+        *link = modem->next;
+        free(modem->path);
+        free(modem);
+}
+
+static void on_get_modems(DBusMessage *reply, void *userdata) {
+        ofono_backend *b = userdata;
+        DBusMessageIter iter, modems;
+
+        if (cw_dbus_reply_is_error(reply, "oFono GetModems"))
+                return;
+        dbus_message_iter_init(reply, &iter);
+        if (dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_ARRAY)
+                return;
+        dbus_message_iter_recurse(&iter, &modems);
+        for (; dbus_message_iter_get_arg_type(&modems) == DBUS_TYPE_STRUCT; dbus_message_iter_next(&modems)) {
+                DBusMessageIter modem;
+                const char *path;
+
+                dbus_message_iter_recurse(&modems, &modem);
+                dbus_message_iter_get_basic(&modem, &path);
+                dbus_message_iter_next(&modem);
+                add_modem(b, path, &modem);
+        }
+}
+
+static void service_appeared(ofono_backend *b) {
+        cw_log_info("oFono is on the bus");
+        cw_dbus_call(b->calls_in_flight, OFONO_SERVICE, "/", OFONO_MANAGER, "GetModems",
+                     on_get_modems, b, NULL, DBUS_TYPE_INVALID);
+}
+
+static void forget_everything(ofono_backend *b, cw_end_reason reason) {
+        cw_dbus_calls_cancel_all(b->calls_in_flight);
+        while (b->modems)
+                remove_modem(b, b->modems->path);
+        while (b->calls)   /* calls of modems we never heard of */
+                forget_call(b, &b->calls, reason);
+}
+
+static void on_call_property_changed(ofono_backend *b, const char *path, DBusMessage *msg) {
+        ofono_call *call = find_call(b, path, NULL);
+        DBusMessageIter iter, value;
+        const char *name, *text;
+        cw_call_state state;
+
+        if (!call || !dbus_message_iter_init(msg, &iter) ||
+            dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_STRING)
+                return;
+        dbus_message_iter_get_basic(&iter, &name);
+        if (!dbus_message_iter_next(&iter) || dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_VARIANT)
+                return;
+        dbus_message_iter_recurse(&iter, &value);
+        if (!cw_dbus_get_string(&value, &text))
+                return;
+
+        if (strcmp(name, "State") == 0) {
+                if (!map_state(text, &state)) {
+                        cw_log_warning("oFono call %s moved to unknown state '%s'; ignored", path, text);
+                        return;
+                }
+                b->events->call_state(BACKEND, path, state,
+                                      state == CW_CALL_ENDED ? call->disconnect_reason : CW_END_UNKNOWN,
+                                      b->userdata);
+        } else if (strcmp(name, "LineIdentification") == 0 && map_number(text))
+                b->events->call_number(BACKEND, path, map_number(text), b->userdata);
+}
+
+static void on_disconnect_reason(ofono_backend *b, const char *path, DBusMessage *msg) {
+        ofono_call *call = find_call(b, path, NULL);
+        const char *reason;
+
+        /* "local", "remote" or "network": only the last is not a hang-up. */
+        if (call && dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &reason, DBUS_TYPE_INVALID))
+                call->disconnect_reason = strcmp(reason, "network") == 0 ? CW_END_ERROR : CW_END_HANGUP;
+}
+
+static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void *userdata) {
+        ofono_backend *b = userdata;
+        const char *path = dbus_message_get_path(msg), *object;
+        DBusMessageIter iter;
+        bool appeared;
+
+        if (cw_dbus_is_name_owner_changed(msg, OFONO_SERVICE, &appeared)) {
+                if (appeared)
+                        service_appeared(b);
+                else {
+                        cw_log_info("oFono left the bus");
+                        forget_everything(b, CW_END_MODEM_GONE);
+                }
+                return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+        }
+        if (dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_SIGNAL || !path)
+                return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+
+        if (dbus_message_is_signal(msg, OFONO_CALL, "PropertyChanged"))
+                on_call_property_changed(b, path, msg);
+        else if (dbus_message_is_signal(msg, OFONO_CALL, "DisconnectReason"))
+                on_disconnect_reason(b, path, msg);
+        else if (dbus_message_is_signal(msg, OFONO_VCM, "CallAdded") ||
+                 dbus_message_is_signal(msg, OFONO_MANAGER, "ModemAdded")) {
+                if (!dbus_message_iter_init(msg, &iter) ||
+                    dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_OBJECT_PATH)
+                        return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+                dbus_message_iter_get_basic(&iter, &object);
+                dbus_message_iter_next(&iter);
+                if (dbus_message_has_member(msg, "CallAdded")) {
+                        ofono_modem *modem = find_modem(b, path, NULL);
+
+                        if (modem && modem->voice)
+                                add_call(b, path, object, &iter);
+                } else
+                        add_modem(b, object, &iter);
+        } else if (dbus_message_is_signal(msg, OFONO_VCM, "CallRemoved")) {
+                ofono_call **link;
+
+                if (dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &object, DBUS_TYPE_INVALID) &&
+                    find_call(b, object, &link))
+                        forget_call(b, link, (*link)->disconnect_reason);
+        } else if (dbus_message_is_signal(msg, OFONO_MANAGER, "ModemRemoved")) {
+                if (dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &object, DBUS_TYPE_INVALID))
+                        remove_modem(b, object);
+        } else if (dbus_message_is_signal(msg, OFONO_MODEM, "PropertyChanged")) {
+                ofono_modem *modem = find_modem(b, path, NULL);
+                DBusMessageIter value;
+                const char *name;
+
+                if (!modem || !dbus_message_iter_init(msg, &iter) ||
+                    dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_STRING)
+                        return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+                dbus_message_iter_get_basic(&iter, &name);
+                if (strcmp(name, "Interfaces") != 0 || !dbus_message_iter_next(&iter) ||
+                    dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_VARIANT)
+                        return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+                dbus_message_iter_recurse(&iter, &value);
+                set_modem_voice(b, modem, cw_dbus_strv_contains(&value, OFONO_VCM));
+        }
+        /* Other filters (the ModemManager backend) may want it too. */
+        return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+}
+
+static void on_name_has_owner(DBusMessage *reply, void *userdata) {
+        dbus_bool_t has_owner = FALSE;
+
+        if (!cw_dbus_reply_is_error(reply, "NameHasOwner") &&
+            dbus_message_get_args(reply, NULL, DBUS_TYPE_BOOLEAN, &has_owner, DBUS_TYPE_INVALID) && has_owner)
+                service_appeared(userdata);
+        else
+                cw_log_info("oFono is not running; waiting for it");
+}
+
+static void ofono_stop(void *backend) {
+        ofono_backend *b = backend;
+
+        if (!b)
+                return;
+        dbus_connection_remove_filter(b->bus, on_message, b);
+        cw_dbus_remove_match(b->bus, signal_rule);
+        cw_dbus_remove_match(b->bus, owner_rule);
+        forget_everything(b, CW_END_DAEMON_STOPPED);
+        cw_dbus_calls_free(b->calls_in_flight);
+        dbus_connection_unref(b->bus);
+        free(b);
+}
+
+static int ofono_start(DBusConnection *bus, const cw_modem_events *events, void *userdata, void **ret) {
+        ofono_backend *b = calloc(1, sizeof *b);
+
+        if (!b)
+                return -ENOMEM;
+        b->bus = dbus_connection_ref(bus);
+        b->events = events;
+        b->userdata = userdata;
+        b->calls_in_flight = cw_dbus_calls_new(bus);
+        if (!b->calls_in_flight || !dbus_connection_add_filter(bus, on_message, b, NULL)) {
+                cw_dbus_calls_free(b->calls_in_flight);
+                dbus_connection_unref(b->bus);
+                free(b);
+                return -ENOMEM;
+        }
+        cw_dbus_add_match(bus, signal_rule);
+        cw_dbus_add_match(bus, owner_rule);
+        cw_dbus_call(b->calls_in_flight, DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS, "NameHasOwner",
+                     on_name_has_owner, b, NULL, DBUS_TYPE_STRING, &(const char *) { OFONO_SERVICE }, DBUS_TYPE_INVALID);
+        *ret = b;
+        return 0;
+}
+
+const cw_modem_backend_ops cw_modem_ofono_ops = {
+        .name = BACKEND,
+        .start = ofono_start,
+        .stop = ofono_stop,
+};

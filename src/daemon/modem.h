@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* One interface, two implementations (ModemManager, oFono). A backend
+ * follows its service on the system bus — it may start after us, restart or
+ * vanish — and reports calls in the shared vocabulary of call.h. Every call
+ * is named by (backend name, object path). */
+
+#include <dbus/dbus.h>
+
+#include "callwitness/call.h"
+
+typedef struct cw_modem_call_info {
+        const char *backend;
+        const char *path;
+        cw_direction direction;
+        const char *number;      /* NULL or "" when not (yet) known */
+        cw_call_state state;
+} cw_modem_call_info;
+
+typedef struct cw_modem_events {
+        /* A call the backend did not report before, in its current state. */
+        void (*call_added)(const cw_modem_call_info *info, void *userdata);
+        void (*call_state)(const char *backend, const char *path, cw_call_state state,
+                           cw_end_reason reason, void *userdata);
+        void (*call_number)(const char *backend, const char *path, const char *number, void *userdata);
+        /* The call object is gone (deleted, modem removed, service gone).
+         * The tracker ends it with reason if it has not ended yet. */
+        void (*call_removed)(const char *backend, const char *path, cw_end_reason reason, void *userdata);
+} cw_modem_events;
+
+typedef struct cw_modem_backend_ops {
+        const char *name;
+        int (*start)(DBusConnection *system_bus, const cw_modem_events *events, void *userdata, void **ret);
+        void (*stop)(void *backend);
+} cw_modem_backend_ops;
+
+extern const cw_modem_backend_ops cw_modem_mm_ops;
+extern const cw_modem_backend_ops cw_modem_ofono_ops;

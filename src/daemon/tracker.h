@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* The call tracker: one state machine per call, fed by the modem backends.
+ * It arms capture when a call appears, opens the recording when the call
+ * becomes active, and finishes file and catalog row when it ends. */
+
+#include <pulse/mainloop-api.h>
+
+#include "callwitness/catalog.h"
+#include "callwitness/config.h"
+#include "modem.h"
+
+typedef struct cw_tracker cw_tracker;
+
+/* cfg and catalog must outlive the tracker; cfg may change between calls
+ * (a reload), and each call uses the configuration in force when it
+ * appeared. */
+int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catalog,
+                   const char *data_dir, cw_tracker **ret);
+/* Ends every call still in progress as stopped by the daemon, finishing
+ * their files. NULL is fine. */
+cw_tracker *cw_tracker_free(cw_tracker *t);
+
+/* The callbacks to hand a modem backend, with the tracker as userdata. */
+extern const cw_modem_events cw_tracker_modem_events;

@@ -1,0 +1,313 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+'''A simulated phone for integration tests: private D-Bus buses, a real sound
+server (PulseAudio, or PipeWire with pipewire-pulse and WirePlumber) with
+null devices, mock modems from python3-dbusmock, and callwitnessd under
+libfaketime. Everything listens on Unix sockets inside one temporary
+directory, and every wait is bounded.'''
+
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import tempfile
+import time
+
+import dbus
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BUILD_DIR = os.environ.get('CW_BUILD_DIR', os.path.join(HERE, '..', '..', 'build'))
+DAEMON = os.path.join(BUILD_DIR, 'src', 'daemon', 'callwitnessd')
+CLI = os.path.join(BUILD_DIR, 'src', 'cli', 'callwitness')
+MM_TEMPLATE = os.path.join(HERE, 'modemmanager_template.py')
+LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'
+MOCK_IFACE = 'org.freedesktop.DBus.Mock'
+
+LOCAL_TONE_HZ = 440
+REMOTE_TONE_HZ = 1000
+
+
+def wait_for(predicate, timeout=15.0, what='a condition'):
+    '''Polls predicate until it returns something true; bounded in time.'''
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f'timed out after {timeout:.0f} s waiting for {what}')
+        time.sleep(0.05)
+
+
+def sanitizer_reports(text):
+    return re.findall(r'(ERROR: AddressSanitizer.*|ERROR: LeakSanitizer.*|runtime error:.*)', text)
+
+
+class Phone:
+    '''One simulated phone. audio is "pulseaudio" or "pipewire".'''
+
+    def __init__(self, audio='pulseaudio'):
+        self.audio = audio
+        self.dir = tempfile.mkdtemp(prefix='callwitness-test-')
+        self.runtime_dir = os.path.join(self.dir, 'run')
+        os.mkdir(self.runtime_dir, 0o700)
+        self.home = os.path.join(self.dir, 'home')
+        self.data_home = os.path.join(self.home, 'data')
+        self.config_home = os.path.join(self.home, 'config')
+        self.data_dir = os.path.join(self.data_home, 'callwitness')
+        os.makedirs(self.config_home)
+        self.processes = []
+        self.daemon = None
+        self.daemon_log_path = None
+        self.players = []
+        self.env = {
+            'PATH': '/usr/sbin:/usr/bin:/sbin:/bin',
+            'HOME': self.home,
+            'XDG_RUNTIME_DIR': self.runtime_dir,
+            'XDG_DATA_HOME': self.data_home,
+            'XDG_CONFIG_HOME': self.config_home,
+            'LANG': 'C.UTF-8',
+        }
+        for name in ('ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS'):
+            if name in os.environ:
+                self.env[name] = os.environ[name]
+        try:
+            self.env['DBUS_SYSTEM_BUS_ADDRESS'] = self._start_bus('system')
+            self.env['DBUS_SESSION_BUS_ADDRESS'] = self._start_bus('session')
+            self.system_bus = dbus.bus.BusConnection(self.env['DBUS_SYSTEM_BUS_ADDRESS'])
+            self._start_audio()
+        except BaseException:
+            self.close()
+            raise
+
+    # --- processes ---------------------------------------------------------
+
+    def _spawn(self, name, argv, env=None, **kwargs):
+        log = open(os.path.join(self.dir, name + '.log'), 'wb')
+        process = subprocess.Popen(argv, env=env or self.env, stdout=kwargs.pop('stdout', log), stderr=log,
+                                   stdin=subprocess.DEVNULL, cwd=self.dir, **kwargs)
+        process.log = log
+        process.name = name
+        self.processes.append(process)
+        return process
+
+    def _stop(self, process, timeout=10):
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+        process.log.close()
+        if process in self.processes:
+            self.processes.remove(process)
+
+    def _start_bus(self, name):
+        socket = os.path.join(self.dir, name + '-bus')
+        process = self._spawn(name + '-bus', ['dbus-daemon', '--session', '--nofork', '--nopidfile',
+                                              f'--address=unix:path={socket}', '--print-address=1'],
+                              stdout=subprocess.PIPE)
+        address = process.stdout.readline().decode().strip()
+        if not address:
+            raise AssertionError(f'dbus-daemon for the {name} bus did not start')
+        return address
+
+    def _start_audio(self):
+        self.env['PULSE_SERVER'] = 'unix:' + os.path.join(self.runtime_dir, 'pulse', 'native')
+        if self.audio == 'pulseaudio':
+            os.makedirs(os.path.join(self.runtime_dir, 'pulse'), 0o700)
+            script = os.path.join(self.dir, 'default.pa')
+            with open(script, 'w') as f:
+                f.write(f'load-module module-native-protocol-unix auth-anonymous=1 '
+                        f'socket={self.runtime_dir}/pulse/native\n')
+            self._spawn('pulseaudio', ['pulseaudio', '-n', '-F', script, '--daemonize=no', '--exit-idle-time=-1',
+                                       '--use-pid-file=no', '--disallow-module-loading=no', '--log-target=stderr'])
+        elif self.audio == 'pipewire':
+            self._spawn('pipewire', ['pipewire'])
+            wait_for(lambda: os.path.exists(os.path.join(self.runtime_dir, 'pipewire-0')), 15, 'pipewire')
+            self._spawn('wireplumber', ['wireplumber'])
+            self._spawn('pipewire-pulse', ['pipewire-pulse'])
+        else:
+            raise ValueError(self.audio)
+        wait_for(lambda: self.pactl('info', check=False).returncode == 0, 20, f'{self.audio} to answer')
+        # The call sink carries the other party; the microphone is the monitor
+        # of a second sink, remapped into a source, so a test can "speak" into
+        # it with paplay.
+        self.pactl('load-module', 'module-null-sink', 'sink_name=call_sink', 'rate=48000')
+        self.pactl('load-module', 'module-null-sink', 'sink_name=mic_sink', 'rate=48000')
+        self.pactl('load-module', 'module-remap-source', 'source_name=mic', 'master=mic_sink.monitor')
+        wait_for(lambda: 'mic' in self.pactl('list', 'short', 'sources').stdout.split(), 15, 'the mic source')
+        self.pactl('set-default-sink', 'call_sink')
+        self.pactl('set-default-source', 'mic')
+
+    def pactl(self, *args, check=True):
+        return subprocess.run(['pactl', *args], env=self.env, capture_output=True, text=True, timeout=20,
+                              check=check)
+
+    # --- modems -------------------------------------------------------------
+
+    def start_modemmanager(self, **parameters):
+        argv = ['/usr/bin/python3', '-m', 'dbusmock', '--system', '--template', MM_TEMPLATE]
+        if parameters:
+            argv += ['--parameters', json.dumps(parameters)]
+        self.mm = self._spawn('modemmanager-mock', argv)
+        self._wait_name('org.freedesktop.ModemManager1')
+        self.mm_main = self.system_bus.get_object('org.freedesktop.ModemManager1', '/org/freedesktop/ModemManager1')
+        return self.mm
+
+    def stop_modemmanager(self):
+        self._stop(self.mm)
+
+    def start_ofono(self):
+        self.ofono = self._spawn('ofono-mock', ['/usr/bin/python3', '-m', 'dbusmock', '--system',
+                                                '--template', 'ofono'])
+        self._wait_name('org.ofono')
+        return self.ofono
+
+    def _wait_name(self, name):
+        wait_for(lambda: self.system_bus.name_has_owner(name), 20, f'{name} on the system bus')
+
+    def mm_call(self, method, *args):
+        return self.mm_main.get_dbus_method(method, MOCK_IFACE)(*args)
+
+    def mm_object(self, path, interface):
+        return dbus.Interface(self.system_bus.get_object('org.freedesktop.ModemManager1', path), interface)
+
+    def ofono_object(self, path, interface=MOCK_IFACE):
+        return dbus.Interface(self.system_bus.get_object('org.ofono', path), interface)
+
+    # --- the daemon ---------------------------------------------------------
+
+    def write_config(self, text):
+        os.makedirs(os.path.join(self.config_home, 'callwitness'), exist_ok=True)
+        with open(os.path.join(self.config_home, 'callwitness', 'callwitness.conf'), 'w') as f:
+            f.write(text)
+
+    def start_daemon(self, local_time='2026-11-24 23:40:00', tz='Asia/Shanghai'):
+        '''Starts callwitnessd with its wall clock starting at local_time in tz.'''
+        env = dict(self.env, TZ=tz)
+        if local_time:
+            # libfaketime: "@" starts the clock at that local time and lets it
+            # run; the monotonic clock stays real so the main loop's timers do.
+            env.update(LD_PRELOAD=LIBFAKETIME, FAKETIME='@' + local_time, FAKETIME_DONT_FAKE_MONOTONIC='1',
+                       FAKETIME_DONT_RESET='1')
+        log_name = f'callwitnessd-{len([p for p in os.listdir(self.dir) if p.startswith("callwitnessd")])}'
+        self.daemon_log_path = os.path.join(self.dir, log_name + '.log')
+        self.daemon = self._spawn(log_name, [DAEMON, '--verbose'], env=env)
+        wait_for(lambda: 'ready' in self.daemon_log() or self.daemon.poll() is not None, 15, 'callwitnessd')
+        if self.daemon.poll() is not None:
+            raise AssertionError('callwitnessd exited at start:\n' + self.daemon_log())
+        return self.daemon
+
+    def daemon_log(self):
+        with open(self.daemon_log_path, errors='replace') as f:
+            return f.read()
+
+    def wait_log(self, text, timeout=15):
+        wait_for(lambda: text in self.daemon_log(), timeout, f"'{text}' in the daemon's log")
+
+    def stop_daemon(self):
+        '''Stops the daemon, and fails on a bad exit or a sanitizer report.'''
+        daemon, self.daemon = self.daemon, None
+        daemon.send_signal(signal.SIGTERM)
+        try:
+            code = daemon.wait(20)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            raise AssertionError('callwitnessd did not stop on SIGTERM')
+        finally:
+            self._stop(daemon)
+        log = self.daemon_log()
+        reports = sanitizer_reports(log)
+        if reports or code != 0:
+            raise AssertionError(f'callwitnessd exited with {code}; sanitizer reports: {reports}\n{log[-4000:]}')
+
+    # --- audio --------------------------------------------------------------
+
+    def tone(self, hz, seconds=60):
+        path = os.path.join(self.dir, f'tone-{hz}.wav')
+        if not os.path.exists(path):
+            subprocess.run(['sox', '-n', '-r', '48000', '-c', '1', '-b', '16', path, 'synth', str(seconds),
+                            'sine', str(hz), 'vol', '0.5'], check=True, timeout=30)
+        return path
+
+    def play_tones(self):
+        '''The user speaks a 440 Hz tone; the other party a 1000 Hz one. Returns
+        once both play, as a phone's microphone and call audio would.'''
+        self.players.append(self._spawn('play-local', ['paplay', '--device=mic_sink', self.tone(LOCAL_TONE_HZ)]))
+        self.players.append(self._spawn('play-remote', ['paplay', '--device=call_sink',
+                                                        self.tone(REMOTE_TONE_HZ)]))
+        wait_for(lambda: len(self.pactl('list', 'short', 'sink-inputs').stdout.strip().splitlines()) >= 2,
+                 15, 'both tones playing')
+        time.sleep(1.0)   # the remapped microphone starts delivering after its master sink runs
+
+    def stop_tones(self):
+        for player in self.players:
+            self._stop(player)
+        self.players = []
+
+    # --- results ------------------------------------------------------------
+
+    def catalog(self):
+        db = sqlite3.connect(f'file:{self.data_dir}/catalog.db?mode=ro', uri=True, timeout=10)
+        db.row_factory = sqlite3.Row
+        return db
+
+    def calls(self):
+        if not os.path.exists(os.path.join(self.data_dir, 'catalog.db')):
+            return []
+        with self.catalog() as db:
+            return [dict(row) for row in db.execute(
+                'SELECT calls.*, recordings.path, recordings.duration_ms AS file_duration_ms,'
+                ' recordings.size, recordings.sha256 FROM calls'
+                ' LEFT JOIN recordings ON recordings.call_id = calls.id ORDER BY calls.id')]
+
+    def wait_call(self, index, condition, what, timeout=20):
+        def check():
+            calls = self.calls()
+            return len(calls) > index and condition(calls[index]) and calls[index]
+        return wait_for(check, timeout, what)
+
+    def cli(self, *args, check=True):
+        return subprocess.run([CLI, *args], env=dict(self.env, TZ='Asia/Shanghai'), capture_output=True,
+                              text=True, timeout=30, check=check)
+
+    def close(self):
+        self.stop_tones()
+        if self.daemon:
+            self._stop(self.daemon)
+        for process in reversed(list(self.processes)):
+            self._stop(process)
+        if os.environ.get('CW_KEEP_TEST_DIR'):
+            print('# test directory kept:', self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def band_rms(path, channel, low_hz, high_hz):
+    '''RMS amplitude of one channel within a frequency band, by sox.'''
+    out = subprocess.run(['sox', path, '-n', 'remix', str(channel), 'sinc', f'{low_hz}-{high_hz}', 'stat'],
+                         capture_output=True, text=True, timeout=60).stderr
+    return float(re.search(r'RMS\s+amplitude:\s+([\d.]+)', out).group(1))
+
+
+def tone_levels(path, channel):
+    '''(energy in the local tone's band, energy in the remote tone's band).
+    Bands an octave wide: sox's default sinc attenuates narrower ones; a pure
+    0.5-amplitude tone reads 0.22 (440 Hz) and 0.34 (1000 Hz) here, and
+    leaks 0.02 into the other band through the filter alone.'''
+    return band_rms(path, channel, 300, 600), band_rms(path, channel, 700, 1400)
+
+
+def decode(opus_path, wav_path):
+    subprocess.run(['opusdec', '--quiet', '--rate', '48000', opus_path, wav_path], check=True, timeout=60)
+    return float(subprocess.run(['soxi', '-D', wav_path], capture_output=True, text=True, check=True,
+                                timeout=30).stdout)
+
+
+def opus_tags(opus_path):
+    out = subprocess.run(['opusinfo', opus_path], capture_output=True, text=True, timeout=30).stdout
+    return dict(re.findall(r'^\s+(\w+)=(.*)$', out, re.M)), out
