@@ -84,7 +84,7 @@ static void on_frames(const float *stereo, size_t n_frames, void *userdata) {
                 if (!call->writer)
                         continue;
                 write_frames(call, stereo, n_frames);
-                if (call->state == CW_CALL_ENDED && cw_opus_writer_frames(call->writer) >= call->frames_due)
+                if (call->finish_deadline && cw_opus_writer_frames(call->writer) >= call->frames_due)
                         complete_end(call);
         }
 }
@@ -318,6 +318,12 @@ static void pad_and_complete(tracked_call *call) {
         cw_tracker *t = call->tracker;
         bool other_writer = false;
 
+        /* No longer waiting: the drain below must not complete the call
+         * from inside on_frames() while this function still holds it. */
+        if (call->finish_deadline) {
+                t->api->time_free(call->finish_deadline);
+                call->finish_deadline = NULL;
+        }
         for (tracked_call *other = t->calls; other; other = other->next)
                 other_writer |= other != call && other->writer;
         /* Padding the side that is behind would put a gap into a call that

@@ -11,6 +11,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import stat
 import subprocess
 import tempfile
 import time
@@ -102,6 +103,8 @@ class Phone:
                 process.kill()
                 process.wait(5)
         process.log.close()
+        if process.stdout:
+            process.stdout.close()
         if process in self.processes:
             self.processes.remove(process)
 
@@ -311,3 +314,27 @@ def decode(opus_path, wav_path):
 def opus_tags(opus_path):
     out = subprocess.run(['opusinfo', opus_path], capture_output=True, text=True, timeout=30).stdout
     return dict(re.findall(r'^\s+(\w+)=(.*)$', out, re.M)), out
+
+
+def check_recording(test, phone, row, talk_s):
+    '''The finished recording of a catalog row: as long as the active
+    period (within 100 ms), local tone left, remote tone right, private
+    modes. Returns the file's path.'''
+    path = os.path.join(phone.data_dir, row['path'])
+    wav = os.path.join(phone.dir, f'decoded-{row["id"]}.wav')
+    active_s = (row['ended_at_ms'] - row['answered_at_ms']) / 1000
+    test.assertAlmostEqual(active_s, talk_s, delta=1.0)
+
+    file_s = decode(path, wav)
+    test.assertLess(abs(file_s - active_s), 0.1, f'file lasts {file_s:.3f} s, the call was active {active_s:.3f} s')
+    left_local, left_remote = tone_levels(wav, 1)
+    right_local, right_remote = tone_levels(wav, 2)
+    test.assertGreater(left_local, 0.15, 'the left channel carries the local tone')
+    test.assertLess(left_remote, left_local / 5, 'and not the remote one')
+    test.assertGreater(right_remote, 0.2, 'the right channel carries the remote tone')
+    test.assertLess(right_local, right_remote / 5, 'and not the local one')
+
+    test.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+    test.assertEqual(stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode), 0o700)
+    test.assertEqual(stat.S_IMODE(os.stat(phone.data_dir).st_mode), 0o700)
+    return path

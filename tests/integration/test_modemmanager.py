@@ -7,13 +7,12 @@ sqlite.'''
 import hashlib
 import json
 import os
-import stat
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Phone, decode, opus_tags, tone_levels, wait_for  # noqa: E402
+from harness import Phone, check_recording, decode, opus_tags  # noqa: E402
 
 AUDIO = os.environ.get('CW_AUDIO', 'pulseaudio')
 MODEM = '/org/freedesktop/ModemManager1/Modem/0'
@@ -29,8 +28,8 @@ class ModemManagerCalls(unittest.TestCase):
         self.phone = Phone(AUDIO)
         self.addCleanup(self.phone.close)
 
-    def answered_call(self, number='+8613800138000', ring_s=1.5, talk_s=4.0):
-        '''An incoming call that rings, is answered, talks, and is hung up.'''
+    def ring_and_answer(self, number='+8613800138000', ring_s=1.5):
+        '''Tones on, an incoming call rings and is answered. Returns its path.'''
         phone = self.phone
         phone.play_tones()
         call = phone.mm_call('AddIncomingCall', MODEM, number)
@@ -38,6 +37,12 @@ class ModemManagerCalls(unittest.TestCase):
         time.sleep(ring_s)
         phone.mm_object(call, CALL_IFACE).Accept()
         phone.wait_call(0, lambda c: c['answered_at_ms'], 'answered_at')
+        return call
+
+    def answered_call(self, number='+8613800138000', talk_s=4.0):
+        '''An incoming call that rings, is answered, talks, and is hung up.'''
+        phone = self.phone
+        call = self.ring_and_answer(number)
         time.sleep(talk_s)
         phone.mm_object(call, CALL_IFACE).Hangup()
         row = phone.wait_call(0, lambda c: c['sha256'], 'the finished recording')
@@ -45,25 +50,7 @@ class ModemManagerCalls(unittest.TestCase):
         return row
 
     def check_recording(self, row, talk_s):
-        path = os.path.join(self.phone.data_dir, row['path'])
-        wav = os.path.join(self.phone.dir, 'decoded.wav')
-        active_s = (row['ended_at_ms'] - row['answered_at_ms']) / 1000
-        self.assertAlmostEqual(active_s, talk_s, delta=1.0)
-
-        file_s = decode(path, wav)
-        self.assertLess(abs(file_s - active_s), 0.1,
-                        f'file lasts {file_s:.3f} s, the call was active {active_s:.3f} s')
-        left_local, left_remote = tone_levels(wav, 1)
-        right_local, right_remote = tone_levels(wav, 2)
-        self.assertGreater(left_local, 0.15, 'the left channel carries the local tone')
-        self.assertLess(left_remote, left_local / 5, 'and not the remote one')
-        self.assertGreater(right_remote, 0.2, 'the right channel carries the remote tone')
-        self.assertLess(right_local, right_remote / 5, 'and not the local one')
-
-        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
-        self.assertEqual(stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode), 0o700)
-        self.assertEqual(stat.S_IMODE(os.stat(self.phone.data_dir).st_mode), 0o700)
-        return path
+        return check_recording(self, self.phone, row, talk_s)
 
     def test_night_call_recorded_both_sides_and_tagged(self):
         phone = self.phone
@@ -118,6 +105,142 @@ class ModemManagerCalls(unittest.TestCase):
         self.assertEqual(len(json.loads(phone.cli('list', '--tagged', '--json').stdout)), 1)
         phone.stop_daemon()
 
+
+    def test_afternoon_call_not_tagged(self):
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 14:00:00', tz='Asia/Shanghai')
+        row = self.answered_call(talk_s=2.0)
+        self.check_recording(row, 2.0)
+        with phone.catalog() as db:
+            self.assertEqual(db.execute('SELECT count(*) FROM tags').fetchone()[0], 0)
+        self.assertEqual(json.loads(phone.cli('list', '--json').stdout)[0]['tags'], [])
+        self.assertEqual(json.loads(phone.cli('list', '--tagged', '--json').stdout), [])
+        phone.stop_daemon()
+
+    def test_missed_call_leaves_row_and_no_file(self):
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-25 06:10:00', tz='Asia/Shanghai')
+        call = phone.mm_call('AddIncomingCall', MODEM, '+8613900139000')
+        phone.wait_call(0, lambda c: c['number'] == '+8613900139000', 'the ringing call')
+        time.sleep(1)
+        # The caller gives up: ModemManager reports RINGING_IN -> TERMINATED.
+        phone.mm_call('SetCallState', call, TERMINATED, REASON_UNKNOWN)
+        row = phone.wait_call(0, lambda c: c['ended_at_ms'], 'the call to end')
+        self.assertIsNone(row['answered_at_ms'])
+        self.assertIsNone(row['path'])
+        listed = json.loads(phone.cli('list', '--json').stdout)[0]
+        self.assertEqual(listed['outcome'], 'missed')
+        self.assertIsNone(listed['answered_at'])
+        self.assertIsNone(listed['file'])
+        self.assertEqual(listed['duration_ms'], 0)
+        self.assertEqual([t['tag'] for t in listed['tags']], ['night'], '06:10 is in the quiet hours')
+        self.assertIn('06:10', listed['tags'][0]['reason'])
+        recordings = os.path.join(phone.data_dir, 'recordings')
+        self.assertFalse(os.path.exists(recordings) and any(files for _, _, files in os.walk(recordings)))
+        self.assertIn('missed', phone.cli('list').stdout)
+        phone.stop_daemon()
+
+    def test_outgoing_call_recorded(self):
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 10:00:00', tz='Asia/Shanghai')
+        phone.play_tones()
+        voice = phone.mm_object(MODEM, VOICE_IFACE)
+        call = voice.CreateCall({'number': '10086'})
+        phone.mm_object(call, CALL_IFACE).Start()
+        phone.wait_call(0, lambda c: c['direction'] == 'outgoing', 'the outgoing call')
+        phone.mm_call('SetCallState', call, 2, 0)   # RINGING_OUT
+        time.sleep(1)
+        phone.mm_call('SetCallState', call, ACTIVE, REASON_ACCEPTED)
+        time.sleep(2.5)
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        row = phone.wait_call(0, lambda c: c['sha256'], 'the finished recording')
+        phone.stop_tones()
+        self.check_recording(row, 2.5)
+        self.assertRegex(row['path'], r'_out_10086\.opus$')
+        self.assertEqual(json.loads(phone.cli('list', '--json').stdout)[0]['outcome'], 'answered')
+        phone.stop_daemon()
+
+    def test_held_then_resumed_keeps_one_file(self):
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        call = self.ring_and_answer(ring_s=0.5)
+        time.sleep(1.5)
+        phone.mm_call('SetCallState', call, 5, 0)   # HELD
+        time.sleep(1)
+        phone.mm_call('SetCallState', call, ACTIVE, 0)
+        time.sleep(1.5)
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        row = phone.wait_call(0, lambda c: c['sha256'], 'the finished recording')
+        phone.stop_tones()
+        self.check_recording(row, 4.0)
+        with phone.catalog() as db:
+            states = [r[0] for r in db.execute('SELECT state FROM call_states WHERE call_id = ? ORDER BY id',
+                                               (row['id'],))]
+        self.assertEqual(states, ['ringing', 'active', 'held', 'active', 'ended'])
+        files = [f for _, _, fs in os.walk(os.path.join(phone.data_dir, 'recordings')) for f in fs]
+        self.assertEqual(len(files), 1)
+        phone.stop_daemon()
+
+    def test_modemmanager_starts_after_daemon_and_vanishes_mid_call(self):
+        phone = self.phone
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        phone.wait_log('ModemManager is not running')
+        phone.start_modemmanager()
+        phone.wait_log('has voice support')
+        call = self.ring_and_answer(ring_s=0.5)
+        time.sleep(2)
+        phone.stop_modemmanager()
+        row = phone.wait_call(0, lambda c: c['sha256'], 'the recording finished when ModemManager left')
+        phone.stop_tones()
+        self.assertEqual(row['end_reason'], 'modem-gone')
+        self.check_recording(row, 2.0)
+        # ModemManager back: calls are recorded again.
+        phone.start_modemmanager()
+        phone.wait_log('has voice support')
+        phone.mm_call('AddIncomingCall', MODEM, '+8613700137000')
+        phone.wait_call(1, lambda c: c['number'] == '+8613700137000', 'a call after the restart')
+        phone.stop_daemon()
+
+    def test_call_in_progress_when_daemon_starts_is_recorded_from_then(self):
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.play_tones()
+        call = phone.mm_call('AddIncomingCall', MODEM, '+8613800138000')
+        phone.mm_object(call, CALL_IFACE).Accept()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        row = phone.wait_call(0, lambda c: c['answered_at_ms'], 'the active call found at start')
+        time.sleep(2.5)
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        row = phone.wait_call(0, lambda c: c['sha256'], 'the finished recording')
+        phone.stop_tones()
+        self.assertEqual(row['number'], '+8613800138000')
+        self.check_recording(row, 2.5)
+        phone.stop_daemon()
+
+    def test_daemon_stopped_mid_call_leaves_a_playable_file(self):
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        call = self.ring_and_answer(ring_s=0.5)
+        time.sleep(2.5)
+        phone.daemon.kill()   # SIGKILL: no chance to finish anything
+        phone.daemon.wait(10)
+        row = phone.calls()[0]
+        path = os.path.join(phone.data_dir, row['path'])
+        self.assertGreater(decode(path, os.path.join(phone.dir, 'killed.wav')), 1.0,
+                           'at least the pages flushed before the kill play')
+        # The next start closes the orphaned call and hashes its file.
+        phone.start_daemon(local_time='2026-11-24 12:01:00', tz='Asia/Shanghai')
+        row = phone.wait_call(0, lambda c: c['sha256'], 'the orphan closed at start')
+        self.assertEqual(row['end_reason'], 'daemon-stopped')
+        with open(path, 'rb') as f:
+            self.assertEqual(row['sha256'], hashlib.sha256(f.read()).hexdigest())
+        phone.stop_tones()
+        phone.stop_daemon()
 
 if __name__ == '__main__':
     unittest.main(verbosity=2)

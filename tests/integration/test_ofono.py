@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+'''callwitnessd against python3-dbusmock's own "ofono" template, extended here
+with incoming calls, state changes and DisconnectReason, on PulseAudio or
+PipeWire (CW_AUDIO).'''
+
+import json
+import os
+import sys
+import time
+import unittest
+
+import dbus
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Phone, check_recording, opus_tags  # noqa: E402
+
+AUDIO = os.environ.get('CW_AUDIO', 'pulseaudio')
+MODEM = '/ril_0'
+VCM = 'org.ofono.VoiceCallManager'
+VOICECALL = 'org.ofono.VoiceCall'
+
+
+class OfonoCalls(unittest.TestCase):
+
+    def setUp(self):
+        self.phone = Phone(AUDIO)
+        self.addCleanup(self.phone.close)
+        self.phone.write_config('[modem]\nbackends = ofono\n')
+        self.phone.start_ofono()
+
+    def incoming(self, name, line_identification):
+        '''What oFono does on an incoming call: a VoiceCall object, then
+        VoiceCallManager.CallAdded on the modem.'''
+        path = f'{MODEM}/{name}'
+        props = {
+            'State': dbus.String('incoming', variant_level=1),
+            'LineIdentification': dbus.String(line_identification, variant_level=1),
+            'Name': dbus.String('', variant_level=1),
+            'Multiparty': dbus.Boolean(False, variant_level=1),
+            'RemoteHeld': dbus.Boolean(False, variant_level=1),
+            'RemoteMultiparty': dbus.Boolean(False, variant_level=1),
+            'Emergency': dbus.Boolean(False, variant_level=1),
+        }
+        self.phone.ofono_object('/').AddObject(path, VOICECALL, props, [])
+        self.phone.ofono_object(MODEM).EmitSignal(VCM, 'CallAdded', 'oa{sv}', [dbus.ObjectPath(path), props])
+        return path
+
+    def set_state(self, path, state):
+        self.phone.ofono_object(path).EmitSignal(VOICECALL, 'PropertyChanged', 'sv',
+                                                 ['State', dbus.String(state, variant_level=1)])
+
+    def remove(self, path, reason):
+        self.phone.ofono_object(path).EmitSignal(VOICECALL, 'DisconnectReason', 's', [reason])
+        self.set_state(path, 'disconnected')
+        self.phone.ofono_object(MODEM).EmitSignal(VCM, 'CallRemoved', 'o', [dbus.ObjectPath(path)])
+
+    def test_incoming_night_call_recorded_and_tagged(self):
+        phone = self.phone
+        phone.start_daemon(local_time='2026-11-24 23:40:00', tz='Asia/Shanghai')
+        phone.wait_log('oFono modem /ril_0 has voice support')
+        phone.play_tones()
+        call = self.incoming('voicecall01', '+8613800138000')
+        phone.wait_call(0, lambda c: c['number'] == '+8613800138000', 'the ringing call')
+        time.sleep(1)
+        self.set_state(call, 'active')
+        time.sleep(3)
+        self.remove(call, 'remote')
+        row = phone.wait_call(0, lambda c: c['sha256'], 'the finished recording')
+        phone.stop_tones()
+
+        self.assertEqual(row['backend'], 'ofono')
+        self.assertEqual(row['direction'], 'incoming')
+        self.assertEqual(row['end_reason'], 'hangup')
+        path = check_recording(self, phone, row, 3.0)
+        tags, _ = opus_tags(path)
+        self.assertEqual(tags.get('CALLWITNESS_BACKEND'), 'ofono')
+        listed = json.loads(phone.cli('list', '--json').stdout)[0]
+        self.assertEqual([t['tag'] for t in listed['tags']], ['night'])
+        phone.stop_daemon()
+
+    def test_withheld_missed_call_is_logged(self):
+        phone = self.phone
+        phone.start_daemon(local_time='2026-11-25 06:10:00', tz='Asia/Shanghai')
+        phone.wait_log('oFono modem /ril_0 has voice support')
+        call = self.incoming('voicecall01', 'withheld')
+        phone.wait_call(0, lambda c: c['number'] == 'withheld', 'the withheld call')
+        time.sleep(1)
+        self.remove(call, 'remote')
+        row = phone.wait_call(0, lambda c: c['ended_at_ms'], 'the call to end')
+        self.assertIsNone(row['path'])
+        listed = json.loads(phone.cli('list', '--json').stdout)[0]
+        self.assertEqual(listed['outcome'], 'missed')
+        self.assertEqual(listed['number'], 'withheld')
+        self.assertEqual([t['tag'] for t in listed['tags']], ['night'])
+        phone.stop_daemon()
+
+    def test_outgoing_call_through_the_templates_dial(self):
+        phone = self.phone
+        phone.start_daemon(local_time='2026-11-24 15:00:00', tz='Asia/Shanghai')
+        phone.wait_log('oFono modem /ril_0 has voice support')
+        phone.play_tones()
+        call = phone.ofono_object(MODEM, VCM).Dial('10086', 'default')
+        phone.wait_call(0, lambda c: c['direction'] == 'outgoing', 'the dialing call')
+        self.set_state(call, 'alerting')
+        time.sleep(0.5)
+        self.set_state(call, 'active')
+        time.sleep(2)
+        # Not the template's VoiceCall.Hangup: it emits CallRemoved from the
+        # call object after taking that object off the bus, so the signal
+        # never leaves. Real oFono: State "disconnected", then CallRemoved
+        # from the modem.
+        self.remove(call, 'local')
+        row = phone.wait_call(0, lambda c: c['sha256'], 'the finished recording')
+        phone.stop_tones()
+        self.assertRegex(row['path'], r'_out_10086\.opus$')
+        self.assertEqual(row['number'], '10086')
+        self.assertEqual(json.loads(phone.cli('list', '--json').stdout)[0]['tags'], [])
+        phone.stop_daemon()
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
