@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ static void bad_config_names_line_and_key(const char *name, const char *text, in
 static void good_config(void) {
         cw_config cfg;
         char *error = NULL;
+        int r;
 
         cw_config_init_defaults(&cfg);
         write_config("# comment\n"
@@ -50,7 +52,8 @@ static void good_config(void) {
                      "night = 22:00-07:00, 12:00-13:00\n"
                      "[modem]\n"
                      "backends = ofono\n");
-        ok(cw_config_load(path, &cfg, &error) == 0, "good file loads (%s)", error ? error : "");
+        r = cw_config_load(path, &cfg, &error);
+        ok(r == 0, "good file loads%s%s", error ? ": " : "", error ? error : "");
         ok(cfg.local_source && strcmp(cfg.local_source, "alsa_input.mic") == 0, "local_source");
         ok(cfg.remote_source && strcmp(cfg.remote_source, "modem.monitor") == 0, "remote_source");
         ok(cfg.bitrate == 48000, "bitrate");
@@ -80,7 +83,43 @@ static void empty_night_switches_tagging_off(void) {
         cw_config_clear(&cfg);
 }
 
-int main(void) {
+/* The README's example configuration is what users copy: it must parse, and
+ * say the defaults. */
+static void readme_example_parses(const char *readme_path) {
+        FILE *readme = fopen(readme_path, "re"), *out;
+        char line[512];
+        bool inside = false;
+        cw_config cfg;
+        char *error = NULL;
+        int r;
+
+        ok(readme != NULL, "README found at %s", readme_path);
+        if (!readme)
+                return;
+        out = fopen(path, "we");
+        while (fgets(line, sizeof line, readme)) {
+                if (strncmp(line, "```", 3) == 0) {
+                        if (inside)
+                                break;
+                        inside = strncmp(line, "```ini", 6) == 0;
+                        continue;
+                }
+                if (inside)
+                        fputs(line, out);
+        }
+        fclose(out);
+        fclose(readme);
+        cw_config_init_defaults(&cfg);
+        r = cw_config_load(path, &cfg, &error);
+        ok(r == 0, "README example parses%s%s", error ? ": " : "", error ? error : "");
+        ok(cfg.bitrate == CW_BITRATE_DEFAULT && cfg.n_night == 1 && cfg.night[0].start_min == 21 * 60 &&
+           !cfg.local_source && !cfg.remote_source && cfg.backend_modemmanager && cfg.backend_ofono,
+           "README example states the defaults");
+        free(error);
+        cw_config_clear(&cfg);
+}
+
+int main(int argc, char **argv) {
         int fd = mkstemp(path);
 
         if (fd < 0)
@@ -98,6 +137,8 @@ int main(void) {
         bad_config_names_line_and_key("unknown backend", "[modem]\nbackends = hayes\n", 2, "[modem] backends");
         bad_config_names_line_and_key("line without =", "[audio]\nbitrate\n", 2, NULL);
         bad_config_names_line_and_key("first of two errors", "[audio]\nfoo = 1\nbitrate = x\n", 2, "[audio] foo");
+        if (argc > 1)
+                readme_example_parses(argv[1]);
 
         unlink(path);
         return tap_done();

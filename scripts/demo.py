@@ -1,0 +1,60 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+'''The demo behind scripts/demo: one night-time call on a simulated phone.'''
+
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'integration'))
+os.environ.setdefault('CW_BUILD_DIR', os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'build'))
+from harness import Phone  # noqa: E402
+
+MODEM = '/org/freedesktop/ModemManager1/Modem/0'
+CALL = 'org.freedesktop.ModemManager1.Call'
+
+
+def say(text):
+    print(f'\n== {text}', flush=True)
+
+
+def main():
+    say('Starting a simulated phone: private system bus, ModemManager mock, PulseAudio with null devices')
+    phone = Phone('pulseaudio')
+    try:
+        phone.start_modemmanager()
+        say('Starting callwitnessd; its clock reads 2026-11-24 23:40 in Asia/Shanghai')
+        phone.start_daemon(local_time='2026-11-24 23:40:00', tz='Asia/Shanghai')
+        phone.play_tones()
+
+        say('A collector calls: +86 138 0013 8000 rings, is answered, talks for 5 s, hangs up')
+        call = phone.mm_call('AddIncomingCall', MODEM, '+8613800138000')
+        time.sleep(2)
+        phone.mm_object(call, CALL).Accept()
+        time.sleep(5)
+        phone.mm_object(call, CALL).Hangup()
+        row = phone.wait_call(0, lambda c: c['sha256'], 'the finished recording')
+        phone.stop_tones()
+
+        say('callwitness list')
+        print(phone.cli('list').stdout, end='')
+        say('callwitness list --tagged --json')
+        print(phone.cli('list', '--tagged', '--json').stdout, end='')
+
+        path = os.path.join(phone.data_dir, row['path'])
+        say(f'The recording: {row["path"]} (opusinfo)')
+        info = subprocess.run(['opusinfo', path], capture_output=True, text=True).stdout
+        print('\n'.join(line for line in info.splitlines()
+                        if 'CALLWITNESS' in line or 'Channels' in line or 'Playback length' in line))
+        say('sha256sum of the file (the catalog holds the same)')
+        subprocess.run(['sha256sum', path])
+        phone.stop_daemon()
+        say('Done. The daemon log was:')
+        print(phone.daemon_log(), end='')
+    finally:
+        phone.close()
+
+
+if __name__ == '__main__':
+    main()
