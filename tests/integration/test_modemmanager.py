@@ -7,12 +7,13 @@ sqlite.'''
 import hashlib
 import json
 import os
+import signal
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Phone, check_recording, decode, opus_tags  # noqa: E402
+from harness import Phone, check_recording, decode, opus_tags, wait_for  # noqa: E402
 
 AUDIO = os.environ.get('CW_AUDIO', 'pulseaudio')
 MODEM = '/org/freedesktop/ModemManager1/Modem/0'
@@ -240,6 +241,41 @@ class ModemManagerCalls(unittest.TestCase):
         with open(path, 'rb') as f:
             self.assertEqual(row['sha256'], hashlib.sha256(f.read()).hexdigest())
         phone.stop_tones()
+        phone.stop_daemon()
+
+    def missed_call(self, index, number):
+        call = self.phone.mm_call('AddIncomingCall', MODEM, number)
+        self.phone.wait_call(index, lambda c: c['number'] == number, f'call {number}')
+        self.phone.mm_call('SetCallState', call, TERMINATED, REASON_UNKNOWN)
+        return self.phone.wait_call(index, lambda c: c['ended_at_ms'], f'call {number} to end')
+
+    def test_bad_config_is_named_and_reload_applies_a_good_one(self):
+        phone = self.phone
+        phone.write_config('[tagging]\nnight = 21:00-25:00\n')
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:30:00', tz='Asia/Shanghai')
+        self.assertIn('callwitness.conf:2: [tagging] night', phone.daemon_log())
+        self.assertNotIn('Configuration from', phone.daemon_log())
+        phone.wait_log('has voice support')
+        # The defaults stay in force: 12:30 is not night.
+        self.missed_call(0, '111')
+
+        phone.write_config('[tagging]\nnight = 12:00-14:00\n')
+        phone.daemon.send_signal(signal.SIGHUP)
+        wait_for(lambda: 'Configuration from' in phone.daemon_log(), 10, 'the reload')
+        self.missed_call(1, '222')
+
+        listed = json.loads(phone.cli('list', '--json').stdout)
+        self.assertEqual(listed[0]['tags'], [])
+        self.assertEqual([t['tag'] for t in listed[1]['tags']], ['night'])
+        self.assertIn('12:00\u201314:00', listed[1]['tags'][0]['reason'])
+
+        # A broken file on reload: named, and the last good one stays.
+        phone.write_config('[audio]\nbitrate = loud\n')
+        phone.daemon.send_signal(signal.SIGHUP)
+        phone.wait_log("callwitness.conf:2: [audio] bitrate: 'loud'")
+        self.missed_call(2, '333')
+        self.assertEqual([t['tag'] for t in json.loads(phone.cli('list', '--json').stdout)[2]['tags']], ['night'])
         phone.stop_daemon()
 
 if __name__ == '__main__':

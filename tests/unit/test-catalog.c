@@ -106,6 +106,48 @@ static void missed_call_has_no_file(void) {
         cw_catalog_free(c);
 }
 
+typedef struct outcomes {
+        char list[128];
+} outcomes;
+
+static int collect_outcome(const cw_call_record *call, void *userdata) {
+        outcomes *o = userdata;
+
+        strncat(o->list, call->outcome ? call->outcome : "in-progress", sizeof o->list - strlen(o->list) - 2);
+        strcat(o->list, ",");
+        return 0;
+}
+
+static void outcomes_of_unanswered_calls(void) {
+        static const struct {
+                cw_direction direction;
+                cw_end_reason reason;
+        } calls[] = {
+                { CW_DIRECTION_INCOMING, CW_END_REFUSED_OR_BUSY },   /* the user declined */
+                { CW_DIRECTION_OUTGOING, CW_END_REFUSED_OR_BUSY },   /* the other side was busy */
+                { CW_DIRECTION_OUTGOING, CW_END_HANGUP },
+                { CW_DIRECTION_INCOMING, CW_END_UNKNOWN },           /* the caller gave up */
+        };
+        cw_catalog *c = NULL;
+        outcomes o = { "" };
+        int64_t id;
+
+        unlink(db_path);
+        cw_catalog_open(db_path, &c);
+        for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+                cw_catalog_add_call(c, &(cw_call_start) {
+                        .backend = "modemmanager", .direction = calls[i].direction, .number = "1",
+                        .state = CW_CALL_RINGING, .appeared = at(1795534800 + (int64_t) i) }, &id);
+                cw_catalog_add_state(c, id, CW_CALL_ENDED, calls[i].reason, AT(1795534830 + (int64_t) i));
+        }
+        cw_catalog_add_call(c, &(cw_call_start) {
+                .backend = "modemmanager", .direction = CW_DIRECTION_INCOMING, .number = "1",
+                .state = CW_CALL_RINGING, .appeared = at(1795534900) }, &id);
+        ok(cw_catalog_foreach_call(c, false, collect_outcome, &o) == 0 &&
+           strcmp(o.list, "rejected,unanswered,unanswered,missed,in-progress,") == 0, "outcomes: %s", o.list);
+        cw_catalog_free(c);
+}
+
 static void policy_never_overwrites_manual_tag(void) {
         cw_catalog *c = NULL;
         int64_t id;
@@ -182,6 +224,7 @@ int main(void) {
 
         answered_call_round_trip();
         missed_call_has_no_file();
+        outcomes_of_unanswered_calls();
         policy_never_overwrites_manual_tag();
         orphans_are_ended();
         migrations_and_refusals();
