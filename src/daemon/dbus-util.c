@@ -212,15 +212,3 @@ bool cw_dbus_strv_contains(DBusMessageIter *value, const char *needle) {
         }
         return false;
 }
-
-bool cw_dbus_is_name_owner_changed(DBusMessage *msg, const char *name, bool *appeared) {
-        const char *changed, *old_owner, *new_owner;
-
-        if (!dbus_message_is_signal(msg, DBUS_INTERFACE_DBUS, "NameOwnerChanged") ||
-            !dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &changed, DBUS_TYPE_STRING, &old_owner,
-                                   DBUS_TYPE_STRING, &new_owner, DBUS_TYPE_INVALID) ||
-            strcmp(changed, name) != 0)
-                return false;
-        *appeared = new_owner[0] != '\0';
-        return true;
-}

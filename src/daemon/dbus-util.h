@@ -46,7 +46,3 @@ bool cw_dbus_get_string(DBusMessageIter *value, const char **ret);
 bool cw_dbus_get_int(DBusMessageIter *value, int64_t *ret);   /* i, u, y, x, t */
 /* True when the variant is a string array containing needle. */
 bool cw_dbus_strv_contains(DBusMessageIter *value, const char *needle);
-
-/* The member of a NameOwnerChanged signal for name, if msg is one:
- * *appeared is true when the name got an owner, false when it lost it. */
-bool cw_dbus_is_name_owner_changed(DBusMessage *msg, const char *name, bool *appeared);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "callwitness/log.h"
+#include "dbus-service.h"
 #include "dbus-util.h"
 #include "modem.h"
 
@@ -44,10 +45,6 @@ enum {
         MM_CALL_DIRECTION_OUTGOING = 2,
 };
 
-static const char signal_rule[] = "type='signal',sender='" MM_SERVICE "'";
-static const char owner_rule[] =
-        "type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" MM_SERVICE "'";
-
 typedef struct mm_call {
         char *path;
         char *modem_path;
@@ -56,12 +53,36 @@ typedef struct mm_call {
 } mm_call;
 
 typedef struct mm_backend {
-        DBusConnection *bus;
         const cw_modem_events *events;
         void *userdata;
-        cw_dbus_calls *calls_in_flight;
+        cw_dbus_service *service;
         mm_call *calls;
 } mm_backend;
+
+/* A request about one object (a call, a modem), for a reply handler. */
+typedef struct path_request {
+        mm_backend *backend;
+        char *path;
+} path_request;
+
+static path_request *path_request_new(mm_backend *b, const char *path) {
+        path_request *request = calloc(1, sizeof *request);
+
+        if (request && !(request->path = strdup(path))) {
+                free(request);
+                return NULL;
+        }
+        if (request)
+                request->backend = b;
+        return request;
+}
+
+static void path_request_free(void *userdata) {
+        path_request *request = userdata;
+
+        free(request->path);
+        free(request);
+}
 
 typedef struct call_props {
         int64_t state, reason, direction;
@@ -147,13 +168,8 @@ static void read_call_prop(const char *key, DBusMessageIter *value, void *userda
                 cw_dbus_get_string(value, &props->number);
 }
 
-typedef struct call_request {
-        mm_backend *backend;
-        char *path;
-} call_request;
-
 static void on_call_props(DBusMessage *reply, void *userdata) {
-        call_request *request = userdata;
+        path_request *request = userdata;
         mm_backend *b = request->backend;
         call_props props = { .state = -1, .reason = 0, .direction = 0 };
         DBusMessageIter iter;
@@ -176,47 +192,30 @@ static void on_call_props(DBusMessage *reply, void *userdata) {
         }, b->userdata);
 }
 
-static void free_call_request(void *userdata) {
-        call_request *request = userdata;
-
-        free(request->path);
-        free(request);
-}
-
 static void add_call(mm_backend *b, const char *modem_path, const char *path) {
-        call_request *request;
+        path_request *request;
         mm_call *call;
 
         if (find_call(b, path, NULL))
                 return;
         call = calloc(1, sizeof *call);
-        request = calloc(1, sizeof *request);
-        if (!call || !request || !(call->path = strdup(path)) || !(call->modem_path = strdup(modem_path)) ||
-            !(request->path = strdup(path))) {
+        if (!call || !(call->path = strdup(path)) || !(call->modem_path = strdup(modem_path)) ||
+            !(request = path_request_new(b, path))) {
                 cw_log_error("Out of memory tracking a ModemManager call");
                 if (call)
                         free(call->path), free(call->modem_path);
-                if (request)
-                        free(request->path);
                 free(call);
-                free(request);
                 return;
         }
         call->next = b->calls;
         b->calls = call;
-        request->backend = b;
         cw_log_debug("modemmanager: call %s appeared on %s", path, modem_path);
-        cw_dbus_call(b->calls_in_flight, MM_SERVICE, path, PROPERTIES, "GetAll", on_call_props, request,
-                     free_call_request, DBUS_TYPE_STRING, &(const char *) { MM_CALL }, DBUS_TYPE_INVALID);
+        cw_dbus_call(cw_dbus_service_calls(b->service), MM_SERVICE, path, PROPERTIES, "GetAll", on_call_props,
+                     request, path_request_free, DBUS_TYPE_STRING, &(const char *) { MM_CALL }, DBUS_TYPE_INVALID);
 }
 
-typedef struct modem_request {
-        mm_backend *backend;
-        char *modem_path;
-} modem_request;
-
 static void on_list_calls(DBusMessage *reply, void *userdata) {
-        modem_request *request = userdata;
+        path_request *request = userdata;
         char **paths = NULL;
         int n = 0;
 
@@ -224,29 +223,19 @@ static void on_list_calls(DBusMessage *reply, void *userdata) {
             dbus_message_get_args(reply, NULL, DBUS_TYPE_ARRAY, DBUS_TYPE_OBJECT_PATH, &paths, &n,
                                   DBUS_TYPE_INVALID)) {
                 for (int i = 0; i < n; i++)
-                        add_call(request->backend, request->modem_path, paths[i]);
+                        add_call(request->backend, request->path, paths[i]);
                 dbus_free_string_array(paths);
         }
 }
 
-static void free_modem_request(void *userdata) {
-        modem_request *request = userdata;
-
-        free(request->modem_path);
-        free(request);
-}
-
 static void add_modem(mm_backend *b, const char *modem_path) {
-        modem_request *request = calloc(1, sizeof *request);
+        path_request *request = path_request_new(b, modem_path);
 
-        if (!request || !(request->modem_path = strdup(modem_path))) {
-                free(request);
+        if (!request)
                 return;
-        }
-        request->backend = b;
         cw_log_info("ModemManager modem %s has voice support", modem_path);
-        cw_dbus_call(b->calls_in_flight, MM_SERVICE, modem_path, MM_VOICE, "ListCalls",
-                     on_list_calls, request, free_modem_request, DBUS_TYPE_INVALID);
+        cw_dbus_call(cw_dbus_service_calls(b->service), MM_SERVICE, modem_path, MM_VOICE, "ListCalls",
+                     on_list_calls, request, path_request_free, DBUS_TYPE_INVALID);
 }
 
 static void remove_modem(mm_backend *b, const char *modem_path) {
@@ -305,15 +294,18 @@ static void on_managed_objects(DBusMessage *reply, void *userdata) {
         }
 }
 
-static void service_appeared(mm_backend *b) {
+static void service_appeared(void *userdata) {
+        mm_backend *b = userdata;
+
         cw_log_info("ModemManager is on the bus");
-        cw_dbus_call(b->calls_in_flight, MM_SERVICE, MM_PATH, OBJECT_MANAGER, "GetManagedObjects",
+        cw_dbus_call(cw_dbus_service_calls(b->service), MM_SERVICE, MM_PATH, OBJECT_MANAGER, "GetManagedObjects",
                      on_managed_objects, b, NULL, DBUS_TYPE_INVALID);
 }
 
-static void service_vanished(mm_backend *b) {
+static void service_vanished(void *userdata) {
+        mm_backend *b = userdata;
+
         cw_log_info("ModemManager left the bus");
-        cw_dbus_calls_cancel_all(b->calls_in_flight);
         while (b->calls)
                 forget_call(b, b->calls->path, CW_END_MODEM_GONE);
 }
@@ -353,113 +345,88 @@ static void on_properties_changed(mm_backend *b, DBusMessage *msg) {
                 b->events->call_number(BACKEND, path, number, b->userdata);
 }
 
-static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void *userdata) {
-        mm_backend *b = userdata;
-        const char *path = dbus_message_get_path(msg);
-        bool appeared;
+static void on_interfaces_added(mm_backend *b, DBusMessage *msg) {
+        DBusMessageIter iter;
+        const char *modem_path;
 
-        if (cw_dbus_is_name_owner_changed(msg, MM_SERVICE, &appeared)) {
-                if (appeared)
-                        service_appeared(b);
-                else
-                        service_vanished(b);
-        } else if (dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_SIGNAL || !path)
-                ;
-        else if (dbus_message_is_signal(msg, MM_CALL, "StateChanged"))
+        if (!dbus_message_iter_init(msg, &iter) || dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_OBJECT_PATH)
+                return;
+        dbus_message_iter_get_basic(&iter, &modem_path);
+        dbus_message_iter_next(&iter);
+        if (interfaces_have_voice(&iter))
+                add_modem(b, modem_path);
+}
+
+static void on_interfaces_removed(mm_backend *b, DBusMessage *msg) {
+        DBusMessageIter iter, names;
+        const char *modem_path;
+
+        if (!dbus_message_iter_init(msg, &iter) || dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_OBJECT_PATH)
+                return;
+        dbus_message_iter_get_basic(&iter, &modem_path);
+        dbus_message_iter_next(&iter);
+        if (dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_ARRAY)
+                return;
+        dbus_message_iter_recurse(&iter, &names);
+        for (; dbus_message_iter_get_arg_type(&names) == DBUS_TYPE_STRING; dbus_message_iter_next(&names)) {
+                const char *name;
+
+                dbus_message_iter_get_basic(&names, &name);
+                if (strcmp(name, MM_VOICE) == 0)
+                        remove_modem(b, modem_path);
+        }
+}
+
+static void on_signal(DBusMessage *msg, void *userdata) {
+        mm_backend *b = userdata;
+        const char *call_path;
+
+        if (dbus_message_is_signal(msg, MM_CALL, "StateChanged"))
                 on_state_changed(b, msg);
         else if (dbus_message_is_signal(msg, PROPERTIES, "PropertiesChanged"))
                 on_properties_changed(b, msg);
-        else if (dbus_message_is_signal(msg, MM_VOICE, "CallAdded") ||
-                 dbus_message_is_signal(msg, MM_VOICE, "CallDeleted")) {
-                const char *call_path;
-
-                if (dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &call_path, DBUS_TYPE_INVALID)) {
-                        if (dbus_message_has_member(msg, "CallAdded"))
-                                add_call(b, path, call_path);
-                        else
-                                forget_call(b, call_path, CW_END_UNKNOWN);
-                }
-        } else if (dbus_message_is_signal(msg, OBJECT_MANAGER, "InterfacesAdded")) {
-                DBusMessageIter iter;
-                const char *modem_path;
-
-                dbus_message_iter_init(msg, &iter);
-                if (dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_OBJECT_PATH)
-                        return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
-                dbus_message_iter_get_basic(&iter, &modem_path);
-                dbus_message_iter_next(&iter);
-                if (interfaces_have_voice(&iter))
-                        add_modem(b, modem_path);
-        } else if (dbus_message_is_signal(msg, OBJECT_MANAGER, "InterfacesRemoved")) {
-                DBusMessageIter iter, names;
-                const char *modem_path;
-
-                dbus_message_iter_init(msg, &iter);
-                if (dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_OBJECT_PATH)
-                        return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
-                dbus_message_iter_get_basic(&iter, &modem_path);
-                dbus_message_iter_next(&iter);
-                if (dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_ARRAY)
-                        return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
-                dbus_message_iter_recurse(&iter, &names);
-                for (; dbus_message_iter_get_arg_type(&names) == DBUS_TYPE_STRING; dbus_message_iter_next(&names)) {
-                        const char *name;
-
-                        dbus_message_iter_get_basic(&names, &name);
-                        if (strcmp(name, MM_VOICE) == 0)
-                                remove_modem(b, modem_path);
-                }
-        }
-        /* Other filters (the oFono backend) may want the same message. */
-        return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+        else if (dbus_message_is_signal(msg, MM_VOICE, "CallAdded")) {
+                if (dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &call_path, DBUS_TYPE_INVALID))
+                        add_call(b, dbus_message_get_path(msg), call_path);
+        } else if (dbus_message_is_signal(msg, MM_VOICE, "CallDeleted")) {
+                if (dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &call_path, DBUS_TYPE_INVALID))
+                        forget_call(b, call_path, CW_END_UNKNOWN);
+        } else if (dbus_message_is_signal(msg, OBJECT_MANAGER, "InterfacesAdded"))
+                on_interfaces_added(b, msg);
+        else if (dbus_message_is_signal(msg, OBJECT_MANAGER, "InterfacesRemoved"))
+                on_interfaces_removed(b, msg);
 }
 
-static void on_name_has_owner(DBusMessage *reply, void *userdata) {
-        dbus_bool_t has_owner = FALSE;
-
-        if (!cw_dbus_reply_is_error(reply, "NameHasOwner") &&
-            dbus_message_get_args(reply, NULL, DBUS_TYPE_BOOLEAN, &has_owner, DBUS_TYPE_INVALID) && has_owner)
-                service_appeared(userdata);
-        else
-                cw_log_info("ModemManager is not running; waiting for it");
-}
+static const cw_dbus_service_ops service_ops = {
+        .appeared = service_appeared,
+        .vanished = service_vanished,
+        .signal = on_signal,
+};
 
 static void mm_stop(void *backend) {
         mm_backend *b = backend;
 
         if (!b)
                 return;
-        dbus_connection_remove_filter(b->bus, on_message, b);
-        cw_dbus_remove_match(b->bus, signal_rule);
-        cw_dbus_remove_match(b->bus, owner_rule);
-        b->calls_in_flight = cw_dbus_calls_free(b->calls_in_flight);
+        b->service = cw_dbus_service_free(b->service);
         while (b->calls)
                 forget_call(b, b->calls->path, CW_END_DAEMON_STOPPED);
-        dbus_connection_unref(b->bus);
         free(b);
 }
 
 static int mm_start(DBusConnection *bus, const cw_modem_events *events, void *userdata, void **ret) {
         mm_backend *b = calloc(1, sizeof *b);
+        int r;
 
         if (!b)
                 return -ENOMEM;
-        b->bus = dbus_connection_ref(bus);
         b->events = events;
         b->userdata = userdata;
-        b->calls_in_flight = cw_dbus_calls_new(bus);
-        if (!b->calls_in_flight || !dbus_connection_add_filter(bus, on_message, b, NULL)) {
-                cw_dbus_calls_free(b->calls_in_flight);
-                dbus_connection_unref(b->bus);
+        r = cw_dbus_service_watch(bus, MM_SERVICE, &service_ops, b, &b->service);
+        if (r < 0) {
                 free(b);
-                return -ENOMEM;
+                return r;
         }
-        cw_dbus_add_match(bus, signal_rule);
-        cw_dbus_add_match(bus, owner_rule);
-        /* Asked after the match is in place, so a start in between is seen
-         * by one or the other. */
-        cw_dbus_call(b->calls_in_flight, DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS, "NameHasOwner",
-                     on_name_has_owner, b, NULL, DBUS_TYPE_STRING, &(const char *) { MM_SERVICE }, DBUS_TYPE_INVALID);
         *ret = b;
         return 0;
 }

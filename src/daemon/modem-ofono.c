@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "callwitness/log.h"
+#include "dbus-service.h"
 #include "dbus-util.h"
 #include "modem.h"
 
@@ -21,10 +22,6 @@
 #define OFONO_MODEM "org.ofono.Modem"
 #define OFONO_VCM "org.ofono.VoiceCallManager"
 #define OFONO_CALL "org.ofono.VoiceCall"
-
-static const char signal_rule[] = "type='signal',sender='" OFONO_SERVICE "'";
-static const char owner_rule[] =
-        "type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" OFONO_SERVICE "'";
 
 typedef struct ofono_call {
         char *path;
@@ -40,10 +37,9 @@ typedef struct ofono_modem {
 } ofono_modem;
 
 typedef struct ofono_backend {
-        DBusConnection *bus;
         const cw_modem_events *events;
         void *userdata;
-        cw_dbus_calls *calls_in_flight;
+        cw_dbus_service *service;
         ofono_call *calls;
         ofono_modem *modems;
 } ofono_backend;
@@ -229,7 +225,7 @@ static void set_modem_voice(ofono_backend *b, ofono_modem *modem, bool voice) {
                 return;
         }
         request->backend = b;
-        cw_dbus_call(b->calls_in_flight, OFONO_SERVICE, modem->path, OFONO_VCM, "GetCalls",
+        cw_dbus_call(cw_dbus_service_calls(b->service), OFONO_SERVICE, modem->path, OFONO_VCM, "GetCalls",
                      on_get_calls, request, free_modem_request, DBUS_TYPE_INVALID);
 }
 
@@ -289,18 +285,24 @@ static void on_get_modems(DBusMessage *reply, void *userdata) {
         }
 }
 
-static void service_appeared(ofono_backend *b) {
+static void service_appeared(void *userdata) {
+        ofono_backend *b = userdata;
+
         cw_log_info("oFono is on the bus");
-        cw_dbus_call(b->calls_in_flight, OFONO_SERVICE, "/", OFONO_MANAGER, "GetModems",
+        cw_dbus_call(cw_dbus_service_calls(b->service), OFONO_SERVICE, "/", OFONO_MANAGER, "GetModems",
                      on_get_modems, b, NULL, DBUS_TYPE_INVALID);
 }
 
 static void forget_everything(ofono_backend *b, cw_end_reason reason) {
-        cw_dbus_calls_cancel_all(b->calls_in_flight);
         while (b->modems)
                 remove_modem(b, b->modems->path);
         while (b->calls)   /* calls of modems we never heard of */
                 forget_call(b, &b->calls, reason);
+}
+
+static void service_vanished(void *userdata) {
+        cw_log_info("oFono left the bus");
+        forget_everything(userdata, CW_END_MODEM_GONE);
 }
 
 static void on_call_property_changed(ofono_backend *b, const char *path, DBusMessage *msg) {
@@ -340,113 +342,90 @@ static void on_disconnect_reason(ofono_backend *b, const char *path, DBusMessage
                 call->disconnect_reason = strcmp(reason, "network") == 0 ? CW_END_ERROR : CW_END_HANGUP;
 }
 
-static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void *userdata) {
+static void on_object_added(ofono_backend *b, DBusMessage *msg) {
+        DBusMessageIter iter;
+        const char *object;
+
+        if (!dbus_message_iter_init(msg, &iter) || dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_OBJECT_PATH)
+                return;
+        dbus_message_iter_get_basic(&iter, &object);
+        dbus_message_iter_next(&iter);
+        if (dbus_message_has_member(msg, "CallAdded")) {
+                ofono_modem *modem = find_modem(b, dbus_message_get_path(msg), NULL);
+
+                if (modem && modem->voice)
+                        add_call(b, modem->path, object, &iter);
+        } else
+                add_modem(b, object, &iter);
+}
+
+static void on_modem_property_changed(ofono_backend *b, DBusMessage *msg) {
+        ofono_modem *modem = find_modem(b, dbus_message_get_path(msg), NULL);
+        DBusMessageIter iter, value;
+        const char *name;
+
+        if (!modem || !dbus_message_iter_init(msg, &iter) || dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_STRING)
+                return;
+        dbus_message_iter_get_basic(&iter, &name);
+        if (strcmp(name, "Interfaces") != 0 || !dbus_message_iter_next(&iter) ||
+            dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_VARIANT)
+                return;
+        dbus_message_iter_recurse(&iter, &value);
+        set_modem_voice(b, modem, cw_dbus_strv_contains(&value, OFONO_VCM));
+}
+
+static void on_signal(DBusMessage *msg, void *userdata) {
         ofono_backend *b = userdata;
         const char *path = dbus_message_get_path(msg), *object;
-        DBusMessageIter iter;
-        bool appeared;
-
-        if (cw_dbus_is_name_owner_changed(msg, OFONO_SERVICE, &appeared)) {
-                if (appeared)
-                        service_appeared(b);
-                else {
-                        cw_log_info("oFono left the bus");
-                        forget_everything(b, CW_END_MODEM_GONE);
-                }
-                return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
-        }
-        if (dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_SIGNAL || !path)
-                return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+        ofono_call **link;
 
         if (dbus_message_is_signal(msg, OFONO_CALL, "PropertyChanged"))
                 on_call_property_changed(b, path, msg);
         else if (dbus_message_is_signal(msg, OFONO_CALL, "DisconnectReason"))
                 on_disconnect_reason(b, path, msg);
         else if (dbus_message_is_signal(msg, OFONO_VCM, "CallAdded") ||
-                 dbus_message_is_signal(msg, OFONO_MANAGER, "ModemAdded")) {
-                if (!dbus_message_iter_init(msg, &iter) ||
-                    dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_OBJECT_PATH)
-                        return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
-                dbus_message_iter_get_basic(&iter, &object);
-                dbus_message_iter_next(&iter);
-                if (dbus_message_has_member(msg, "CallAdded")) {
-                        ofono_modem *modem = find_modem(b, path, NULL);
-
-                        if (modem && modem->voice)
-                                add_call(b, path, object, &iter);
-                } else
-                        add_modem(b, object, &iter);
-        } else if (dbus_message_is_signal(msg, OFONO_VCM, "CallRemoved")) {
-                ofono_call **link;
-
+                 dbus_message_is_signal(msg, OFONO_MANAGER, "ModemAdded"))
+                on_object_added(b, msg);
+        else if (dbus_message_is_signal(msg, OFONO_VCM, "CallRemoved")) {
                 if (dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &object, DBUS_TYPE_INVALID) &&
                     find_call(b, object, &link))
                         forget_call(b, link, (*link)->disconnect_reason);
         } else if (dbus_message_is_signal(msg, OFONO_MANAGER, "ModemRemoved")) {
                 if (dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &object, DBUS_TYPE_INVALID))
                         remove_modem(b, object);
-        } else if (dbus_message_is_signal(msg, OFONO_MODEM, "PropertyChanged")) {
-                ofono_modem *modem = find_modem(b, path, NULL);
-                DBusMessageIter value;
-                const char *name;
-
-                if (!modem || !dbus_message_iter_init(msg, &iter) ||
-                    dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_STRING)
-                        return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
-                dbus_message_iter_get_basic(&iter, &name);
-                if (strcmp(name, "Interfaces") != 0 || !dbus_message_iter_next(&iter) ||
-                    dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_VARIANT)
-                        return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
-                dbus_message_iter_recurse(&iter, &value);
-                set_modem_voice(b, modem, cw_dbus_strv_contains(&value, OFONO_VCM));
-        }
-        /* Other filters (the ModemManager backend) may want it too. */
-        return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+        } else if (dbus_message_is_signal(msg, OFONO_MODEM, "PropertyChanged"))
+                on_modem_property_changed(b, msg);
 }
 
-static void on_name_has_owner(DBusMessage *reply, void *userdata) {
-        dbus_bool_t has_owner = FALSE;
-
-        if (!cw_dbus_reply_is_error(reply, "NameHasOwner") &&
-            dbus_message_get_args(reply, NULL, DBUS_TYPE_BOOLEAN, &has_owner, DBUS_TYPE_INVALID) && has_owner)
-                service_appeared(userdata);
-        else
-                cw_log_info("oFono is not running; waiting for it");
-}
+static const cw_dbus_service_ops service_ops = {
+        .appeared = service_appeared,
+        .vanished = service_vanished,
+        .signal = on_signal,
+};
 
 static void ofono_stop(void *backend) {
         ofono_backend *b = backend;
 
         if (!b)
                 return;
-        dbus_connection_remove_filter(b->bus, on_message, b);
-        cw_dbus_remove_match(b->bus, signal_rule);
-        cw_dbus_remove_match(b->bus, owner_rule);
+        b->service = cw_dbus_service_free(b->service);
         forget_everything(b, CW_END_DAEMON_STOPPED);
-        cw_dbus_calls_free(b->calls_in_flight);
-        dbus_connection_unref(b->bus);
         free(b);
 }
 
 static int ofono_start(DBusConnection *bus, const cw_modem_events *events, void *userdata, void **ret) {
         ofono_backend *b = calloc(1, sizeof *b);
+        int r;
 
         if (!b)
                 return -ENOMEM;
-        b->bus = dbus_connection_ref(bus);
         b->events = events;
         b->userdata = userdata;
-        b->calls_in_flight = cw_dbus_calls_new(bus);
-        if (!b->calls_in_flight || !dbus_connection_add_filter(bus, on_message, b, NULL)) {
-                cw_dbus_calls_free(b->calls_in_flight);
-                dbus_connection_unref(b->bus);
+        r = cw_dbus_service_watch(bus, OFONO_SERVICE, &service_ops, b, &b->service);
+        if (r < 0) {
                 free(b);
-                return -ENOMEM;
+                return r;
         }
-        cw_dbus_add_match(bus, signal_rule);
-        cw_dbus_add_match(bus, owner_rule);
-        cw_dbus_call(b->calls_in_flight, DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS, "NameHasOwner",
-                     on_name_has_owner, b, NULL, DBUS_TYPE_STRING, &(const char *) { OFONO_SERVICE }, DBUS_TYPE_INVALID);
         *ret = b;
         return 0;
 }

@@ -197,6 +197,9 @@ class Phone:
             # run; the monotonic clock stays real so the main loop's timers do.
             env.update(LD_PRELOAD=LIBFAKETIME, FAKETIME='@' + local_time, FAKETIME_DONT_FAKE_MONOTONIC='1',
                        FAKETIME_DONT_RESET='1')
+            # Preloading libfaketime puts it before an ASan build's runtime,
+            # which ASan refuses unless told this order is intended.
+            env['ASAN_OPTIONS'] = ':'.join(filter(None, [env.get('ASAN_OPTIONS'), 'verify_asan_link_order=0']))
         log_name = f'callwitnessd-{len([p for p in os.listdir(self.dir) if p.startswith("callwitnessd")])}'
         self.daemon_log_path = os.path.join(self.dir, log_name + '.log')
         self.daemon = self._spawn(log_name, [DAEMON, '--verbose'], env=env)

@@ -189,7 +189,7 @@ class ModemManagerCalls(unittest.TestCase):
     def test_modemmanager_starts_after_daemon_and_vanishes_mid_call(self):
         phone = self.phone
         phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
-        phone.wait_log('ModemManager is not running')
+        phone.wait_log('org.freedesktop.ModemManager1 is not running')
         phone.start_modemmanager()
         phone.wait_log('has voice support')
         call = self.ring_and_answer(ring_s=0.5)
