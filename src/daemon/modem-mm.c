@@ -49,6 +49,8 @@ typedef struct mm_call {
         char *path;
         char *modem_path;
         bool reported;           /* properties read and call_added sent */
+        int64_t direction;       /* cached: a client may delete the call object at its end */
+        bool has_number;
         struct mm_call *next;
 } mm_call;
 
@@ -142,14 +144,27 @@ static mm_call *find_call(mm_backend *b, const char *path, mm_call ***link_ret) 
         return NULL;
 }
 
+/* ModemManager creates an incoming call at RING with an empty Number and
+ * fills it in when +CLIP arrives. A call answered or ended with the number
+ * still empty had it withheld. */
+static void settle_number(mm_backend *b, mm_call *call, int64_t state) {
+        if (call->has_number || call->direction != MM_CALL_DIRECTION_INCOMING ||
+            (state != MM_CALL_STATE_ACTIVE && state != MM_CALL_STATE_TERMINATED))
+                return;
+        call->has_number = true;
+        b->events->call_number(BACKEND, call->path, CW_NUMBER_WITHHELD, b->userdata);
+}
+
 static void forget_call(mm_backend *b, const char *path, cw_end_reason reason) {
         mm_call **link, *call = find_call(b, path, &link);
 
         if (!call)
                 return;
         *link = call->next;
-        if (call->reported)
+        if (call->reported) {
+                settle_number(b, call, MM_CALL_STATE_TERMINATED);
                 b->events->call_removed(BACKEND, call->path, reason, b->userdata);
+        }
         free(call->path);
         free(call->modem_path);
         free(call);
@@ -183,13 +198,17 @@ static void on_call_props(DBusMessage *reply, void *userdata) {
                 return;
 
         call->reported = true;
+        call->direction = props.direction;
+        call->has_number = props.number && props.number[0];
         b->events->call_added(&(cw_modem_call_info) {
                 .backend = BACKEND,
                 .path = call->path,
                 .direction = map_direction(props.direction),
-                .number = props.number,
+                .number = call->has_number ? props.number : NULL,
                 .state = map_state(props.state, props.direction),
         }, b->userdata);
+        /* Found already answered (we started mid-call) or ended. */
+        settle_number(b, call, props.state);
 }
 
 static void add_call(mm_backend *b, const char *modem_path, const char *path) {
@@ -321,7 +340,9 @@ static void on_state_changed(mm_backend *b, DBusMessage *msg) {
             !dbus_message_get_args(msg, NULL, DBUS_TYPE_INT32, &old_state, DBUS_TYPE_INT32, &new_state,
                                    DBUS_TYPE_UINT32, &reason, DBUS_TYPE_INVALID))
                 return;
-        b->events->call_state(BACKEND, path, map_state(new_state, 0), map_reason(reason), b->userdata);
+        settle_number(b, call, new_state);
+        b->events->call_state(BACKEND, path, map_state(new_state, call->direction), map_reason(reason),
+                              b->userdata);
 }
 
 static void read_number_prop(const char *key, DBusMessageIter *value, void *userdata) {
@@ -341,8 +362,10 @@ static void on_properties_changed(mm_backend *b, DBusMessage *msg) {
         if (strcmp(interface, MM_CALL) != 0 || !dbus_message_iter_next(&iter))
                 return;
         cw_dbus_foreach_prop(&iter, read_number_prop, &number);
-        if (number && number[0])
+        if (number && number[0]) {
+                call->has_number = true;
                 b->events->call_number(BACKEND, path, number, b->userdata);
+        }
 }
 
 static void on_interfaces_added(mm_backend *b, DBusMessage *msg) {

@@ -278,5 +278,64 @@ class ModemManagerCalls(unittest.TestCase):
         self.assertEqual([t['tag'] for t in json.loads(phone.cli('list', '--json').stdout)[2]['tags']], ['night'])
         phone.stop_daemon()
 
+    # ModemManager as it really behaves (seen on ModemManager 1.20): calls
+    # arrive already RINGING_IN, the number may come later through
+    # PropertiesChanged or never (withheld), a remote hang-up is ACTIVE ->
+    # TERMINATED with reason UNKNOWN, and GNOME Calls deletes ended calls at
+    # once.
+
+    def test_withheld_number_is_stored_as_withheld(self):
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 23:50:00', tz='Asia/Shanghai')
+        phone.wait_log('has voice support')
+        call = phone.mm_call('AddIncomingCall', MODEM, '')
+        phone.wait_call(0, lambda c: True, 'the ringing call')
+        time.sleep(0.5)
+        phone.mm_call('SetCallState', call, TERMINATED, REASON_UNKNOWN)
+        row = phone.wait_call(0, lambda c: c['ended_at_ms'], 'the call to end')
+        self.assertEqual(row['number'], 'withheld')
+        listed = json.loads(phone.cli('list', '--json').stdout)[0]
+        self.assertEqual((listed['number'], listed['outcome']), ('withheld', 'missed'))
+        self.assertEqual([t['tag'] for t in listed['tags']], ['night'])
+        phone.stop_daemon()
+
+    def test_number_arriving_late_names_the_file(self):
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        phone.play_tones()
+        call = phone.mm_call('AddIncomingCall', MODEM, '')
+        phone.wait_call(0, lambda c: True, 'the ringing call')
+        time.sleep(0.3)
+        phone.mm_call('SetCallNumber', call, '+8613500135000')   # +CLIP after RING
+        phone.wait_call(0, lambda c: c['number'] == '+8613500135000', 'the late number')
+        phone.mm_object(call, CALL_IFACE).Accept()
+        time.sleep(2)
+        # The other party hangs up: ACTIVE -> TERMINATED, reason UNKNOWN, and
+        # the client deletes the call at once (as GNOME Calls does).
+        phone.mm_call('SetCallState', call, TERMINATED, REASON_UNKNOWN)
+        phone.mm_object(MODEM, VOICE_IFACE).DeleteCall(call)
+        row = phone.wait_call(0, lambda c: c['sha256'], 'the finished recording')
+        phone.stop_tones()
+        self.assertEqual(row['number'], '+8613500135000')
+        self.assertRegex(row['path'], r'_in_\+8613500135000\.opus$')
+        self.assertEqual(row['end_reason'], 'unknown')
+        self.check_recording(row, 2.0)
+        self.assertEqual(json.loads(phone.cli('list', '--json').stdout)[0]['outcome'], 'answered')
+        phone.stop_daemon()
+
+    def test_call_deleted_while_ringing_is_a_missed_call(self):
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        call = phone.mm_call('AddIncomingCall', MODEM, '+8613800138000')
+        phone.wait_call(0, lambda c: c['number'], 'the ringing call')
+        phone.mm_object(MODEM, VOICE_IFACE).DeleteCall(call)
+        row = phone.wait_call(0, lambda c: c['ended_at_ms'], 'the call to end')
+        self.assertIsNone(row['path'])
+        self.assertEqual(json.loads(phone.cli('list', '--json').stdout)[0]['outcome'], 'missed')
+        phone.stop_daemon()
+
 if __name__ == '__main__':
     unittest.main(verbosity=2)
