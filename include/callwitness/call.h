@@ -42,5 +42,17 @@ cw_end_reason cw_end_reason_from_string(const char *s);
  * "unanswered" (outgoing, never active). */
 const char *cw_call_outcome(cw_direction d, int was_answered, cw_end_reason r);
 
+/* What a recording holds. */
+typedef enum cw_capture_mode {
+        CW_CAPTURE_SEPARATE,     /* stereo: left the local side, right the remote */
+        CW_CAPTURE_MIXED,        /* mono: one source that carries both voices */
+        CW_CAPTURE_LOCAL_ONLY,   /* mono: the other party was not captured */
+        _CW_CAPTURE_MODE_MAX,
+} cw_capture_mode;
+
+const char *cw_capture_mode_to_string(cw_capture_mode m);   /* "separate", "mixed", "local-only" */
+/* Returns 0 or -EINVAL. */
+int cw_capture_mode_from_string(const char *s, cw_capture_mode *ret);
+
 /* The number the catalog keeps for a call whose caller ID is hidden. */
 #define CW_NUMBER_WITHHELD "withheld"

@@ -17,7 +17,7 @@
 typedef struct cw_catalog cw_catalog;
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CW_CATALOG_SCHEMA_VERSION 1
+#define CW_CATALOG_SCHEMA_VERSION 2
 
 /* Opens (creating and migrating as needed) the catalog. A file written by a
  * newer callwitness is refused with -EPROTONOSUPPORT rather than touched. */
@@ -53,12 +53,23 @@ int cw_catalog_set_policy_tag(cw_catalog *c, int64_t call_id, const cw_tag *tag)
 
 typedef struct cw_recording_info {
         const char *relpath;      /* under the data dir */
+        cw_capture_mode capture_mode;
         int64_t duration_ms;
         uint64_t size;
         const char *sha256;       /* hex, NULL while recording */
 } cw_recording_info;
 
 int cw_catalog_set_recording(cw_catalog *c, int64_t call_id, const cw_recording_info *rec);
+/* Records size and hash of a call's file as found, touching nothing else:
+ * for a file whose writer died with it. */
+int cw_catalog_seal_recording(cw_catalog *c, int64_t call_id, uint64_t size, const char *sha256);
+
+/* Something the person reviewing the call must know: the other party's side
+ * was not captured, a channel stayed silent. kind is a short word
+ * ("local-only", "silent-local", "silent-remote", "capture-failed"),
+ * message a sentence. */
+int cw_catalog_add_warning(cw_catalog *c, int64_t call_id, const char *kind, const char *message,
+                           const cw_timestamp *at);
 
 /* Calls left without an end by a daemon that died: marks them ended now with
  * CW_END_DAEMON_STOPPED. Their ids go to cb so the caller can finish their
@@ -81,12 +92,15 @@ typedef struct cw_call_record {
         const char *end_reason;       /* NULL while in progress */
         const char *outcome;          /* "answered", "missed", …; NULL while in progress */
         const char *file;             /* relpath or NULL */
+        cw_capture_mode capture_mode; /* of the file, if any */
         int64_t duration_ms;          /* answered → ended; 0 if never answered */
         int64_t file_duration_ms;     /* audio in the file */
         uint64_t file_size;
         const char *sha256;
         const cw_tag *tags;
         size_t n_tags;
+        const char *const *warnings;  /* "kind: message" */
+        size_t n_warnings;
 } cw_call_record;
 
 typedef int (*cw_catalog_call_fn)(const cw_call_record *call, void *userdata);

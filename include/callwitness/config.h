@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "callwitness/call.h"
 #include "callwitness/policy.h"
 
 #define CW_BITRATE_MIN 6000
@@ -14,6 +15,7 @@
 #define CW_BITRATE_DEFAULT 32000
 
 typedef struct cw_config {
+        cw_capture_mode capture_mode;
         char *local_source;    /* NULL: the server's default source */
         char *remote_source;   /* NULL: the monitor of the default sink */
         int bitrate;           /* bit/s */

@@ -29,7 +29,7 @@ static json_object *string_or_null(const char *s) {
 }
 
 static int print_json_call(const cw_call_record *call, void *userdata) {
-        json_object *array = userdata, *o = json_object_new_object(), *tags = json_object_new_array();
+        json_object *array = userdata, *o = json_object_new_object(), *tags = json_object_new_array(), *warnings;
 
         if (!o || !tags)
                 return -ENOMEM;
@@ -47,6 +47,8 @@ static int print_json_call(const cw_call_record *call, void *userdata) {
         json_object_object_add(o, "file_duration_ms",
                                call->file ? json_object_new_int64(call->file_duration_ms) : NULL);
         json_object_object_add(o, "sha256", string_or_null(call->sha256));
+        json_object_object_add(o, "capture_mode",
+                               call->file ? json_object_new_string(cw_capture_mode_to_string(call->capture_mode)) : NULL);
         for (size_t i = 0; i < call->n_tags; i++) {
                 json_object *tag = json_object_new_object();
 
@@ -55,6 +57,10 @@ static int print_json_call(const cw_call_record *call, void *userdata) {
                 json_object_array_add(tags, tag);
         }
         json_object_object_add(o, "tags", tags);
+        warnings = json_object_new_array();
+        for (size_t i = 0; i < call->n_warnings; i++)
+                json_object_array_add(warnings, json_object_new_string(call->warnings[i]));
+        json_object_object_add(o, "warnings", warnings);
         json_object_array_add(array, o);
         return 0;
 }
@@ -86,11 +92,15 @@ static int print_line(const cw_call_record *call, void *userdata) {
         printf("%5lld  %s  %-3s  %-18s  %-10s ", (long long) call->id, when,
                call->direction == CW_DIRECTION_OUTGOING ? _("out") : _("in"),
                call->number ? call->number : _("unknown"), duration);
+        if (call->file && call->capture_mode != CW_CAPTURE_SEPARATE)
+                printf(" (%s)", cw_capture_mode_to_string(call->capture_mode));
         for (size_t i = 0; i < call->n_tags; i++)
                 printf(" [%s]", call->tags[i].name);
         printf("\n");
         for (size_t i = 0; i < call->n_tags; i++)
                 printf("       %s: %s\n", call->tags[i].name, call->tags[i].reason);
+        for (size_t i = 0; i < call->n_warnings; i++)
+                printf("       %s %s\n", _("warning:"), call->warnings[i]);
         (*count)++;
         return 0;
 }

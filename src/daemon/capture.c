@@ -35,6 +35,8 @@ typedef struct side {
 struct cw_capture {
         pa_mainloop_api *api;
         pa_context *context;
+        cw_capture_mode mode;
+        unsigned n_sides;        /* 2 for separate, 1 for mixed and local-only */
         char *source_names[N_SIDES];
         side sides[N_SIDES];
         cw_capture_sink sink;
@@ -58,32 +60,35 @@ static void take_frames(side *s, size_t n) {
         s->fill -= n;
 }
 
-/* Hands the frames both sides have to the sink. With pad, the side that is
- * behind is topped up with silence first. */
+/* Hands the frames every side has to the sink, interleaved. With pad, the
+ * side that is behind is topped up with silence first. */
 static void deliver(cw_capture *c, int pad) {
-        side *local = &c->sides[SIDE_LOCAL], *remote = &c->sides[SIDE_REMOTE];
+        size_t target = 0;
 
         if (pad) {
-                size_t target = local->fill > remote->fill ? local->fill : remote->fill;
-
-                for (int i = 0; i < N_SIDES; i++) {
+                for (unsigned i = 0; i < c->n_sides; i++)
+                        if (c->sides[i].fill > target)
+                                target = c->sides[i].fill;
+                for (unsigned i = 0; i < c->n_sides; i++) {
                         memset(c->sides[i].samples + c->sides[i].fill, 0,
                                (target - c->sides[i].fill) * sizeof(float));
                         c->sides[i].fill = target;
                 }
         }
-        while (local->fill > 0 && remote->fill > 0) {
-                size_t n = local->fill < remote->fill ? local->fill : remote->fill;
+        for (;;) {
+                size_t n = CHUNK;
 
-                if (n > CHUNK)
-                        n = CHUNK;
-                for (size_t i = 0; i < n; i++) {
-                        c->interleaved[2 * i] = local->samples[i];
-                        c->interleaved[2 * i + 1] = remote->samples[i];
-                }
-                take_frames(local, n);
-                take_frames(remote, n);
-                c->sink.frames(c->interleaved, n, c->userdata);
+                for (unsigned i = 0; i < c->n_sides; i++)
+                        if (c->sides[i].fill < n)
+                                n = c->sides[i].fill;
+                if (n == 0)
+                        break;
+                for (size_t frame = 0; frame < n; frame++)
+                        for (unsigned i = 0; i < c->n_sides; i++)
+                                c->interleaved[frame * c->n_sides + i] = c->sides[i].samples[frame];
+                for (unsigned i = 0; i < c->n_sides; i++)
+                        take_frames(&c->sides[i], n);
+                c->sink.frames(c->interleaved, n, c->n_sides, c->userdata);
         }
 }
 
@@ -122,11 +127,8 @@ static void on_read(pa_stream *stream, size_t nbytes, void *userdata) {
                 pa_stream_drop(stream);
         }
 
-        if (c->sides[SIDE_LOCAL].fill > MAX_SKEW + c->sides[SIDE_REMOTE].fill ||
-            c->sides[SIDE_REMOTE].fill > MAX_SKEW + c->sides[SIDE_LOCAL].fill)
-                deliver(c, 1);
-        else
-                deliver(c, 0);
+        deliver(c, c->n_sides == 2 && (c->sides[SIDE_LOCAL].fill > MAX_SKEW + c->sides[SIDE_REMOTE].fill ||
+                                       c->sides[SIDE_REMOTE].fill > MAX_SKEW + c->sides[SIDE_LOCAL].fill));
 }
 
 static void on_stream_state(pa_stream *stream, void *userdata) {
@@ -201,10 +203,12 @@ static void on_context_state(pa_context *context, void *userdata) {
 
         switch (pa_context_get_state(context)) {
         case PA_CONTEXT_READY:
-                if (connect_side(c, SIDE_LOCAL, "call: local side") < 0) {
+                if (connect_side(c, SIDE_LOCAL, c->mode == CW_CAPTURE_MIXED ? "call: both sides" : "call: local side") < 0) {
                         fail(c, "Cannot open the local capture stream");
                         break;
                 }
+                if (c->n_sides == 1)
+                        break;
                 if (c->source_names[SIDE_REMOTE]) {
                         if (connect_side(c, SIDE_REMOTE, "call: remote side") < 0)
                                 fail(c, "Cannot open the remote capture stream");
@@ -227,13 +231,17 @@ static void on_context_state(pa_context *context, void *userdata) {
         }
 }
 
-int cw_capture_new(pa_mainloop_api *api, const char *local_source, const char *remote_source,
+int cw_capture_new(pa_mainloop_api *api, cw_capture_mode mode, const char *local_source, const char *remote_source,
                    const cw_capture_sink *sink, void *userdata, cw_capture **ret) {
         cw_capture *c = calloc(1, sizeof *c);
 
         if (!c)
                 return -ENOMEM;
         c->api = api;
+        c->mode = mode;
+        c->n_sides = mode == CW_CAPTURE_SEPARATE ? 2 : 1;
+        if (c->n_sides == 1)
+                remote_source = NULL;
         c->sink = *sink;
         c->userdata = userdata;
         c->source_names[SIDE_LOCAL] = local_source ? strdup(local_source) : NULL;
@@ -285,4 +293,8 @@ void cw_capture_discard(cw_capture *c) {
 
 void cw_capture_drain(cw_capture *c) {
         deliver(c, 1);
+}
+
+cw_capture_mode cw_capture_get_mode(const cw_capture *c) {
+        return c->mode;
 }

@@ -1,22 +1,26 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-/* Capture of both sides of a call through libpulse (PulseAudio or
- * PipeWire's pipewire-pulse): two mono record streams, local (the
+/* Capture of a call through libpulse (PulseAudio or PipeWire's
+ * pipewire-pulse). In separate mode: two mono record streams, local (the
  * microphone) and remote (the monitor of the call sink, or a named source),
- * aligned into interleaved stereo frames, left = local, right = remote. */
+ * aligned into interleaved stereo frames, left = local, right = remote. In
+ * mixed and local-only modes: one mono stream from the local source. */
 
 #include <pulse/mainloop-api.h>
 #include <stddef.h>
+
+#include "callwitness/call.h"
 
 #define CW_CAPTURE_RATE 48000
 
 typedef struct cw_capture cw_capture;
 
 typedef struct cw_capture_sink {
-        /* Called from the main loop with frames in a buffer owned by the
-         * capture, valid only during the call. */
-        void (*frames)(const float *stereo, size_t n_frames, void *userdata);
+        /* Called from the main loop with interleaved frames of channels
+         * samples in a buffer owned by the capture, valid only during the
+         * call. */
+        void (*frames)(const float *frames, size_t n_frames, unsigned channels, void *userdata);
         /* The sound server went away or refused a stream. Once. */
         void (*failed)(const char *message, void *userdata);
 } cw_capture_sink;
@@ -24,9 +28,11 @@ typedef struct cw_capture_sink {
 /* local_source NULL: the server's default source. remote_source NULL: the
  * monitor of the default sink (looked up when the capture starts). Connects
  * asynchronously. 0 or -errno. */
-int cw_capture_new(pa_mainloop_api *api, const char *local_source, const char *remote_source,
+int cw_capture_new(pa_mainloop_api *api, cw_capture_mode mode, const char *local_source, const char *remote_source,
                    const cw_capture_sink *sink, void *userdata, cw_capture **ret);
 cw_capture *cw_capture_free(cw_capture *c);
+
+cw_capture_mode cw_capture_get_mode(const cw_capture *c);
 
 /* Drops what is buffered and not yet delivered: the recording starts now. */
 void cw_capture_discard(cw_capture *c);

@@ -75,10 +75,8 @@ static void finish_orphan(int64_t call_id, const char *relpath, void *userdata) 
         free(path);
         if (fd < 0)
                 return;
-        if (cw_sha256_fd(fd, sha256, &size) == 0)
-                cw_catalog_set_recording(d->catalog, call_id, &(cw_recording_info) {
-                        .relpath = relpath, .size = size, .sha256 = sha256,
-                });
+        if (cw_sha256_fd(fd, sha256, &size) == 0 && cw_catalog_seal_recording(d->catalog, call_id, size, sha256) < 0)
+                cw_log_error("call %lld: catalog: %s", (long long) call_id, cw_catalog_last_error(d->catalog));
         close(fd);
 }
 

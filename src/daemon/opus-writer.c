@@ -23,6 +23,7 @@ struct cw_opus_writer {
         int fd;
         OggOpusEnc *encoder;
         int error;               /* first write error, sticky */
+        unsigned channels;
         uint64_t frames;
 };
 
@@ -57,16 +58,19 @@ static int from_ope_error(int error) {
         return error == OPE_ALLOC_FAIL ? -ENOMEM : -EINVAL;
 }
 
-int cw_opus_writer_open(const char *path, int bitrate, const char *const *comments, size_t n_comments,
-                        cw_opus_writer **ret) {
+int cw_opus_writer_open(const char *path, unsigned channels, int bitrate, const char *const *comments,
+                        size_t n_comments, cw_opus_writer **ret) {
         OggOpusComments *tags = NULL;
         cw_opus_writer *w;
         opus_int32 serial;
         int error = OPE_OK, r;
 
+        if (channels != 1 && channels != 2)
+                return -EINVAL;
         w = calloc(1, sizeof *w);
         if (!w)
                 return -ENOMEM;
+        w->channels = channels;
         w->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (w->fd < 0) {
                 r = -errno;
@@ -87,7 +91,7 @@ int cw_opus_writer_open(const char *path, int bitrate, const char *const *commen
 
         /* Family 0 (plain stereo): mapping family 255 would keep the sides
          * in separate streams, but opusfile, and so most players, refuse it. */
-        w->encoder = ope_encoder_create_callbacks(&callbacks, w, tags, CW_CAPTURE_RATE, 2, 0, &error);
+        w->encoder = ope_encoder_create_callbacks(&callbacks, w, tags, CW_CAPTURE_RATE, (int) channels, 0, &error);
         if (!w->encoder) {
                 r = from_ope_error(error);
                 goto fail;
@@ -101,13 +105,14 @@ int cw_opus_writer_open(const char *path, int bitrate, const char *const *commen
             ope_encoder_ctl(w->encoder, OPE_SET_MUXING_DELAY(MUXING_DELAY)) != OPE_OK ||
             ope_encoder_ctl(w->encoder, OPE_SET_SERIALNO(serial & 0x7fffffff)) != OPE_OK ||
             ope_encoder_ctl(w->encoder, OPUS_SET_BITRATE(bitrate)) != OPE_OK ||
-            /* Not OPUS_SIGNAL_VOICE: SILK's joint stereo at these bitrates
-             * bleeds one party into the other's channel (440 Hz left,
-             * 1000 Hz right at 32 kbit/s: the right tone reached the left
-             * channel at 75 % of the left's own level). CELT keeps them
+            /* Stereo: not OPUS_SIGNAL_VOICE. SILK's joint stereo at these
+             * bitrates bleeds one party into the other's channel (440 Hz
+             * left, 1000 Hz right at 32 kbit/s: the right tone reached the
+             * left channel at 75 % of the left's own level). CELT keeps them
              * apart (under 10 %, the measuring filter's own leak), and
-             * evidence must keep who said what apart. */
-            ope_encoder_ctl(w->encoder, OPUS_SET_SIGNAL(OPUS_SIGNAL_MUSIC)) != OPE_OK) {
+             * evidence must keep who said what apart. Mono has no channels
+             * to keep apart, and SILK suits speech. */
+            ope_encoder_ctl(w->encoder, OPUS_SET_SIGNAL(channels == 2 ? OPUS_SIGNAL_MUSIC : OPUS_SIGNAL_VOICE)) != OPE_OK) {
                 r = -EINVAL;
                 goto fail;
         }
@@ -132,12 +137,16 @@ fail:
         return r;
 }
 
-int cw_opus_writer_write(cw_opus_writer *w, const float *stereo, size_t n_frames) {
+unsigned cw_opus_writer_channels(const cw_opus_writer *w) {
+        return w->channels;
+}
+
+int cw_opus_writer_write(cw_opus_writer *w, const float *frames, size_t n_frames) {
         int error;
 
         if (w->error)
                 return w->error;
-        error = ope_encoder_write_float(w->encoder, stereo, (int) n_frames);
+        error = ope_encoder_write_float(w->encoder, frames, (int) n_frames);
         if (error != OPE_OK && !w->error)
                 w->error = from_ope_error(error);
         if (!w->error)

@@ -12,15 +12,18 @@
 
 typedef struct cw_opus_writer cw_opus_writer;
 
-/* Creates path (which must not exist) with mode 0600. comments are
- * "KEY=value" strings for the OpusTags header. 0, -EEXIST, or -errno. */
-int cw_opus_writer_open(const char *path, int bitrate, const char *const *comments, size_t n_comments,
-                        cw_opus_writer **ret);
+/* Creates path (which must not exist) with mode 0600, for 1 (mono) or 2
+ * (stereo) channels. comments are "KEY=value" strings for the OpusTags
+ * header. 0, -EEXIST, or -errno. */
+int cw_opus_writer_open(const char *path, unsigned channels, int bitrate, const char *const *comments,
+                        size_t n_comments, cw_opus_writer **ret);
 
-/* Encodes interleaved stereo float frames at 48 kHz. Returns 0, or the
+unsigned cw_opus_writer_channels(const cw_opus_writer *w);
+
+/* Encodes interleaved float frames at 48 kHz. Returns 0, or the
  * first write error (-ENOSPC, -EIO…) the file has met; once failed, later
  * frames are dropped but what is on disk stays playable. */
-int cw_opus_writer_write(cw_opus_writer *w, const float *stereo, size_t n_frames);
+int cw_opus_writer_write(cw_opus_writer *w, const float *frames, size_t n_frames);
 
 /* Frames encoded so far. */
 uint64_t cw_opus_writer_frames(const cw_opus_writer *w);

@@ -21,6 +21,7 @@
  * buffers; wait this long at most for it before padding with silence. */
 #define FINISH_DEADLINE_USEC (1 * PA_USEC_PER_SEC)
 #define MAX_COMMENTS (16 + MAX_TAGS)
+#define LOCAL_ONLY_WARNING "the other party's side was not captured (capture mode local-only)"
 
 typedef struct tracked_call {
         cw_tracker *tracker;
@@ -34,6 +35,7 @@ typedef struct tracked_call {
         cw_tag tags[MAX_TAGS];
         size_t n_tags;
         cw_opus_writer *writer;
+        cw_capture_mode capture_mode;
         char *relpath;
         bool write_error_logged;
         pa_usec_t recording_started;     /* monotonic */
@@ -73,7 +75,7 @@ static void write_frames(tracked_call *call, const float *stereo, size_t n_frame
         }
 }
 
-static void on_frames(const float *stereo, size_t n_frames, void *userdata) {
+static void on_frames(const float *frames, size_t n_frames, unsigned channels, void *userdata) {
         cw_tracker *t = userdata;
         tracked_call *next;
 
@@ -81,9 +83,11 @@ static void on_frames(const float *stereo, size_t n_frames, void *userdata) {
          * marked in the timeline rather than cut out of the audio. */
         for (tracked_call *call = t->calls; call; call = next) {
                 next = call->next;
-                if (!call->writer)
+                /* A writer opened under another capture mode (a reload
+                 * between calls) gets no frames of the wrong shape. */
+                if (!call->writer || cw_opus_writer_channels(call->writer) != channels)
                         continue;
-                write_frames(call, stereo, n_frames);
+                write_frames(call, frames, n_frames);
                 if (call->finish_deadline && cw_opus_writer_frames(call->writer) >= call->frames_due)
                         complete_end(call);
         }
@@ -104,7 +108,8 @@ static void arm_capture(cw_tracker *t) {
         }
         if (t->capture)
                 return;
-        r = cw_capture_new(t->api, t->cfg->local_source, t->cfg->remote_source, &capture_sink, t, &t->capture);
+        r = cw_capture_new(t->api, t->cfg->capture_mode, t->cfg->local_source, t->cfg->remote_source,
+                           &capture_sink, t, &t->capture);
         if (r < 0)
                 cw_log_error("Cannot start capture: %s", strerror(-r));
 }
@@ -154,6 +159,9 @@ static void describe_call(const tracked_call *call, const cw_timestamp *ended, c
         add_comment(list, "CALLWITNESS_DIRECTION=%s", cw_direction_to_string(call->direction));
         add_comment(list, "CALLWITNESS_NUMBER=%s", number);
         add_comment(list, "CALLWITNESS_BACKEND=%s", call->backend);
+        add_comment(list, "CALLWITNESS_CAPTURE_MODE=%s", cw_capture_mode_to_string(call->capture_mode));
+        if (call->capture_mode == CW_CAPTURE_LOCAL_ONLY)
+                add_comment(list, "CALLWITNESS_WARNING=%s", LOCAL_ONLY_WARNING);
         add_comment(list, "CALLWITNESS_STARTED_AT=%s", started);
         if (call->was_answered) {
                 cw_timestamp_format_rfc3339(&call->answered, answered);
@@ -204,8 +212,8 @@ static int open_recording(tracked_call *call, comment_list *tags) {
                 *slash = '/';
                 if (r < 0)
                         break;
-                r = cw_opus_writer_open(path, t->cfg->bitrate, (const char *const *) tags->items, tags->n,
-                                        &call->writer);
+                r = cw_opus_writer_open(path, call->capture_mode == CW_CAPTURE_SEPARATE ? 2 : 1, t->cfg->bitrate,
+                                        (const char *const *) tags->items, tags->n, &call->writer);
                 if (r != -EEXIST)
                         break;
         }
@@ -229,6 +237,9 @@ static void start_recording(tracked_call *call) {
         if (t->capture && !recording_in_progress(t))
                 cw_capture_discard(t->capture);
 
+        /* The capture decides what the file holds; without one (the sound
+         * server unreachable) the configured mode names the empty file. */
+        call->capture_mode = t->capture ? cw_capture_get_mode(t->capture) : t->cfg->capture_mode;
         describe_call(call, NULL, CW_END_UNKNOWN, &tags);
         r = open_recording(call, &tags);
         clear_comments(&tags);
@@ -239,7 +250,14 @@ static void start_recording(tracked_call *call) {
         call->recording_started = pa_rtclock_now();
         cw_log_info("call %lld: recording to %s", (long long) call->id, call->relpath);
         /* In the catalog at once: a crash mid-call still points at the file. */
-        r = cw_catalog_set_recording(t->catalog, call->id, &(cw_recording_info) { .relpath = call->relpath });
+        r = cw_catalog_set_recording(t->catalog, call->id, &(cw_recording_info) {
+                .relpath = call->relpath, .capture_mode = call->capture_mode,
+        });
+        if (r == 0 && call->capture_mode == CW_CAPTURE_LOCAL_ONLY) {
+                cw_timestamp now = cw_timestamp_now();
+
+                r = cw_catalog_add_warning(t->catalog, call->id, "local-only", LOCAL_ONLY_WARNING, &now);
+        }
         if (r < 0)
                 cw_log_error("call %lld: catalog: %s", (long long) call->id, cw_catalog_last_error(t->catalog));
 }
@@ -265,6 +283,7 @@ static void finish_recording(tracked_call *call, const cw_timestamp *ended, cw_e
 
         r = cw_catalog_set_recording(t->catalog, call->id, &(cw_recording_info) {
                 .relpath = call->relpath,
+                .capture_mode = call->capture_mode,
                 .duration_ms = result.duration_ms,
                 .size = result.size,
                 .sha256 = result.sha256[0] ? result.sha256 : NULL,

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
 #include <string.h>
 
 #include "callwitness/call.h"
@@ -63,4 +64,23 @@ cw_end_reason cw_end_reason_from_string(const char *s) {
                 if (strcmp(s, cw_end_reason_to_string((cw_end_reason) r)) == 0)
                         return (cw_end_reason) r;
         return CW_END_UNKNOWN;
+}
+
+const char *cw_capture_mode_to_string(cw_capture_mode m) {
+        static const char *const names[_CW_CAPTURE_MODE_MAX] = {
+                [CW_CAPTURE_SEPARATE] = "separate",
+                [CW_CAPTURE_MIXED] = "mixed",
+                [CW_CAPTURE_LOCAL_ONLY] = "local-only",
+        };
+
+        return (unsigned) m < _CW_CAPTURE_MODE_MAX ? names[m] : "separate";
+}
+
+int cw_capture_mode_from_string(const char *s, cw_capture_mode *ret) {
+        for (int m = 0; s && m < _CW_CAPTURE_MODE_MAX; m++)
+                if (strcmp(s, cw_capture_mode_to_string((cw_capture_mode) m)) == 0) {
+                        *ret = (cw_capture_mode) m;
+                        return 0;
+                }
+        return -EINVAL;
 }

@@ -51,6 +51,18 @@ static const char *const migrations[CW_CATALOG_SCHEMA_VERSION] = {
         "  origin TEXT NOT NULL CHECK (origin IN ('policy', 'manual')),"
         "  PRIMARY KEY (call_id, tag)"
         ");",
+        /* 1 → 2: what a recording holds, and warnings raised during a call
+         * (a silent side, a failed capture). */
+        "ALTER TABLE recordings ADD COLUMN capture_mode TEXT NOT NULL DEFAULT 'separate'"
+        "  CHECK (capture_mode IN ('separate', 'mixed', 'local-only'));"
+        "CREATE TABLE call_warnings ("
+        "  id INTEGER PRIMARY KEY,"
+        "  call_id INTEGER NOT NULL REFERENCES calls(id),"
+        "  kind TEXT NOT NULL,"
+        "  message TEXT NOT NULL,"
+        "  at_ms INTEGER NOT NULL, offset_s INTEGER NOT NULL"
+        ");"
+        "CREATE INDEX call_warnings_by_call ON call_warnings(call_id);",
 };
 
 static int sqlite_to_errno(int rc) {
@@ -307,10 +319,24 @@ int cw_catalog_set_policy_tag(cw_catalog *c, int64_t call_id, const cw_tag *tag)
 
 int cw_catalog_set_recording(cw_catalog *c, int64_t call_id, const cw_recording_info *rec) {
         return run(c, NULL,
-                   "INSERT INTO recordings (call_id, path, duration_ms, size, sha256) VALUES (?, ?, ?, ?, ?)"
-                   " ON CONFLICT (call_id) DO UPDATE SET path = excluded.path,"
+                   "INSERT INTO recordings (call_id, path, capture_mode, duration_ms, size, sha256)"
+                   " VALUES (?, ?, ?, ?, ?, ?)"
+                   " ON CONFLICT (call_id) DO UPDATE SET path = excluded.path, capture_mode = excluded.capture_mode,"
                    " duration_ms = excluded.duration_ms, size = excluded.size, sha256 = excluded.sha256",
-                   "itiit", call_id, rec->relpath, rec->duration_ms, (int64_t) rec->size, rec->sha256);
+                   "ittiit", call_id, rec->relpath, cw_capture_mode_to_string(rec->capture_mode),
+                   rec->duration_ms, (int64_t) rec->size, rec->sha256);
+}
+
+int cw_catalog_add_warning(cw_catalog *c, int64_t call_id, const char *kind, const char *message,
+                           const cw_timestamp *at) {
+        return run(c, NULL,
+                   "INSERT INTO call_warnings (call_id, kind, message, at_ms, offset_s) VALUES (?, ?, ?, ?, ?)",
+                   "ittii", call_id, kind, message, at->utc_ms, (int64_t) at->utc_offset_s);
+}
+
+int cw_catalog_seal_recording(cw_catalog *c, int64_t call_id, uint64_t size, const char *sha256) {
+        return run(c, NULL, "UPDATE recordings SET size = ?, sha256 = ? WHERE call_id = ?",
+                   "iti", (int64_t) size, sha256, call_id);
 }
 
 int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
@@ -414,6 +440,45 @@ static int load_tags(cw_catalog *c, int64_t call_id, cw_tag **ret, size_t *n_ret
         return 0;
 }
 
+static void free_strings(char **strings, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(strings[i]);
+        free(strings);
+}
+
+static int load_warnings(cw_catalog *c, int64_t call_id, char ***ret, size_t *n_ret) {
+        sqlite3_stmt *stmt;
+        char **warnings = NULL;
+        size_t n = 0;
+        int r, rc;
+
+        r = run(c, &stmt, "SELECT kind, message FROM call_warnings WHERE call_id = ? ORDER BY id", "i", call_id);
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+                char **grown = realloc(warnings, (n + 1) * sizeof *warnings);
+
+                if (!grown || asprintf(&grown[n], "%s: %s", column_text(stmt, 0), column_text(stmt, 1)) < 0) {
+                        if (grown)
+                                warnings = grown;
+                        r = -ENOMEM;
+                        break;
+                }
+                warnings = grown;
+                n++;
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = sqlite_to_errno(rc);
+        sqlite3_finalize(stmt);
+        if (r < 0) {
+                free_strings(warnings, n);
+                return r;
+        }
+        *ret = warnings;
+        *n_ret = n;
+        return 0;
+}
+
 int cw_catalog_foreach_call(cw_catalog *c, bool tagged_only, cw_catalog_call_fn cb, void *userdata) {
         sqlite3_stmt *stmt;
         int r, rc;
@@ -422,7 +487,8 @@ int cw_catalog_foreach_call(cw_catalog *c, bool tagged_only, cw_catalog_call_fn 
                 "SELECT calls.id, backend, direction, number,"
                 "       started_at_ms, started_offset_s, answered_at_ms, answered_offset_s,"
                 "       ended_at_ms, ended_offset_s, end_reason,"
-                "       recordings.path, recordings.duration_ms, recordings.size, recordings.sha256"
+                "       recordings.path, recordings.duration_ms, recordings.size, recordings.sha256,"
+                "       recordings.capture_mode"
                 " FROM calls LEFT JOIN recordings ON recordings.call_id = calls.id"
                 " WHERE ? = 0 OR EXISTS (SELECT 1 FROM tags WHERE tags.call_id = calls.id)"
                 " ORDER BY started_at_ms, calls.id",
@@ -444,6 +510,8 @@ int cw_catalog_foreach_call(cw_catalog *c, bool tagged_only, cw_catalog_call_fn 
                 };
                 cw_tag *tags = NULL;
 
+                if (call.file)
+                        cw_capture_mode_from_string(column_text(stmt, 15), &call.capture_mode);
                 column_timestamp(stmt, 4, &call.started);
                 call.answered = column_timestamp(stmt, 6, &call.answered_at);
                 call.ended = column_timestamp(stmt, 8, &call.ended_at);
@@ -454,12 +522,21 @@ int cw_catalog_foreach_call(cw_catalog *c, bool tagged_only, cw_catalog_call_fn 
                                 call.duration_ms = call.ended_at.utc_ms - call.answered_at.utc_ms;
                 }
 
+                char **warnings = NULL;
+
                 r = load_tags(c, call.id, &tags, &call.n_tags);
                 if (r < 0)
                         break;
+                r = load_warnings(c, call.id, &warnings, &call.n_warnings);
+                if (r < 0) {
+                        free(tags);
+                        break;
+                }
                 call.tags = tags;
+                call.warnings = (const char *const *) warnings;
                 r = cb(&call, userdata);
                 free(tags);
+                free_strings(warnings, call.n_warnings);
                 if (r != 0)
                         break;
         }

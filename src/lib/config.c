@@ -97,6 +97,11 @@ static int handle_key(void *userdata, const char *section, const char *key, cons
         parse_state *s = userdata;
 
         if (strcmp(section, "audio") == 0) {
+                if (strcmp(key, "mode") == 0) {
+                        if (cw_capture_mode_from_string(value, &s->cfg.capture_mode) < 0)
+                                return fail(s, section, key, "'%s' is not one of separate, mixed, local-only", value);
+                        return 1;
+                }
                 if (strcmp(key, "local_source") == 0)
                         return set_string(&s->cfg.local_source, value) == 0;
                 if (strcmp(key, "remote_source") == 0)

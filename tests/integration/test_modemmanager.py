@@ -13,7 +13,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Phone, check_recording, decode, opus_tags, wait_for  # noqa: E402
+from harness import SEPARATE, Phone, check_recording, decode, opus_tags, wait_for  # noqa: E402
 
 AUDIO = os.environ.get('CW_AUDIO', 'pulseaudio')
 MODEM = '/org/freedesktop/ModemManager1/Modem/0'
@@ -29,10 +29,11 @@ class ModemManagerCalls(unittest.TestCase):
         self.phone = Phone(AUDIO)
         self.addCleanup(self.phone.close)
 
-    def ring_and_answer(self, number='+8613800138000', ring_s=1.5):
+    def ring_and_answer(self, number='+8613800138000', ring_s=1.5, tones=True):
         '''Tones on, an incoming call rings and is answered. Returns its path.'''
         phone = self.phone
-        phone.play_tones()
+        if tones:
+            phone.play_tones()
         call = phone.mm_call('AddIncomingCall', MODEM, number)
         phone.wait_call(0, lambda c: c['number'] == number, 'the ringing call in the catalog')
         time.sleep(ring_s)
@@ -40,18 +41,18 @@ class ModemManagerCalls(unittest.TestCase):
         phone.wait_call(0, lambda c: c['answered_at_ms'], 'answered_at')
         return call
 
-    def answered_call(self, number='+8613800138000', talk_s=4.0):
+    def answered_call(self, number='+8613800138000', talk_s=4.0, tones=True):
         '''An incoming call that rings, is answered, talks, and is hung up.'''
         phone = self.phone
-        call = self.ring_and_answer(number)
+        call = self.ring_and_answer(number, tones=tones)
         time.sleep(talk_s)
         phone.mm_object(call, CALL_IFACE).Hangup()
         row = phone.wait_call(0, lambda c: c['sha256'], 'the finished recording')
         phone.stop_tones()
         return row
 
-    def check_recording(self, row, talk_s):
-        return check_recording(self, self.phone, row, talk_s)
+    def check_recording(self, row, talk_s, channels=SEPARATE):
+        return check_recording(self, self.phone, row, talk_s, channels)
 
     def test_night_call_recorded_both_sides_and_tagged(self):
         phone = self.phone
@@ -75,6 +76,7 @@ class ModemManagerCalls(unittest.TestCase):
         self.assertEqual(states, ['ringing', 'active', 'ended'])
 
         tags_in_file, info = opus_tags(path)
+        self.assertEqual(tags_in_file.get('CALLWITNESS_CAPTURE_MODE'), 'separate')
         self.assertEqual(tags_in_file.get('CALLWITNESS_DIRECTION'), 'incoming')
         self.assertEqual(tags_in_file.get('CALLWITNESS_NUMBER'), '+8613800138000')
         self.assertRegex(tags_in_file.get('CALLWITNESS_STARTED_AT', ''), r'^2026-11-24T23:40:0\d\+08:00$')
@@ -335,6 +337,43 @@ class ModemManagerCalls(unittest.TestCase):
         row = phone.wait_call(0, lambda c: c['ended_at_ms'], 'the call to end')
         self.assertIsNone(row['path'])
         self.assertEqual(json.loads(phone.cli('list', '--json').stdout)[0]['outcome'], 'missed')
+        phone.stop_daemon()
+
+    def test_local_only_mode_says_the_other_side_is_missing(self):
+        phone = self.phone
+        phone.write_config('[audio]\nmode = local-only\n')
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        row = self.answered_call(talk_s=2.5)
+        path = self.check_recording(row, 2.5, channels=(('local',),))
+        tags, _ = opus_tags(path)
+        self.assertEqual(tags.get('CALLWITNESS_CAPTURE_MODE'), 'local-only')
+        self.assertIn('not captured', tags.get('CALLWITNESS_WARNING', ''))
+        listed = json.loads(phone.cli('list', '--json').stdout)[0]
+        self.assertEqual(listed['capture_mode'], 'local-only')
+        self.assertEqual(len(listed['warnings']), 1)
+        self.assertTrue(listed['warnings'][0].startswith("local-only: the other party's side was not captured"))
+        text = phone.cli('list').stdout
+        self.assertIn('(local-only)', text)
+        self.assertIn("warning: local-only: the other party's side was not captured", text)
+        phone.stop_daemon()
+
+    def test_mixed_mode_records_one_source_with_both_voices(self):
+        phone = self.phone
+        # A codec that mixes both voices into its capture (the PinePhone's
+        # with its mixer switched on): one sink both tones play into, whose
+        # monitor is the only source.
+        phone.pactl('load-module', 'module-null-sink', 'sink_name=codec_mix', 'rate=48000')
+        phone.write_config('[audio]\nmode = mixed\nlocal_source = codec_mix.monitor\n')
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        phone.play_tones(local_sink='codec_mix', remote_sink='codec_mix')
+        row = self.answered_call(talk_s=2.5, tones=False)
+        path = self.check_recording(row, 2.5, channels=(('local', 'remote'),))
+        self.assertEqual(opus_tags(path)[0].get('CALLWITNESS_CAPTURE_MODE'), 'mixed')
+        listed = json.loads(phone.cli('list', '--json').stdout)[0]
+        self.assertEqual((listed['capture_mode'], listed['warnings']), ('mixed', []))
+        self.assertIn('(mixed)', phone.cli('list').stdout)
         phone.stop_daemon()
 
 if __name__ == '__main__':

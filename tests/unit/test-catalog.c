@@ -70,8 +70,8 @@ static void answered_call_round_trip(void) {
         ok(cw_catalog_add_state(c, id, CW_CALL_ACTIVE, CW_END_UNKNOWN, AT(1795534840)) == 0, "resumed");
         ok(cw_catalog_add_state(c, id, CW_CALL_ENDED, CW_END_HANGUP, &ended) == 0, "ended");
         ok(cw_catalog_set_recording(c, id, &(cw_recording_info) {
-                .relpath = "recordings/2026/11/x.opus", .duration_ms = 59980, .size = 12345,
-                .sha256 = "ab" }) == 0, "recording stored");
+                .relpath = "recordings/2026/11/x.opus", .capture_mode = CW_CAPTURE_MIXED, .duration_ms = 59980,
+                .size = 12345, .sha256 = "ab" }) == 0, "recording stored");
         cw_catalog_free(c);
 
         ok(cw_catalog_open_readonly(db_path, &c) == 0, "reopens read-only");
@@ -81,8 +81,8 @@ static void answered_call_round_trip(void) {
            "answered_at is the first ACTIVE, not the resume");
         ok(s.first.duration_ms == 60000, "duration answered to ended: %lld", (long long) s.first.duration_ms);
         ok(strcmp(s.outcome, "answered") == 0, "outcome answered");
-        ok(strcmp(s.file, "recordings/2026/11/x.opus") == 0 && s.first.file_duration_ms == 59980,
-           "recording listed");
+        ok(strcmp(s.file, "recordings/2026/11/x.opus") == 0 && s.first.file_duration_ms == 59980 &&
+           s.first.capture_mode == CW_CAPTURE_MIXED, "recording listed with its capture mode");
         ok(s.n_tags == 1 && strcmp(s.tag_reason, "started at 23:40 local time") == 0, "tag with reason");
         cw_catalog_free(c);
 }
@@ -217,6 +217,66 @@ static void migrations_and_refusals(void) {
         ok(cw_catalog_open_readonly("/nonexistent/catalog.db", &c) < 0, "missing catalog read-only fails");
 }
 
+/* Schema 1 as it shipped: a catalog written by callwitness 0.1.0. */
+static const char schema_1_fixture[] =
+        "CREATE TABLE calls (id INTEGER PRIMARY KEY, backend TEXT NOT NULL, modem_call_id TEXT,"
+        "  direction TEXT NOT NULL CHECK (direction IN ('incoming', 'outgoing', 'unknown')), number TEXT,"
+        "  started_at_ms INTEGER NOT NULL, started_offset_s INTEGER NOT NULL,"
+        "  answered_at_ms INTEGER, answered_offset_s INTEGER, ended_at_ms INTEGER, ended_offset_s INTEGER,"
+        "  end_reason TEXT);"
+        "CREATE TABLE call_states (id INTEGER PRIMARY KEY, call_id INTEGER NOT NULL REFERENCES calls(id),"
+        "  state TEXT NOT NULL, reason TEXT, at_ms INTEGER NOT NULL, offset_s INTEGER NOT NULL);"
+        "CREATE INDEX call_states_by_call ON call_states(call_id);"
+        "CREATE TABLE recordings (call_id INTEGER PRIMARY KEY REFERENCES calls(id), path TEXT NOT NULL UNIQUE,"
+        "  duration_ms INTEGER NOT NULL DEFAULT 0, size INTEGER NOT NULL DEFAULT 0, sha256 TEXT);"
+        "CREATE TABLE tags (call_id INTEGER NOT NULL REFERENCES calls(id), tag TEXT NOT NULL, reason TEXT NOT NULL,"
+        "  origin TEXT NOT NULL CHECK (origin IN ('policy', 'manual')), PRIMARY KEY (call_id, tag));"
+        "INSERT INTO calls VALUES (1, 'modemmanager', '/Call/1', 'incoming', '+86138', 1795534800000, 28800,"
+        "  1795534805000, 28800, 1795534865000, 28800, 'hangup');"
+        "INSERT INTO recordings VALUES (1, 'recordings/2026/11/a.opus', 59990, 1234, 'ab');"
+        "PRAGMA user_version = 1;";
+
+static void migration_from_schema_1_keeps_calls(void) {
+        cw_catalog *c = NULL;
+        int version = 0;
+        seen s = { 0 };
+
+        unlink(db_path);
+        sql(schema_1_fixture);
+        ok(cw_catalog_open(db_path, &c) == 0 && cw_catalog_schema_version(c, &version) == 0 && version == 2,
+           "schema 1 migrated to 2");
+        ok(cw_catalog_foreach_call(c, false, collect, &s) == 0 && s.calls == 1 &&
+           strcmp(s.file, "recordings/2026/11/a.opus") == 0 && s.first.file_duration_ms == 59990,
+           "the call and its recording survive");
+        ok(s.first.capture_mode == CW_CAPTURE_SEPARATE, "old recordings are separate (stereo)");
+        ok(cw_catalog_add_warning(c, 1, "silent-remote", "the other party stayed silent", AT(1795534820)) == 0,
+           "warnings can be added after migration");
+        cw_catalog_free(c);
+}
+
+typedef struct warnings_seen {
+        size_t n;
+        char first[256];
+} warnings_seen;
+
+static int collect_warnings(const cw_call_record *call, void *userdata) {
+        warnings_seen *w = userdata;
+
+        w->n = call->n_warnings;
+        snprintf(w->first, sizeof w->first, "%s", call->n_warnings ? call->warnings[0] : "");
+        return 0;
+}
+
+static void warnings_are_listed(void) {
+        cw_catalog *c = NULL;
+        warnings_seen w = { 0 };
+
+        cw_catalog_open(db_path, &c);
+        ok(cw_catalog_foreach_call(c, false, collect_warnings, &w) == 0 && w.n == 1 &&
+           strcmp(w.first, "silent-remote: the other party stayed silent") == 0, "warning listed: %s", w.first);
+        cw_catalog_free(c);
+}
+
 int main(void) {
         if (!mkdtemp(dir))
                 return 1;
@@ -228,6 +288,8 @@ int main(void) {
         policy_never_overwrites_manual_tag();
         orphans_are_ended();
         migrations_and_refusals();
+        migration_from_schema_1_keeps_calls();
+        warnings_are_listed();
 
         unlink(db_path);
         char wal[300];

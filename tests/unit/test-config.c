@@ -44,6 +44,7 @@ static void good_config(void) {
         cw_config_init_defaults(&cfg);
         write_config("# comment\n"
                      "[audio]\n"
+                     "mode = mixed\n"
                      "local_source = alsa_input.mic\n"
                      "remote_source = modem.monitor\n"
                      "bitrate = 48000\n"
@@ -54,6 +55,7 @@ static void good_config(void) {
                      "backends = ofono\n");
         r = cw_config_load(path, &cfg, &error);
         ok(r == 0, "good file loads%s%s", error ? ": " : "", error ? error : "");
+        ok(cfg.capture_mode == CW_CAPTURE_MIXED, "mode");
         ok(cfg.local_source && strcmp(cfg.local_source, "alsa_input.mic") == 0, "local_source");
         ok(cfg.remote_source && strcmp(cfg.remote_source, "modem.monitor") == 0, "remote_source");
         ok(cfg.bitrate == 48000, "bitrate");
@@ -132,6 +134,7 @@ int main(int argc, char **argv) {
         bad_config_names_line_and_key("bitrate not a number", "[audio]\n\nbitrate = 32k\n", 3, "[audio] bitrate");
         bad_config_names_line_and_key("bitrate too high", "[audio]\nbitrate=900000\n", 2, "[audio] bitrate");
         bad_config_names_line_and_key("bad night window", "[tagging]\nnight = 21:00-25:00\n", 2, "[tagging] night");
+        bad_config_names_line_and_key("bad capture mode", "[audio]\nmode = both\n", 2, "[audio] mode");
         bad_config_names_line_and_key("unknown key", "[audio]\nbitrate = 24000\nvolume = 3\n", 3, "[audio] volume");
         bad_config_names_line_and_key("unknown section", "[video]\nfps = 3\n", 2, "[video] fps");
         bad_config_names_line_and_key("unknown backend", "[modem]\nbackends = hayes\n", 2, "[modem] backends");
