@@ -78,33 +78,17 @@ static void on_reply(DBusPendingCall *call, void *userdata) {
         dbus_pending_call_unref(call);
 }
 
-int cw_dbus_call(cw_dbus_calls *calls, const char *destination, const char *path,
-                 const char *interface, const char *method,
-                 cw_dbus_reply_fn cb, void *userdata, void (*free_userdata)(void *),
-                 int first_arg_type, ...) {
-        DBusMessage *msg;
+int cw_dbus_send(cw_dbus_calls *calls, DBusMessage *msg, cw_dbus_reply_fn cb, void *userdata,
+                 void (*free_userdata)(void *)) {
         DBusPendingCall *call = NULL;
-        pending *p;
-        va_list ap;
-        dbus_bool_t appended;
+        pending *p = calloc(1, sizeof *p);
 
-        msg = dbus_message_new_method_call(destination, path, interface, method);
-        if (!msg)
-                return -ENOMEM;
-        va_start(ap, first_arg_type);
-        appended = dbus_message_append_args_valist(msg, first_arg_type, ap);
-        va_end(ap);
-        p = calloc(1, sizeof *p);
-        if (!appended || !p ||
-            !dbus_connection_send_with_reply(calls->conn, msg, &call, DBUS_TIMEOUT_USE_DEFAULT) || !call) {
+        if (!p || !dbus_connection_send_with_reply(calls->conn, msg, &call, DBUS_TIMEOUT_USE_DEFAULT) || !call) {
                 free(p);
-                dbus_message_unref(msg);
                 if (free_userdata)
                         free_userdata(userdata);
                 return -ENOMEM;
         }
-        dbus_message_unref(msg);
-
         *p = (pending) { .owner = calls, .call = call, .cb = cb, .userdata = userdata,
                          .free_userdata = free_userdata, .next = calls->head };
         if (calls->head)
@@ -118,6 +102,35 @@ int cw_dbus_call(cw_dbus_calls *calls, const char *destination, const char *path
                 return -ENOMEM;
         }
         return 0;
+}
+
+int cw_dbus_call(cw_dbus_calls *calls, const char *destination, const char *path,
+                 const char *interface, const char *method,
+                 cw_dbus_reply_fn cb, void *userdata, void (*free_userdata)(void *),
+                 int first_arg_type, ...) {
+        DBusMessage *msg;
+        va_list ap;
+        dbus_bool_t appended;
+        int r;
+
+        msg = dbus_message_new_method_call(destination, path, interface, method);
+        if (!msg) {
+                if (free_userdata)
+                        free_userdata(userdata);
+                return -ENOMEM;
+        }
+        va_start(ap, first_arg_type);
+        appended = dbus_message_append_args_valist(msg, first_arg_type, ap);
+        va_end(ap);
+        if (!appended) {
+                dbus_message_unref(msg);
+                if (free_userdata)
+                        free_userdata(userdata);
+                return -ENOMEM;
+        }
+        r = cw_dbus_send(calls, msg, cb, userdata, free_userdata);
+        dbus_message_unref(msg);
+        return r;
 }
 
 bool cw_dbus_reply_is_error(DBusMessage *reply, const char *what) {

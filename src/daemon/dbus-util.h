@@ -28,6 +28,10 @@ int cw_dbus_call(cw_dbus_calls *calls, const char *destination, const char *path
                  cw_dbus_reply_fn cb, void *userdata, void (*free_userdata)(void *),
                  int first_arg_type, ...);
 
+/* The same for a message the caller built; msg is not consumed. */
+int cw_dbus_send(cw_dbus_calls *calls, DBusMessage *msg, cw_dbus_reply_fn cb, void *userdata,
+                 void (*free_userdata)(void *));
+
 /* For a reply: true when it is an error; logs it at debug level. */
 bool cw_dbus_reply_is_error(DBusMessage *reply, const char *what);
 

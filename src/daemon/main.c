@@ -22,6 +22,7 @@
 #include "callwitness/paths.h"
 #include "dbus-glue.h"
 #include "modem.h"
+#include "notifier.h"
 #include "tracker.h"
 
 typedef struct daemon_state {
@@ -32,6 +33,7 @@ typedef struct daemon_state {
         cw_catalog *catalog;
         DBusConnection *system_bus;
         cw_dbus_glue *glue;
+        cw_notifier *notifier;
         cw_tracker *tracker;
         const cw_modem_backend_ops *backend_ops[2];
         void *backends[2];
@@ -126,7 +128,10 @@ static int start_backends(daemon_state *d) {
         r = cw_dbus_glue_attach(d->system_bus, api, &d->glue);
         if (r < 0)
                 return r;
-        r = cw_tracker_new(api, &d->cfg, d->catalog, d->data_dir, &d->tracker);
+        r = cw_notifier_new(api, &d->notifier);
+        if (r < 0)
+                return r;
+        r = cw_tracker_new(api, &d->cfg, d->catalog, d->notifier, d->data_dir, &d->tracker);
         if (r < 0)
                 return r;
 
@@ -149,6 +154,7 @@ static void stop(daemon_state *d) {
                 if (d->backends[i])
                         d->backend_ops[i]->stop(d->backends[i]);
         cw_tracker_free(d->tracker);
+        cw_notifier_free(d->notifier);
         cw_dbus_glue_free(d->glue);
         if (d->system_bus) {
                 dbus_connection_close(d->system_bus);

@@ -20,6 +20,17 @@
 /* After a hang-up, audio up to that instant is still in the sound server's
  * buffers; wait this long at most for it before padding with silence. */
 #define FINISH_DEADLINE_USEC (1 * PA_USEC_PER_SEC)
+/* A side whose samples never pass this (about -54 dBFS) during the first
+ * SILENCE_WINDOW of the call was not captured: a digitally silent path is
+ * exactly 0, a working microphone's noise floor is above it. */
+#define SILENCE_LEVEL 0.002f
+/* The first audio of a call may arrive late: a sound server wakes an idle
+ * source on its old, long period (PulseAudio's null sink took 1.9 s) or a
+ * phone opens its microphone late. What arrives then is recent audio, so
+ * the gap goes at the start of the file as silence, keeping every word at
+ * its true time. Less than this is ordinary fragment latency. */
+#define LATE_START_TOLERANCE (CW_CAPTURE_RATE / 10)
+#define SILENCE_WINDOW_FRAMES ((uint64_t) 10 * CW_CAPTURE_RATE)
 #define MAX_COMMENTS (16 + MAX_TAGS)
 #define LOCAL_ONLY_WARNING "the other party's side was not captured (capture mode local-only)"
 
@@ -36,6 +47,9 @@ typedef struct tracked_call {
         size_t n_tags;
         cw_opus_writer *writer;
         cw_capture_mode capture_mode;
+        bool heard[2];                   /* per channel: sound above SILENCE_LEVEL so far */
+        bool silence_checked;
+        bool got_audio;
         char *relpath;
         bool write_error_logged;
         pa_usec_t recording_started;     /* monotonic */
@@ -50,6 +64,7 @@ struct cw_tracker {
         pa_mainloop_api *api;
         const cw_config *cfg;
         cw_catalog *catalog;
+        cw_notifier *notifier;
         char *data_dir;
         cw_capture *capture;     /* while any call is in progress */
         pa_defer_event *release_capture;
@@ -65,6 +80,42 @@ static tracked_call *find_call(cw_tracker *t, const char *backend, const char *p
 
 static void complete_end(tracked_call *call);
 
+/* Something the person reviewing this call must know, told everywhere they
+ * may look: the log, the catalog, and a notification now. */
+static void raise_warning(tracked_call *call, const char *kind, const char *message) {
+        cw_timestamp now = cw_timestamp_now();
+
+        cw_log_warning("call %lld: %s", (long long) call->id, message);
+        if (cw_catalog_add_warning(call->tracker->catalog, call->id, kind, message, &now) < 0)
+                cw_log_error("call %lld: catalog: %s", (long long) call->id,
+                             cw_catalog_last_error(call->tracker->catalog));
+        cw_notifier_send(call->tracker->notifier, "Call recording problem", message);
+}
+
+static void watch_silence(tracked_call *call, const float *peaks, unsigned channels) {
+        static const struct {
+                const char *kind, *message;
+        } silent[2][2] = {
+                { { "silent", "the recording stayed silent for the first 10 seconds of the call; "
+                              "check [audio] local_source and the capture mode" } },
+                { { "silent-local", "the phone's own microphone stayed silent for the first 10 seconds of the call" },
+                  { "silent-remote", "the other party's side stayed silent for the first 10 seconds of the call: "
+                                     "this phone may not route call audio through the sound server; check "
+                                     "[audio] remote_source and the capture mode" } },
+        };
+
+        for (unsigned i = 0; i < channels && i < 2; i++)
+                call->heard[i] |= peaks[i] > SILENCE_LEVEL;
+        if (call->silence_checked || cw_opus_writer_frames(call->writer) < SILENCE_WINDOW_FRAMES)
+                return;
+        call->silence_checked = true;
+        for (unsigned i = 0; i < channels && i < 2; i++)
+                if (!call->heard[i])
+                        raise_warning(call, silent[channels - 1][i].kind, silent[channels - 1][i].message);
+}
+
+static void write_silence(tracked_call *call, uint64_t n_frames);
+
 static void write_frames(tracked_call *call, const float *stereo, size_t n_frames) {
         int r = cw_opus_writer_write(call->writer, stereo, n_frames);
 
@@ -77,7 +128,16 @@ static void write_frames(tracked_call *call, const float *stereo, size_t n_frame
 
 static void on_frames(const float *frames, size_t n_frames, unsigned channels, void *userdata) {
         cw_tracker *t = userdata;
+        float peaks[2] = { 0, 0 };
         tracked_call *next;
+
+        /* Once per chunk, shared by every call listening. */
+        for (size_t i = 0; i < n_frames * channels; i++) {
+                float v = frames[i] < 0 ? -frames[i] : frames[i];
+
+                if (v > peaks[i % channels])
+                        peaks[i % channels] = v;
+        }
 
         /* Held calls keep recording: one file per call, with the hold
          * marked in the timeline rather than cut out of the audio. */
@@ -87,14 +147,36 @@ static void on_frames(const float *frames, size_t n_frames, unsigned channels, v
                  * between calls) gets no frames of the wrong shape. */
                 if (!call->writer || cw_opus_writer_channels(call->writer) != channels)
                         continue;
+                if (!call->got_audio) {
+                        uint64_t elapsed = (pa_rtclock_now() - call->recording_started) * CW_CAPTURE_RATE /
+                                           PA_USEC_PER_SEC;
+
+                        call->got_audio = true;
+                        if (elapsed > n_frames + LATE_START_TOLERANCE) {
+                                cw_log_info("call %lld: audio began %llu ms after the answer; the file starts with "
+                                            "that much silence", (long long) call->id,
+                                            (unsigned long long) ((elapsed - n_frames) * 1000 / CW_CAPTURE_RATE));
+                                write_silence(call, elapsed - n_frames);
+                        }
+                }
                 write_frames(call, frames, n_frames);
+                watch_silence(call, peaks, channels);
                 if (call->finish_deadline && cw_opus_writer_frames(call->writer) >= call->frames_due)
                         complete_end(call);
         }
 }
 
 static void on_capture_failed(const char *message, void *userdata) {
+        cw_tracker *t = userdata;
+        char *sentence;
+
         cw_log_error("Capture failed, calls in progress are not being recorded: %s", message);
+        if (asprintf(&sentence, "this call is not being recorded: %s", message) < 0)
+                return;
+        for (tracked_call *call = t->calls; call; call = call->next)
+                if (call->state != CW_CALL_ENDED)
+                        raise_warning(call, "capture-failed", sentence);
+        free(sentence);
 }
 
 static const cw_capture_sink capture_sink = { .frames = on_frames, .failed = on_capture_failed };
@@ -331,9 +413,19 @@ static void complete_end(tracked_call *call) {
         remove_call(call->tracker, call);
 }
 
+static void write_silence(tracked_call *call, uint64_t n_frames) {
+        static const float silence[2 * 960];
+
+        while (n_frames > 0 && !call->write_error_logged) {
+                size_t n = n_frames < 960 ? (size_t) n_frames : 960;
+
+                write_frames(call, silence, n);
+                n_frames -= n;
+        }
+}
+
 /* Ends the file now: what the server has not delivered by now is silence. */
 static void pad_and_complete(tracked_call *call) {
-        static const float silence[2 * 960];
         cw_tracker *t = call->tracker;
         bool other_writer = false;
 
@@ -360,12 +452,7 @@ static void pad_and_complete(tracked_call *call) {
                                        (long long) call->id, (unsigned long long) (missing * 1000 / CW_CAPTURE_RATE));
                         missing = CW_CAPTURE_RATE;
                 }
-                while (missing > 0 && !call->write_error_logged) {
-                        size_t n = missing < 960 ? (size_t) missing : 960;
-
-                        write_frames(call, silence, n);
-                        missing -= n;
-                }
+                write_silence(call, missing);
         }
         complete_end(call);
 }
@@ -530,7 +617,7 @@ const cw_modem_events cw_tracker_modem_events = {
         .call_removed = on_call_removed,
 };
 
-int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catalog,
+int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catalog, cw_notifier *notifier,
                    const char *data_dir, cw_tracker **ret) {
         cw_tracker *t = calloc(1, sizeof *t);
 
@@ -541,6 +628,7 @@ int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catal
         t->api = api;
         t->cfg = cfg;
         t->catalog = catalog;
+        t->notifier = notifier;
         *ret = t;
         return 0;
 }

@@ -10,13 +10,14 @@
 #include "callwitness/catalog.h"
 #include "callwitness/config.h"
 #include "modem.h"
+#include "notifier.h"
 
 typedef struct cw_tracker cw_tracker;
 
 /* cfg and catalog must outlive the tracker; cfg may change between calls
  * (a reload), and each call uses the configuration in force when it
  * appeared. */
-int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catalog,
+int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catalog, cw_notifier *notifier,
                    const char *data_dir, cw_tracker **ret);
 /* Ends every call still in progress as stopped by the daemon, finishing
  * their files. NULL is fine. */

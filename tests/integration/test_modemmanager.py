@@ -8,12 +8,13 @@ import hashlib
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import SEPARATE, Phone, check_recording, decode, opus_tags, wait_for  # noqa: E402
+from harness import SEPARATE, Phone, check_recording, decode, opus_tags, tone_levels, wait_for  # noqa: E402
 
 AUDIO = os.environ.get('CW_AUDIO', 'pulseaudio')
 MODEM = '/org/freedesktop/ModemManager1/Modem/0'
@@ -374,6 +375,60 @@ class ModemManagerCalls(unittest.TestCase):
         listed = json.loads(phone.cli('list', '--json').stdout)[0]
         self.assertEqual((listed['capture_mode'], listed['warnings']), ('mixed', []))
         self.assertIn('(mixed)', phone.cli('list').stdout)
+        phone.stop_daemon()
+
+    def test_silent_other_side_raises_a_warning_and_a_notification(self):
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        phone.play_tones(remote_sink=None)   # call audio never reaches the sound server
+
+        # No notification daemon yet: the warning still reaches log and catalog.
+        row = self.answered_call(number='+8613800138000', talk_s=11, tones=False)
+        listed = json.loads(phone.cli('list', '--json').stdout)[0]
+        self.assertEqual(len(listed['warnings']), 1, listed['warnings'])
+        self.assertTrue(listed['warnings'][0].startswith("silent-remote: the other party's side stayed silent"))
+        self.assertIn("call 1: the other party's side stayed silent", phone.daemon_log())
+        self.assertIsNotNone(row['sha256'])
+
+        phone.start_notification_daemon()
+        phone.play_tones(remote_sink=None)   # answered_call() stopped them
+        call = phone.mm_call('AddIncomingCall', MODEM, '+8613900139000')
+        phone.wait_call(1, lambda c: c['number'] == '+8613900139000', 'the second call')
+        phone.mm_object(call, CALL_IFACE).Accept()
+        wait_for(lambda: 'stayed silent' in phone.notifications_log(), 20, 'the notification')
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        phone.wait_call(1, lambda c: c['sha256'], 'the second recording')
+        log = phone.notifications_log()
+        self.assertIn('Notify "callwitness"', log)
+        self.assertIn('"Call recording problem"', log)
+        self.assertNotIn('microphone stayed silent', log, 'the local side was heard')
+        phone.stop_tones()
+        phone.stop_daemon()
+
+    def test_consecutive_calls_keep_audio_up_to_the_hang_up(self):
+        # A fresh capture's first audio can arrive over a second after the
+        # answer (PulseAudio's null sink wakes on its old period); the gap
+        # belongs at the start of the file, not as silence at the end.
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        phone.play_tones()
+        for index, number in enumerate(('+8613800138001', '+8613800138002')):
+            call = phone.mm_call('AddIncomingCall', MODEM, number)
+            phone.wait_call(index, lambda c: c['number'] == number, f'call {number}')
+            time.sleep(0.3)
+            phone.mm_object(call, CALL_IFACE).Accept()
+            time.sleep(3)
+            phone.mm_object(call, CALL_IFACE).Hangup()
+            row = phone.wait_call(index, lambda c: c['sha256'], f'recording {number}')
+            self.check_recording(row, 3.0)
+            tail = os.path.join(phone.dir, f'tail-{index}.wav')
+            wav = os.path.join(phone.dir, f'decoded-{row["id"]}.wav')
+            subprocess.run(['sox', wav, tail, 'trim', '-0.5'], check=True, timeout=30)
+            self.assertGreater(tone_levels(tail, 1)[0], 0.1, f'call {number}: the local side up to the hang-up')
+            self.assertGreater(tone_levels(tail, 2)[1], 0.1, f'call {number}: the remote side up to the hang-up')
+        phone.stop_tones()
         phone.stop_daemon()
 
 if __name__ == '__main__':
