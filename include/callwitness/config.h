@@ -9,12 +9,14 @@
 
 #include "callwitness/call.h"
 #include "callwitness/policy.h"
+#include "callwitness/profile.h"
 
 #define CW_BITRATE_MIN 6000
 #define CW_BITRATE_MAX 256000
 #define CW_BITRATE_DEFAULT 32000
 
 typedef struct cw_config {
+        char *profile;         /* [device] profile; NULL: detect the device */
         cw_capture_mode capture_mode;
         char *local_source;    /* NULL: the server's default source */
         char *remote_source;   /* NULL: the monitor of the default sink */
@@ -23,12 +25,15 @@ typedef struct cw_config {
         size_t n_night;
         bool backend_modemmanager;
         bool backend_ofono;
+        /* Which capture keys the file set: those win over the profile's. */
+        bool capture_mode_set, local_source_set, remote_source_set;
 } cw_config;
 
 /* Fills *cfg with the defaults. Never fails. */
 void cw_config_init_defaults(cw_config *cfg);
 
-/* Loads a file over the defaults. A missing file is not an error. On
+/* Loads a file over the defaults (not over *cfg: a key removed from the
+ * file goes back to its default). A missing file is not an error. On
  * failure *cfg is untouched and, if error_message is not NULL, it receives a
  * malloc'ed sentence naming file, line and key ("…/callwitness.conf:7:
  * [audio] bitrate: '32k' is not a whole number of bit/s from 6000 to
@@ -36,3 +41,6 @@ void cw_config_init_defaults(cw_config *cfg);
 int cw_config_load(const char *path, cw_config *cfg, char **error_message);
 
 void cw_config_clear(cw_config *cfg);
+
+/* Fills the capture settings the file left unset from a device profile. */
+int cw_config_apply_profile(cw_config *cfg, const cw_profile *profile);

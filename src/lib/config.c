@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
-#include <ini.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +7,7 @@
 #include <string.h>
 
 #include "callwitness/config.h"
+#include "ini-file.h"
 
 void cw_config_init_defaults(cw_config *cfg) {
         *cfg = (cw_config) {
@@ -23,37 +23,10 @@ void cw_config_init_defaults(cw_config *cfg) {
 }
 
 void cw_config_clear(cw_config *cfg) {
+        free(cfg->profile);
         free(cfg->local_source);
         free(cfg->remote_source);
         cw_config_init_defaults(cfg);
-}
-
-typedef struct parse_state {
-        cw_config cfg;
-        FILE *file;
-        int line;            /* of the text inih is looking at */
-        int error_line;      /* first error the handler found, 0 if none */
-        char *error;         /* "[section] key: what is wrong" */
-} parse_state;
-
-static int fail(parse_state *s, const char *section, const char *key, const char *format, ...)
-        __attribute__((format(printf, 4, 5)));
-
-static int fail(parse_state *s, const char *section, const char *key, const char *format, ...) {
-        char *what = NULL;
-        va_list ap;
-
-        if (s->error_line)
-                return 0;   /* the first error is the one worth reading */
-        va_start(ap, format);
-        if (vasprintf(&what, format, ap) < 0)
-                what = NULL;
-        va_end(ap);
-        s->error_line = s->line;
-        if (asprintf(&s->error, "[%s] %s: %s", section, key, what ? what : "invalid") < 0)
-                s->error = NULL;
-        free(what);
-        return 0;
 }
 
 static int set_string(char **field, const char *value) {
@@ -66,7 +39,7 @@ static int set_string(char **field, const char *value) {
         return 0;
 }
 
-static int parse_backends(parse_state *s, const char *section, const char *key, const char *value) {
+static int parse_backends(cw_ini *ini, cw_config *cfg, const char *section, const char *key, const char *value) {
         char *copy = strdup(value), *save = NULL;
         bool mm = false, ofono = false;
         int ok = 1;
@@ -79,33 +52,38 @@ static int parse_backends(parse_state *s, const char *section, const char *key, 
                 else if (strcmp(word, "ofono") == 0)
                         ofono = true;
                 else {
-                        ok = fail(s, section, key, "unknown backend '%s' (known: modemmanager, ofono)", word);
+                        ok = cw_ini_fail(ini, section, key, "unknown backend '%s' (known: modemmanager, ofono)", word);
                         break;
                 }
         }
         free(copy);
         if (ok && !mm && !ofono)
-                ok = fail(s, section, key, "names no backend; use modemmanager, ofono or both");
+                ok = cw_ini_fail(ini, section, key, "names no backend; use modemmanager, ofono or both");
         if (ok) {
-                s->cfg.backend_modemmanager = mm;
-                s->cfg.backend_ofono = ofono;
+                cfg->backend_modemmanager = mm;
+                cfg->backend_ofono = ofono;
         }
         return ok;
 }
 
-static int handle_key(void *userdata, const char *section, const char *key, const char *value) {
-        parse_state *s = userdata;
+static int handle_key(cw_ini *ini, const char *section, const char *key, const char *value, void *userdata) {
+        cw_config *cfg = userdata;
 
         if (strcmp(section, "audio") == 0) {
                 if (strcmp(key, "mode") == 0) {
-                        if (cw_capture_mode_from_string(value, &s->cfg.capture_mode) < 0)
-                                return fail(s, section, key, "'%s' is not one of separate, mixed, local-only", value);
+                        if (cw_capture_mode_from_string(value, &cfg->capture_mode) < 0)
+                                return cw_ini_fail(ini, section, key, "'%s' is not one of separate, mixed, local-only", value);
+                        cfg->capture_mode_set = true;
                         return 1;
                 }
-                if (strcmp(key, "local_source") == 0)
-                        return set_string(&s->cfg.local_source, value) == 0;
-                if (strcmp(key, "remote_source") == 0)
-                        return set_string(&s->cfg.remote_source, value) == 0;
+                if (strcmp(key, "local_source") == 0) {
+                        cfg->local_source_set = true;
+                        return set_string(&cfg->local_source, value) == 0;
+                }
+                if (strcmp(key, "remote_source") == 0) {
+                        cfg->remote_source_set = true;
+                        return set_string(&cfg->remote_source, value) == 0;
+                }
                 if (strcmp(key, "bitrate") == 0) {
                         char *end;
                         long v;
@@ -113,88 +91,80 @@ static int handle_key(void *userdata, const char *section, const char *key, cons
                         errno = 0;
                         v = strtol(value, &end, 10);
                         if (errno || end == value || *end || v < CW_BITRATE_MIN || v > CW_BITRATE_MAX)
-                                return fail(s, section, key,
+                                return cw_ini_fail(ini, section, key,
                                             "'%s' is not a whole number of bit/s from %d to %d",
                                             value, CW_BITRATE_MIN, CW_BITRATE_MAX);
-                        s->cfg.bitrate = (int) v;
+                        cfg->bitrate = (int) v;
                         return 1;
                 }
         } else if (strcmp(section, "tagging") == 0) {
                 if (strcmp(key, "night") == 0) {
                         if (value[0] == '\0') {
-                                s->cfg.n_night = 0;   /* night tagging switched off */
+                                cfg->n_night = 0;   /* night tagging switched off */
                                 return 1;
                         }
-                        if (cw_windows_parse(value, s->cfg.night, CW_WINDOWS_MAX, &s->cfg.n_night) < 0)
-                                return fail(s, section, key,
+                        if (cw_windows_parse(value, cfg->night, CW_WINDOWS_MAX, &cfg->n_night) < 0)
+                                return cw_ini_fail(ini, section, key,
                                             "'%s' is not a list of up to %d windows like 21:00-08:00",
                                             value, CW_WINDOWS_MAX);
                         return 1;
                 }
         } else if (strcmp(section, "modem") == 0) {
                 if (strcmp(key, "backends") == 0)
-                        return parse_backends(s, section, key, value);
+                        return parse_backends(ini, cfg, section, key, value);
+        } else if (strcmp(section, "device") == 0) {
+                if (strcmp(key, "profile") == 0)
+                        return set_string(&cfg->profile, value) == 0;
         } else
-                return fail(s, section, key, "unknown section (known: audio, tagging, modem)");
+                return cw_ini_fail(ini, section, key, "unknown section (known: audio, tagging, modem, device)");
 
-        return fail(s, section, key, "unknown key");
-}
-
-/* inih gives no line numbers to the handler; counting the lines it reads
- * does. */
-static char *read_line(char *buffer, int size, void *userdata) {
-        parse_state *s = userdata;
-        char *line = fgets(buffer, size, s->file);
-
-        if (line)
-                s->line++;
-        return line;
+        return cw_ini_fail(ini, section, key, "unknown key");
 }
 
 int cw_config_load(const char *path, cw_config *cfg, char **error_message) {
-        parse_state s = { .cfg = { 0 } };
+        cw_config parsed;
+        char *error = NULL;
         int r;
 
-        s.file = fopen(path, "re");
-        if (!s.file) {
-                if (errno == ENOENT)
-                        return 0;
-                r = -errno;
-                if (error_message && asprintf(error_message, "%s: %s", path, strerror(-r)) < 0)
-                        *error_message = NULL;
+        /* Parse into a fresh copy so that a bad file leaves *cfg as it was:
+         * the daemon keeps running on the last good configuration. */
+        cw_config_init_defaults(&parsed);
+        r = cw_ini_parse(path, handle_key, &parsed, &error);
+        if (r == -ENOENT) {   /* every key has a default */
+                free(error);
+                r = 0;
+        }
+        if (r < 0) {
+                if (error_message)
+                        *error_message = error;
+                else
+                        free(error);
+                cw_config_clear(&parsed);
                 return r;
         }
+        cw_config_clear(cfg);
+        *cfg = parsed;
+        return 0;
+}
 
-        /* Parse into a copy so that a bad file leaves *cfg as it was: the
-         * daemon keeps running on the last good configuration. */
-        s.cfg = *cfg;
-        s.cfg.local_source = cfg->local_source ? strdup(cfg->local_source) : NULL;
-        s.cfg.remote_source = cfg->remote_source ? strdup(cfg->remote_source) : NULL;
+static int copy_unless_set(char **field, bool set, const char *profile_value) {
+        char *copy;
 
-        r = ini_parse_stream(read_line, &s, handle_key, &s);
-        fclose(s.file);
-
-        if (r == 0) {
-                cw_config_clear(cfg);
-                *cfg = s.cfg;
+        if (set)
                 return 0;
-        }
+        copy = profile_value ? strdup(profile_value) : NULL;
+        if (profile_value && !copy)
+                return -ENOMEM;
+        free(*field);
+        *field = copy;
+        return 0;
+}
 
-        if (error_message) {
-                int n;
-
-                if (r < 0)
-                        n = asprintf(error_message, "%s: cannot read", path);
-                else if (s.error_line && s.error_line <= r)
-                        n = asprintf(error_message, "%s:%d: %s", path, s.error_line,
-                                     s.error ? s.error : "invalid");
-                else
-                        n = asprintf(error_message, "%s:%d: not 'key = value', a [section] or a comment",
-                                     path, r);
-                if (n < 0)
-                        *error_message = NULL;
-        }
-        free(s.error);
-        cw_config_clear(&s.cfg);
-        return r < 0 ? -EIO : -EINVAL;
+int cw_config_apply_profile(cw_config *cfg, const cw_profile *profile) {
+        if (!cfg->capture_mode_set)
+                cfg->capture_mode = profile->mode;
+        if (copy_unless_set(&cfg->local_source, cfg->local_source_set, profile->local_source) < 0 ||
+            copy_unless_set(&cfg->remote_source, cfg->remote_source_set, profile->remote_source) < 0)
+                return -ENOMEM;
+        return 0;
 }

@@ -121,6 +121,44 @@ static void readme_example_parses(const char *readme_path) {
         cw_config_clear(&cfg);
 }
 
+static void reload_starts_from_the_defaults(void) {
+        cw_config cfg;
+
+        cw_config_init_defaults(&cfg);
+        write_config("[audio]\nbitrate = 48000\nlocal_source = mic\n");
+        cw_config_load(path, &cfg, NULL);
+        write_config("[audio]\n");
+        ok(cw_config_load(path, &cfg, NULL) == 0 && cfg.bitrate == CW_BITRATE_DEFAULT && !cfg.local_source,
+           "a key removed from the file goes back to its default on reload");
+        cw_config_clear(&cfg);
+}
+
+static void profile_fills_what_the_file_left_unset(void) {
+        cw_profile pinephone = {
+                .mode = CW_CAPTURE_MIXED,
+                .local_source = (char *) "alsa_input.platform-sound*",
+                .remote_source = (char *) "modem.monitor",
+        };
+        cw_config cfg;
+
+        cw_config_init_defaults(&cfg);
+        write_config("[device]\nprofile = pine64-pinephone\n[audio]\nremote_source = my.monitor\n");
+        ok(cw_config_load(path, &cfg, NULL) == 0 && cfg.profile && strcmp(cfg.profile, "pine64-pinephone") == 0,
+           "[device] profile");
+        ok(cw_config_apply_profile(&cfg, &pinephone) == 0, "profile applied");
+        ok(cfg.capture_mode == CW_CAPTURE_MIXED && cfg.local_source &&
+           strcmp(cfg.local_source, "alsa_input.platform-sound*") == 0,
+           "mode and local source come from the profile");
+        ok(cfg.remote_source && strcmp(cfg.remote_source, "my.monitor") == 0, "the file's remote_source wins");
+
+        write_config("[audio]\nmode = separate\nlocal_source =\n");
+        cw_config_load(path, &cfg, NULL);
+        cw_config_apply_profile(&cfg, &pinephone);
+        ok(cfg.capture_mode == CW_CAPTURE_SEPARATE && !cfg.local_source,
+           "an explicit mode and an explicitly empty source win too");
+        cw_config_clear(&cfg);
+}
+
 int main(int argc, char **argv) {
         int fd = mkstemp(path);
 
@@ -131,6 +169,8 @@ int main(int argc, char **argv) {
         good_config();
         defaults_without_file();
         empty_night_switches_tagging_off();
+        reload_starts_from_the_defaults();
+        profile_fills_what_the_file_left_unset();
         bad_config_names_line_and_key("bitrate not a number", "[audio]\n\nbitrate = 32k\n", 3, "[audio] bitrate");
         bad_config_names_line_and_key("bitrate too high", "[audio]\nbitrate=900000\n", 2, "[audio] bitrate");
         bad_config_names_line_and_key("bad night window", "[tagging]\nnight = 21:00-25:00\n", 2, "[tagging] night");

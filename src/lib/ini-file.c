@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ini-file.h"
+
+struct cw_ini {
+        FILE *file;
+        int line;            /* of the text inih is looking at */
+        int error_line;      /* of the first rejected key, 0 if none */
+        char *error;         /* "[section] key: what is wrong" */
+        cw_ini_handler handler;
+        void *userdata;
+};
+
+int cw_ini_fail(cw_ini *ini, const char *section, const char *key, const char *format, ...) {
+        char *what = NULL;
+        va_list ap;
+
+        if (ini->error_line)
+                return 0;   /* the first error is the one worth reading */
+        va_start(ap, format);
+        if (vasprintf(&what, format, ap) < 0)
+                what = NULL;
+        va_end(ap);
+        ini->error_line = ini->line;
+        if (asprintf(&ini->error, "[%s] %s: %s", section, key, what ? what : "invalid") < 0)
+                ini->error = NULL;
+        free(what);
+        return 0;
+}
+
+/* inih gives no line numbers to the handler; counting the lines it reads
+ * does. */
+static char *read_line(char *buffer, int size, void *userdata) {
+        cw_ini *ini = userdata;
+        char *line = fgets(buffer, size, ini->file);
+
+        if (line)
+                ini->line++;
+        return line;
+}
+
+static int dispatch(void *userdata, const char *section, const char *key, const char *value) {
+        cw_ini *ini = userdata;
+
+        return ini->handler(ini, section, key, value, ini->userdata);
+}
+
+int cw_ini_parse(const char *path, cw_ini_handler handler, void *userdata, char **error_message) {
+        cw_ini ini = { .handler = handler, .userdata = userdata };
+        int r, n = 0;
+
+        ini.file = fopen(path, "re");
+        if (!ini.file) {
+                r = -errno;
+                if (error_message && asprintf(error_message, "%s: %s", path, strerror(-r)) < 0)
+                        *error_message = NULL;
+                return r;
+        }
+        r = ini_parse_stream(read_line, &ini, dispatch, &ini);
+        fclose(ini.file);
+        if (r != 0 && error_message) {
+                if (r < 0)
+                        n = asprintf(error_message, "%s: cannot read", path);
+                else if (ini.error_line && ini.error_line <= r)
+                        n = asprintf(error_message, "%s:%d: %s", path, ini.error_line,
+                                     ini.error ? ini.error : "invalid");
+                else
+                        n = asprintf(error_message, "%s:%d: not 'key = value', a [section] or a comment", path, r);
+                if (n < 0)
+                        *error_message = NULL;
+        }
+        free(ini.error);
+        return r == 0 ? 0 : r < 0 ? -EIO : -EINVAL;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* inih with what both our INI files need: the line of every key, and one
+ * error message naming file, line and key. Internal to libcallwitness. */
+
+typedef struct cw_ini cw_ini;
+
+/* Returns non-zero to accept the key, or cw_ini_fail(). */
+typedef int (*cw_ini_handler)(cw_ini *ini, const char *section, const char *key, const char *value,
+                              void *userdata);
+
+/* Parses path. Returns 0; -EINVAL with *error_message "path:line: [section]
+ * key: what is wrong" (the first error only); or -errno (-ENOENT for a
+ * missing file) with *error_message "path: reason". error_message may be
+ * NULL. */
+int cw_ini_parse(const char *path, cw_ini_handler handler, void *userdata, char **error_message);
+
+/* Records what is wrong with a key (the first call wins) and returns 0, the
+ * value a handler returns to reject it. */
+int cw_ini_fail(cw_ini *ini, const char *section, const char *key, const char *format, ...)
+        __attribute__((format(printf, 4, 5)));
