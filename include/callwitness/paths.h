@@ -17,6 +17,10 @@ int cw_paths_data_dir(char **ret);
 /* $XDG_CONFIG_HOME/callwitness/callwitness.conf. */
 int cw_paths_config_file(char **ret);
 
+/* Where device profiles are: $CALLWITNESS_PROFILES_DIR if set (running from
+ * a source tree), else the installed data directory. */
+const char *cw_paths_profiles_dir(void);
+
 /* Creates a directory and its missing parents with the given mode. An
  * existing directory is fine and keeps its mode. 0 or -errno. */
 int cw_paths_mkdir_p(const char *path, mode_t mode);

@@ -51,5 +51,10 @@ void cw_profile_clear(cw_profile *p);
  * the most specific of the device's compatible strings, else one whose
  * dmi_product matches, else "generic". -ENOENT when dir has none of these. */
 int cw_profile_detect(const char *dir, const cw_device *device, cw_profile *ret, char **error_message);
+/* The profile a configuration asks for: the one it names in [device]
+ * profile, else the one detected for the device under root. */
+int cw_profile_select(const char *dir, const char *configured_id, const char *root, cw_profile *ret,
+                      char **error_message);
+
 /* The profile with that id from dir. -ENOENT when there is none. */
 int cw_profile_load_id(const char *dir, const char *id, cw_profile *ret, char **error_message);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
+#include <fnmatch.h>
 #include <pulse/context.h>
 #include <pulse/error.h>
 #include <pulse/introspect.h>
 #include <pulse/stream.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,28 +199,80 @@ static void on_server_info(pa_context *context, const pa_server_info *info, void
                 fail(c, "Cannot look up the default sink");
 }
 
+static void connect_sides(cw_capture *c) {
+        pa_operation *o;
+
+        if (connect_side(c, SIDE_LOCAL, c->mode == CW_CAPTURE_MIXED ? "call: both sides" : "call: local side") < 0) {
+                fail(c, "Cannot open the local capture stream");
+                return;
+        }
+        if (c->n_sides == 1)
+                return;
+        if (c->source_names[SIDE_REMOTE]) {
+                if (connect_side(c, SIDE_REMOTE, "call: remote side") < 0)
+                        fail(c, "Cannot open the remote capture stream");
+                return;
+        }
+        o = pa_context_get_server_info(c->context, on_server_info, c);
+        if (o)
+                pa_operation_unref(o);
+        else
+                fail(c, "Cannot ask the sound server for its default sink");
+}
+
+static bool is_pattern(const char *name) {
+        return name && strpbrk(name, "*?[");
+}
+
+/* Profiles name sources by pattern ("alsa_input.*Modem*"): device names
+ * carry bus paths and serials. The first source of the server's list that
+ * matches is taken. */
+static void on_source(pa_context *context, const pa_source_info *info, int eol, void *userdata) {
+        cw_capture *c = userdata;
+
+        if (eol < 0) {
+                fail(c, "Cannot list the sound server's sources");
+                return;
+        }
+        if (!eol) {
+                for (unsigned i = 0; i < c->n_sides; i++)
+                        if (is_pattern(c->source_names[i]) && fnmatch(c->source_names[i], info->name, 0) == 0) {
+                                char *name = strdup(info->name);
+
+                                if (name) {
+                                        free(c->source_names[i]);
+                                        c->source_names[i] = name;
+                                }
+                        }
+                return;
+        }
+        for (unsigned i = 0; i < c->n_sides; i++)
+                if (is_pattern(c->source_names[i])) {
+                        char what[256];
+
+                        snprintf(what, sizeof what, "No source matches '%s'", c->source_names[i]);
+                        c->failed = 1;
+                        c->sink.failed(what, c->userdata);
+                        return;
+                }
+        connect_sides(c);
+}
+
 static void on_context_state(pa_context *context, void *userdata) {
         cw_capture *c = userdata;
         pa_operation *o;
 
         switch (pa_context_get_state(context)) {
         case PA_CONTEXT_READY:
-                if (connect_side(c, SIDE_LOCAL, c->mode == CW_CAPTURE_MIXED ? "call: both sides" : "call: local side") < 0) {
-                        fail(c, "Cannot open the local capture stream");
+                if (!is_pattern(c->source_names[SIDE_LOCAL]) && !is_pattern(c->source_names[SIDE_REMOTE])) {
+                        connect_sides(c);
                         break;
                 }
-                if (c->n_sides == 1)
-                        break;
-                if (c->source_names[SIDE_REMOTE]) {
-                        if (connect_side(c, SIDE_REMOTE, "call: remote side") < 0)
-                                fail(c, "Cannot open the remote capture stream");
-                        break;
-                }
-                o = pa_context_get_server_info(context, on_server_info, c);
+                o = pa_context_get_source_info_list(context, on_source, c);
                 if (o)
                         pa_operation_unref(o);
                 else
-                        fail(c, "Cannot ask the sound server for its default sink");
+                        fail(c, "Cannot list the sound server's sources");
                 break;
         case PA_CONTEXT_FAILED:
                 fail(c, "Cannot reach the sound server");

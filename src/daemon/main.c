@@ -20,6 +20,7 @@
 #include "callwitness/hash.h"
 #include "callwitness/log.h"
 #include "callwitness/paths.h"
+#include "callwitness/profile.h"
 #include "dbus-glue.h"
 #include "modem.h"
 #include "notifier.h"
@@ -28,6 +29,7 @@
 typedef struct daemon_state {
         pa_mainloop *loop;
         cw_config cfg;
+        cw_profile profile;
         char *config_path;
         char *data_dir;
         cw_catalog *catalog;
@@ -40,15 +42,39 @@ typedef struct daemon_state {
 } daemon_state;
 
 static void load_config(daemon_state *d) {
+        cw_config cfg;
+        cw_profile profile = { 0 };
         char *error = NULL;
+        int r;
 
-        if (cw_config_load(d->config_path, &d->cfg, &error) < 0) {
+        cw_config_init_defaults(&cfg);
+        if (cw_config_load(d->config_path, &cfg, &error) < 0) {
                 cw_log_error("%s; keeping the previous configuration", error ? error : "Bad configuration");
                 free(error);
                 return;
         }
-        cw_log_info("Configuration from %s: %d bit/s, %zu night window(s)", d->config_path,
-                    d->cfg.bitrate, d->cfg.n_night);
+        r = cw_profile_select(cw_paths_profiles_dir(), cfg.profile, "/", &profile, &error);
+        if (r < 0) {
+                /* Recording with the defaults beats not recording. */
+                cw_log_error("No device profile (%s); capturing with the defaults", error ? error : strerror(-r));
+                free(error);
+        } else {
+                if (cw_config_apply_profile(&cfg, &profile) < 0) {
+                        cw_profile_clear(&profile);
+                        cw_config_clear(&cfg);
+                        return;
+                }
+                cw_log_info("Device profile %s (%s; %s)", profile.id, profile.name ? profile.name : profile.id,
+                            profile.confirmed ? "confirmed on hardware" : "not yet confirmed on hardware");
+                if (profile.notes)
+                        cw_log_info("Device profile note: %s", profile.notes);
+        }
+        cw_config_clear(&d->cfg);
+        d->cfg = cfg;
+        cw_profile_clear(&d->profile);
+        d->profile = profile;
+        cw_log_info("Configuration from %s: capture %s, %d bit/s, %zu night window(s)", d->config_path,
+                    cw_capture_mode_to_string(d->cfg.capture_mode), d->cfg.bitrate, d->cfg.n_night);
 }
 
 static void on_signal(pa_mainloop_api *api, pa_signal_event *e, int sig, void *userdata) {
@@ -162,6 +188,7 @@ static void stop(daemon_state *d) {
         }
         cw_catalog_free(d->catalog);
         cw_config_clear(&d->cfg);
+        cw_profile_clear(&d->profile);
         free(d->config_path);
         free(d->data_dir);
         if (d->loop) {

@@ -37,6 +37,12 @@ int cw_paths_config_file(char **ret) {
         return xdg_dir("XDG_CONFIG_HOME", ".config", "callwitness/callwitness.conf", ret);
 }
 
+const char *cw_paths_profiles_dir(void) {
+        const char *dir = getenv("CALLWITNESS_PROFILES_DIR");
+
+        return dir && dir[0] == '/' ? dir : CW_PROFILES_DIR;
+}
+
 int cw_paths_mkdir_p(const char *path, mode_t mode) {
         char *copy = strdup(path);
         int r = 0;

@@ -294,3 +294,18 @@ void cw_device_clear(cw_device *d) {
         free(d->dmi_product);
         *d = (cw_device) { 0 };
 }
+
+int cw_profile_select(const char *dir, const char *configured_id, const char *root, cw_profile *ret,
+                      char **error_message) {
+        cw_device device;
+        int r;
+
+        if (configured_id)
+                return cw_profile_load_id(dir, configured_id, ret, error_message);
+        r = cw_device_read(root, &device);
+        if (r < 0)
+                return r;
+        r = cw_profile_detect(dir, &device, ret, error_message);
+        cw_device_clear(&device);
+        return r;
+}

@@ -23,6 +23,7 @@ BUILD_DIR = os.environ.get('CW_BUILD_DIR', os.path.join(HERE, '..', '..', 'build
 DAEMON = os.path.join(BUILD_DIR, 'src', 'daemon', 'callwitnessd')
 CLI = os.path.join(BUILD_DIR, 'src', 'cli', 'callwitness')
 MM_TEMPLATE = os.path.join(HERE, 'modemmanager_template.py')
+PROFILES_DIR = os.path.abspath(os.path.join(HERE, '..', '..', 'data', 'profiles'))
 LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'
 MOCK_IFACE = 'org.freedesktop.DBus.Mock'
 
@@ -70,6 +71,7 @@ class Phone:
             'XDG_DATA_HOME': self.data_home,
             'XDG_CONFIG_HOME': self.config_home,
             'LANG': 'C.UTF-8',
+            'CALLWITNESS_PROFILES_DIR': PROFILES_DIR,
         }
         for name in ('ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS'):
             if name in os.environ:

@@ -431,5 +431,50 @@ class ModemManagerCalls(unittest.TestCase):
         phone.stop_tones()
         phone.stop_daemon()
 
+    def test_profile_named_in_config_with_source_patterns(self):
+        phone = self.phone
+        profiles = os.path.join(phone.dir, 'profiles')
+        os.mkdir(profiles)
+        with open(os.path.join(profiles, 'test-phone.conf'), 'w') as f:
+            f.write('[device]\nname = Test phone\nconfirmed = yes\n'
+                    '[capture]\nmode = separate\nlocal_source = mi?\nremote_source = call_sink.mon*\n')
+        phone.env['CALLWITNESS_PROFILES_DIR'] = profiles
+        phone.write_config('[device]\nprofile = test-phone\n')
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        self.assertIn('Device profile test-phone (Test phone; confirmed on hardware)', phone.daemon_log())
+        row = self.answered_call(talk_s=2.5)
+        self.check_recording(row, 2.5)
+        self.assertIn('local stream recording from mic', phone.daemon_log())
+        self.assertIn('remote stream recording from call_sink.monitor', phone.daemon_log())
+        phone.stop_daemon()
+
+    def test_shipped_sdm845_profile_records_local_only(self):
+        phone = self.phone
+        phone.write_config('[device]\nprofile = qcom-sdm845\n')
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        self.assertIn('not yet confirmed on hardware', phone.daemon_log())
+        row = self.answered_call(talk_s=2.0)
+        self.check_recording(row, 2.0, channels=(('local',),))
+        self.assertEqual(json.loads(phone.cli('list', '--json').stdout)[0]['capture_mode'], 'local-only')
+        phone.stop_daemon()
+
+    def test_source_pattern_matching_nothing_is_a_clear_warning(self):
+        phone = self.phone
+        phone.write_config('[audio]\nremote_source = alsa_input.*Modem*\n')
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        call = self.ring_and_answer(ring_s=0.5)
+        phone.wait_log("No source matches 'alsa_input.*Modem*'")
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        phone.wait_call(0, lambda c: c['ended_at_ms'], 'the call to end')
+        phone.stop_tones()
+        warnings = json.loads(phone.cli('list', '--json').stdout)[0]['warnings']
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn("capture-failed: this call is not being recorded: No source matches 'alsa_input.*Modem*'",
+                      warnings[0])
+        phone.stop_daemon()
+
 if __name__ == '__main__':
     unittest.main(verbosity=2)
