@@ -13,6 +13,7 @@
 
 #include "callwitness/catalog.h"
 #include "callwitness/paths.h"
+#include "doctor.h"
 
 #define _(text) gettext(text)
 
@@ -186,7 +187,8 @@ static int cmd_list(int argc, char **argv) {
 static void usage(FILE *out) {
         fprintf(out, _("Usage: callwitness COMMAND [OPTIONS]\n\n"
                        "Commands:\n"
-                       "  list [--tagged] [--json]   the recorded calls, oldest first\n"));
+                       "  list [--tagged] [--json]   the recorded calls, oldest first\n"
+                       "  doctor [--seconds N]       check this phone's capture: device, profile, sources, levels\n"));
 }
 
 int main(int argc, char **argv) {
@@ -200,6 +202,8 @@ int main(int argc, char **argv) {
         }
         if (strcmp(argv[1], "list") == 0)
                 return cmd_list(argc - 1, argv + 1);
+        if (strcmp(argv[1], "doctor") == 0)
+                return cw_cli_doctor(argc - 1, argv + 1);
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
                 usage(stdout);
                 return 0;

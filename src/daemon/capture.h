@@ -13,6 +13,10 @@
 #include "callwitness/call.h"
 
 #define CW_CAPTURE_RATE 48000
+/* A side whose samples never pass this (about -54 dBFS) is silent: a
+ * digitally silent path is exactly 0, a working microphone's noise floor is
+ * above it. */
+#define CW_SILENCE_LEVEL 0.002f
 
 typedef struct cw_capture cw_capture;
 

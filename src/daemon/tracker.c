@@ -20,10 +20,8 @@
 /* After a hang-up, audio up to that instant is still in the sound server's
  * buffers; wait this long at most for it before padding with silence. */
 #define FINISH_DEADLINE_USEC (1 * PA_USEC_PER_SEC)
-/* A side whose samples never pass this (about -54 dBFS) during the first
- * SILENCE_WINDOW of the call was not captured: a digitally silent path is
- * exactly 0, a working microphone's noise floor is above it. */
-#define SILENCE_LEVEL 0.002f
+/* A side silent (CW_SILENCE_LEVEL) this long after the answer was not
+ * captured. */
 /* The first audio of a call may arrive late: a sound server wakes an idle
  * source on its old, long period (PulseAudio's null sink took 1.9 s) or a
  * phone opens its microphone late. What arrives then is recent audio, so
@@ -47,7 +45,7 @@ typedef struct tracked_call {
         size_t n_tags;
         cw_opus_writer *writer;
         cw_capture_mode capture_mode;
-        bool heard[2];                   /* per channel: sound above SILENCE_LEVEL so far */
+        bool heard[2];                   /* per channel: sound above CW_SILENCE_LEVEL so far */
         bool silence_checked;
         bool got_audio;
         char *relpath;
@@ -105,7 +103,7 @@ static void watch_silence(tracked_call *call, const float *peaks, unsigned chann
         };
 
         for (unsigned i = 0; i < channels && i < 2; i++)
-                call->heard[i] |= peaks[i] > SILENCE_LEVEL;
+                call->heard[i] |= peaks[i] > CW_SILENCE_LEVEL;
         if (call->silence_checked || cw_opus_writer_frames(call->writer) < SILENCE_WINDOW_FRAMES)
                 return;
         call->silence_checked = true;
