@@ -157,7 +157,7 @@ static int start_backends(daemon_state *d) {
         r = cw_notifier_new(api, &d->notifier);
         if (r < 0)
                 return r;
-        r = cw_tracker_new(api, &d->cfg, d->catalog, d->notifier, d->data_dir, &d->tracker);
+        r = cw_tracker_new(api, &d->cfg, &d->profile, d->catalog, d->notifier, d->data_dir, &d->tracker);
         if (r < 0)
                 return r;
 

@@ -13,6 +13,7 @@
 #include "callwitness/paths.h"
 #include "callwitness/policy.h"
 #include "capture.h"
+#include "mixer.h"
 #include "opus-writer.h"
 #include "tracker.h"
 
@@ -61,10 +62,12 @@ typedef struct tracked_call {
 struct cw_tracker {
         pa_mainloop_api *api;
         const cw_config *cfg;
+        const cw_profile *profile;
         cw_catalog *catalog;
         cw_notifier *notifier;
         char *data_dir;
         cw_capture *capture;     /* while any call is in progress */
+        cw_mixer *mixer;         /* the profile's controls, on while capture is */
         pa_defer_event *release_capture;
         tracked_call *calls;
 };
@@ -179,6 +182,24 @@ static void on_capture_failed(const char *message, void *userdata) {
 
 static const cw_capture_sink capture_sink = { .frames = on_frames, .failed = on_capture_failed };
 
+/* The profile's route of the call into the capture, before the first
+ * frame. A missing control is told and the rest still switched. */
+static void engage_mixer(cw_tracker *t) {
+        char *problems = NULL;
+        int r;
+
+        if (t->mixer || !t->profile->mixer_card || t->profile->n_mixer_controls == 0)
+                return;
+        r = cw_mixer_engage(t->profile->mixer_card, t->profile->mixer_controls, t->profile->n_mixer_controls,
+                            &t->mixer, &problems);
+        if (r < 0 || problems)
+                cw_log_warning("Mixer for the call: %s", problems ? problems : strerror(-r));
+        else
+                cw_log_debug("mixer: %zu control(s) on '%s' switched on for the call",
+                             t->profile->n_mixer_controls, t->profile->mixer_card);
+        free(problems);
+}
+
 static void arm_capture(cw_tracker *t) {
         int r;
 
@@ -188,6 +209,7 @@ static void arm_capture(cw_tracker *t) {
         }
         if (t->capture)
                 return;
+        engage_mixer(t);
         r = cw_capture_new(t->api, t->cfg->capture_mode, t->cfg->local_source, t->cfg->remote_source,
                            &capture_sink, t, &t->capture);
         if (r < 0)
@@ -389,8 +411,10 @@ static void on_release_capture(pa_mainloop_api *api, pa_defer_event *e, void *us
 
         api->defer_free(e);
         t->release_capture = NULL;
-        if (!t->calls)
+        if (!t->calls) {
                 t->capture = cw_capture_free(t->capture);
+                t->mixer = cw_mixer_restore(t->mixer);
+        }
 }
 
 static void remove_call(cw_tracker *t, tracked_call *call) {
@@ -615,8 +639,8 @@ const cw_modem_events cw_tracker_modem_events = {
         .call_removed = on_call_removed,
 };
 
-int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catalog, cw_notifier *notifier,
-                   const char *data_dir, cw_tracker **ret) {
+int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, const cw_profile *profile, cw_catalog *catalog,
+                   cw_notifier *notifier, const char *data_dir, cw_tracker **ret) {
         cw_tracker *t = calloc(1, sizeof *t);
 
         if (!t || !(t->data_dir = strdup(data_dir))) {
@@ -625,6 +649,7 @@ int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catal
         }
         t->api = api;
         t->cfg = cfg;
+        t->profile = profile;
         t->catalog = catalog;
         t->notifier = notifier;
         *ret = t;
@@ -646,6 +671,7 @@ cw_tracker *cw_tracker_free(cw_tracker *t) {
         if (t->release_capture)
                 t->api->defer_free(t->release_capture);
         cw_capture_free(t->capture);
+        cw_mixer_restore(t->mixer);
         free(t->data_dir);
         free(t);
         return NULL;

@@ -476,5 +476,27 @@ class ModemManagerCalls(unittest.TestCase):
                       warnings[0])
         phone.stop_daemon()
 
+    def test_profile_mixer_controls_are_on_during_the_call_and_restored(self):
+        # ctl.pulse (alsa-plugins) is a real ALSA control device backed by
+        # this test's PulseAudio: its "Capture Switch" is the default
+        # source's mute, as a codec's capture route switch would be.
+        phone = self.phone
+        profiles = os.path.join(phone.dir, 'profiles')
+        os.mkdir(profiles)
+        with open(os.path.join(profiles, 'codec-phone.conf'), 'w') as f:
+            f.write('[device]\nname = Codec phone\n[capture]\nmode = separate\n'
+                    '[mixer]\ncard = pulse\ncontrols = Capture Switch, AIF9 Route Switch\n')
+        phone.env['CALLWITNESS_PROFILES_DIR'] = profiles
+        phone.write_config('[device]\nprofile = codec-phone\n')
+        phone.pactl('set-source-mute', 'mic', '1')
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        row = self.answered_call(talk_s=2.5)
+        self.check_recording(row, 2.5)   # the local tone is in: the source was unmuted
+        wait_for(lambda: 'Mute: yes' in phone.pactl('list', 'sources').stdout.split('Name: mic\n')[1].split('Name:')[0],
+                 10, 'the mic muted again after the call')
+        self.assertIn("Mixer for the call: 'AIF9 Route Switch' on 'pulse'", phone.daemon_log())
+        phone.stop_daemon()
+
 if __name__ == '__main__':
     unittest.main(verbosity=2)
