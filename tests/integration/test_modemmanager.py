@@ -1,59 +1,24 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 '''callwitnessd against a ModemManager mock, on PulseAudio or PipeWire
-(CW_AUDIO). Audio, files and catalog are checked with opus-tools, sox and
-sqlite.'''
+(CW_AUDIO): how calls come and go. Audio, files and catalog are checked
+with opus-tools, sox and sqlite.'''
 
 import hashlib
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import SEPARATE, Phone, check_recording, decode, opus_tags, tone_levels, wait_for  # noqa: E402
-
-AUDIO = os.environ.get('CW_AUDIO', 'pulseaudio')
-MODEM = '/org/freedesktop/ModemManager1/Modem/0'
-CALL_IFACE = 'org.freedesktop.ModemManager1.Call'
-VOICE_IFACE = 'org.freedesktop.ModemManager1.Modem.Voice'
-ACTIVE, TERMINATED = 4, 7
-REASON_ACCEPTED, REASON_TERMINATED, REASON_UNKNOWN = 3, 4, 0
+from harness import decode, opus_tags, wait_for  # noqa: E402
+from phonecase import (ACTIVE, CALL_IFACE, MODEM, REASON_ACCEPTED, REASON_UNKNOWN, TERMINATED,  # noqa: E402
+                       VOICE_IFACE, PhoneTestCase)
 
 
-class ModemManagerCalls(unittest.TestCase):
-
-    def setUp(self):
-        self.phone = Phone(AUDIO)
-        self.addCleanup(self.phone.close)
-
-    def ring_and_answer(self, number='+8613800138000', ring_s=1.5, tones=True):
-        '''Tones on, an incoming call rings and is answered. Returns its path.'''
-        phone = self.phone
-        if tones:
-            phone.play_tones()
-        call = phone.mm_call('AddIncomingCall', MODEM, number)
-        phone.wait_call(0, lambda c: c['number'] == number, 'the ringing call in the catalog')
-        time.sleep(ring_s)
-        phone.mm_object(call, CALL_IFACE).Accept()
-        phone.wait_call(0, lambda c: c['answered_at_ms'], 'answered_at')
-        return call
-
-    def answered_call(self, number='+8613800138000', talk_s=4.0, tones=True):
-        '''An incoming call that rings, is answered, talks, and is hung up.'''
-        phone = self.phone
-        call = self.ring_and_answer(number, tones=tones)
-        time.sleep(talk_s)
-        phone.mm_object(call, CALL_IFACE).Hangup()
-        row = phone.wait_call(0, lambda c: c['sha256'], 'the finished recording')
-        phone.stop_tones()
-        return row
-
-    def check_recording(self, row, talk_s, channels=SEPARATE):
-        return check_recording(self, self.phone, row, talk_s, channels)
+class ModemManagerCalls(PhoneTestCase):
 
     def test_night_call_recorded_both_sides_and_tagged(self):
         phone = self.phone
@@ -338,164 +303,6 @@ class ModemManagerCalls(unittest.TestCase):
         row = phone.wait_call(0, lambda c: c['ended_at_ms'], 'the call to end')
         self.assertIsNone(row['path'])
         self.assertEqual(json.loads(phone.cli('list', '--json').stdout)[0]['outcome'], 'missed')
-        phone.stop_daemon()
-
-    def test_local_only_mode_says_the_other_side_is_missing(self):
-        phone = self.phone
-        phone.write_config('[audio]\nmode = local-only\n')
-        phone.start_modemmanager()
-        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
-        row = self.answered_call(talk_s=2.5)
-        path = self.check_recording(row, 2.5, channels=(('local',),))
-        tags, _ = opus_tags(path)
-        self.assertEqual(tags.get('CALLWITNESS_CAPTURE_MODE'), 'local-only')
-        self.assertIn('not captured', tags.get('CALLWITNESS_WARNING', ''))
-        listed = json.loads(phone.cli('list', '--json').stdout)[0]
-        self.assertEqual(listed['capture_mode'], 'local-only')
-        self.assertEqual(len(listed['warnings']), 1)
-        self.assertTrue(listed['warnings'][0].startswith("local-only: the other party's side was not captured"))
-        text = phone.cli('list').stdout
-        self.assertIn('(local-only)', text)
-        self.assertIn("warning: local-only: the other party's side was not captured", text)
-        phone.stop_daemon()
-
-    def test_mixed_mode_records_one_source_with_both_voices(self):
-        phone = self.phone
-        # A codec that mixes both voices into its capture (the PinePhone's
-        # with its mixer switched on): one sink both tones play into, whose
-        # monitor is the only source.
-        phone.pactl('load-module', 'module-null-sink', 'sink_name=codec_mix', 'rate=48000')
-        phone.write_config('[audio]\nmode = mixed\nlocal_source = codec_mix.monitor\n')
-        phone.start_modemmanager()
-        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
-        phone.play_tones(local_sink='codec_mix', remote_sink='codec_mix')
-        row = self.answered_call(talk_s=2.5, tones=False)
-        path = self.check_recording(row, 2.5, channels=(('local', 'remote'),))
-        self.assertEqual(opus_tags(path)[0].get('CALLWITNESS_CAPTURE_MODE'), 'mixed')
-        listed = json.loads(phone.cli('list', '--json').stdout)[0]
-        self.assertEqual((listed['capture_mode'], listed['warnings']), ('mixed', []))
-        self.assertIn('(mixed)', phone.cli('list').stdout)
-        phone.stop_daemon()
-
-    def test_silent_other_side_raises_a_warning_and_a_notification(self):
-        phone = self.phone
-        phone.start_modemmanager()
-        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
-        phone.play_tones(remote_sink=None)   # call audio never reaches the sound server
-
-        # No notification daemon yet: the warning still reaches log and catalog.
-        row = self.answered_call(number='+8613800138000', talk_s=11, tones=False)
-        listed = json.loads(phone.cli('list', '--json').stdout)[0]
-        self.assertEqual(len(listed['warnings']), 1, listed['warnings'])
-        self.assertTrue(listed['warnings'][0].startswith("silent-remote: the other party's side stayed silent"))
-        self.assertIn("call 1: the other party's side stayed silent", phone.daemon_log())
-        self.assertIsNotNone(row['sha256'])
-
-        phone.start_notification_daemon()
-        phone.play_tones(remote_sink=None)   # answered_call() stopped them
-        call = phone.mm_call('AddIncomingCall', MODEM, '+8613900139000')
-        phone.wait_call(1, lambda c: c['number'] == '+8613900139000', 'the second call')
-        phone.mm_object(call, CALL_IFACE).Accept()
-        wait_for(lambda: 'stayed silent' in phone.notifications_log(), 20, 'the notification')
-        phone.mm_object(call, CALL_IFACE).Hangup()
-        phone.wait_call(1, lambda c: c['sha256'], 'the second recording')
-        log = phone.notifications_log()
-        self.assertIn('Notify "callwitness"', log)
-        self.assertIn('"Call recording problem"', log)
-        self.assertNotIn('microphone stayed silent', log, 'the local side was heard')
-        phone.stop_tones()
-        phone.stop_daemon()
-
-    def test_consecutive_calls_keep_audio_up_to_the_hang_up(self):
-        # A fresh capture's first audio can arrive over a second after the
-        # answer (PulseAudio's null sink wakes on its old period); the gap
-        # belongs at the start of the file, not as silence at the end.
-        phone = self.phone
-        phone.start_modemmanager()
-        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
-        phone.play_tones()
-        for index, number in enumerate(('+8613800138001', '+8613800138002')):
-            call = phone.mm_call('AddIncomingCall', MODEM, number)
-            phone.wait_call(index, lambda c: c['number'] == number, f'call {number}')
-            time.sleep(0.3)
-            phone.mm_object(call, CALL_IFACE).Accept()
-            time.sleep(3)
-            phone.mm_object(call, CALL_IFACE).Hangup()
-            row = phone.wait_call(index, lambda c: c['sha256'], f'recording {number}')
-            self.check_recording(row, 3.0)
-            tail = os.path.join(phone.dir, f'tail-{index}.wav')
-            wav = os.path.join(phone.dir, f'decoded-{row["id"]}.wav')
-            subprocess.run(['sox', wav, tail, 'trim', '-0.5'], check=True, timeout=30)
-            self.assertGreater(tone_levels(tail, 1)[0], 0.1, f'call {number}: the local side up to the hang-up')
-            self.assertGreater(tone_levels(tail, 2)[1], 0.1, f'call {number}: the remote side up to the hang-up')
-        phone.stop_tones()
-        phone.stop_daemon()
-
-    def test_profile_named_in_config_with_source_patterns(self):
-        phone = self.phone
-        profiles = os.path.join(phone.dir, 'profiles')
-        os.mkdir(profiles)
-        with open(os.path.join(profiles, 'test-phone.conf'), 'w') as f:
-            f.write('[device]\nname = Test phone\nconfirmed = yes\n'
-                    '[capture]\nmode = separate\nlocal_source = mi?\nremote_source = call_sink.mon*\n')
-        phone.env['CALLWITNESS_PROFILES_DIR'] = profiles
-        phone.write_config('[device]\nprofile = test-phone\n')
-        phone.start_modemmanager()
-        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
-        self.assertIn('Device profile test-phone (Test phone; confirmed on hardware)', phone.daemon_log())
-        row = self.answered_call(talk_s=2.5)
-        self.check_recording(row, 2.5)
-        self.assertIn('local stream recording from mic', phone.daemon_log())
-        self.assertIn('remote stream recording from call_sink.monitor', phone.daemon_log())
-        phone.stop_daemon()
-
-    def test_shipped_sdm845_profile_records_local_only(self):
-        phone = self.phone
-        phone.write_config('[device]\nprofile = qcom-sdm845\n')
-        phone.start_modemmanager()
-        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
-        self.assertIn('not yet confirmed on hardware', phone.daemon_log())
-        row = self.answered_call(talk_s=2.0)
-        self.check_recording(row, 2.0, channels=(('local',),))
-        self.assertEqual(json.loads(phone.cli('list', '--json').stdout)[0]['capture_mode'], 'local-only')
-        phone.stop_daemon()
-
-    def test_source_pattern_matching_nothing_is_a_clear_warning(self):
-        phone = self.phone
-        phone.write_config('[audio]\nremote_source = alsa_input.*Modem*\n')
-        phone.start_modemmanager()
-        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
-        call = self.ring_and_answer(ring_s=0.5)
-        phone.wait_log("No source matches 'alsa_input.*Modem*'")
-        phone.mm_object(call, CALL_IFACE).Hangup()
-        phone.wait_call(0, lambda c: c['ended_at_ms'], 'the call to end')
-        phone.stop_tones()
-        warnings = json.loads(phone.cli('list', '--json').stdout)[0]['warnings']
-        self.assertEqual(len(warnings), 1, warnings)
-        self.assertIn("capture-failed: this call is not being recorded: No source matches 'alsa_input.*Modem*'",
-                      warnings[0])
-        phone.stop_daemon()
-
-    def test_profile_mixer_controls_are_on_during_the_call_and_restored(self):
-        # ctl.pulse (alsa-plugins) is a real ALSA control device backed by
-        # this test's PulseAudio: its "Capture Switch" is the default
-        # source's mute, as a codec's capture route switch would be.
-        phone = self.phone
-        profiles = os.path.join(phone.dir, 'profiles')
-        os.mkdir(profiles)
-        with open(os.path.join(profiles, 'codec-phone.conf'), 'w') as f:
-            f.write('[device]\nname = Codec phone\n[capture]\nmode = separate\n'
-                    '[mixer]\ncard = pulse\ncontrols = Capture Switch, AIF9 Route Switch\n')
-        phone.env['CALLWITNESS_PROFILES_DIR'] = profiles
-        phone.write_config('[device]\nprofile = codec-phone\n')
-        phone.pactl('set-source-mute', 'mic', '1')
-        phone.start_modemmanager()
-        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
-        row = self.answered_call(talk_s=2.5)
-        self.check_recording(row, 2.5)   # the local tone is in: the source was unmuted
-        wait_for(lambda: 'Mute: yes' in phone.pactl('list', 'sources').stdout.split('Name: mic\n')[1].split('Name:')[0],
-                 10, 'the mic muted again after the call')
-        self.assertIn("Mixer for the call: 'AIF9 Route Switch' on 'pulse'", phone.daemon_log())
         phone.stop_daemon()
 
 if __name__ == '__main__':
