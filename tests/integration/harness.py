@@ -299,6 +299,12 @@ class Phone:
         return subprocess.run([CLI, *args], env=dict(self.env, TZ='Asia/Shanghai'), capture_output=True,
                               text=True, timeout=30, check=check)
 
+    def forget_data(self):
+        '''A fresh catalog and no recordings, for the next test on the same
+        phone. The daemon must be stopped.'''
+        assert self.daemon is None, 'forget_data with callwitnessd running'
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
     def close(self):
         self.stop_tones()
         if self.daemon:
