@@ -25,8 +25,11 @@ typedef struct cw_config {
         size_t n_night;
         bool backend_modemmanager;
         bool backend_ofono;
-        /* Which capture keys the file set: those win over the profile's. */
-        bool capture_mode_set, local_source_set, remote_source_set;
+        char *mixer_card;      /* ALSA card for mixer_controls; NULL: none */
+        char **mixer_controls; /* switched on during a call, restored after */
+        size_t n_mixer_controls;
+        /* Which keys the file set: those win over the profile's. */
+        bool capture_mode_set, local_source_set, remote_source_set, mixer_card_set, mixer_controls_set;
 } cw_config;
 
 /* Fills *cfg with the defaults. Never fails. */
@@ -42,5 +45,6 @@ int cw_config_load(const char *path, cw_config *cfg, char **error_message);
 
 void cw_config_clear(cw_config *cfg);
 
-/* Fills the capture settings the file left unset from a device profile. */
+/* Fills the capture and mixer settings the file left unset from a device
+ * profile. 0 or -ENOMEM. */
 int cw_config_apply_profile(cw_config *cfg, const cw_profile *profile);

@@ -29,7 +29,6 @@
 typedef struct daemon_state {
         pa_mainloop *loop;
         cw_config cfg;
-        cw_profile profile;
         char *config_path;
         char *data_dir;
         cw_catalog *catalog;
@@ -71,8 +70,7 @@ static void load_config(daemon_state *d) {
         }
         cw_config_clear(&d->cfg);
         d->cfg = cfg;
-        cw_profile_clear(&d->profile);
-        d->profile = profile;
+        cw_profile_clear(&profile);
         cw_log_info("Configuration from %s: capture %s, %d bit/s, %zu night window(s)", d->config_path,
                     cw_capture_mode_to_string(d->cfg.capture_mode), d->cfg.bitrate, d->cfg.n_night);
 }
@@ -157,7 +155,7 @@ static int start_backends(daemon_state *d) {
         r = cw_notifier_new(api, &d->notifier);
         if (r < 0)
                 return r;
-        r = cw_tracker_new(api, &d->cfg, &d->profile, d->catalog, d->notifier, d->data_dir, &d->tracker);
+        r = cw_tracker_new(api, &d->cfg, d->catalog, d->notifier, d->data_dir, &d->tracker);
         if (r < 0)
                 return r;
 
@@ -188,7 +186,6 @@ static void stop(daemon_state *d) {
         }
         cw_catalog_free(d->catalog);
         cw_config_clear(&d->cfg);
-        cw_profile_clear(&d->profile);
         free(d->config_path);
         free(d->data_dir);
         if (d->loop) {

@@ -62,12 +62,11 @@ typedef struct tracked_call {
 struct cw_tracker {
         pa_mainloop_api *api;
         const cw_config *cfg;
-        const cw_profile *profile;
         cw_catalog *catalog;
         cw_notifier *notifier;
         char *data_dir;
         cw_capture *capture;     /* while any call is in progress */
-        cw_mixer *mixer;         /* the profile's controls, on while capture is */
+        cw_mixer *mixer;         /* the configured controls, on while capture is */
         pa_defer_event *release_capture;
         tracked_call *calls;
 };
@@ -182,21 +181,21 @@ static void on_capture_failed(const char *message, void *userdata) {
 
 static const cw_capture_sink capture_sink = { .frames = on_frames, .failed = on_capture_failed };
 
-/* The profile's route of the call into the capture, before the first
+/* The profile's (or the configuration's) route of the call into the capture, before the first
  * frame. A missing control is told and the rest still switched. */
 static void engage_mixer(cw_tracker *t) {
         char *problems = NULL;
         int r;
 
-        if (t->mixer || !t->profile->mixer_card || t->profile->n_mixer_controls == 0)
+        if (t->mixer || !t->cfg->mixer_card || t->cfg->n_mixer_controls == 0)
                 return;
-        r = cw_mixer_engage(t->profile->mixer_card, t->profile->mixer_controls, t->profile->n_mixer_controls,
+        r = cw_mixer_engage(t->cfg->mixer_card, t->cfg->mixer_controls, t->cfg->n_mixer_controls,
                             &t->mixer, &problems);
         if (r < 0 || problems)
                 cw_log_warning("Mixer for the call: %s", problems ? problems : strerror(-r));
         else
                 cw_log_debug("mixer: %zu control(s) on '%s' switched on for the call",
-                             t->profile->n_mixer_controls, t->profile->mixer_card);
+                             t->cfg->n_mixer_controls, t->cfg->mixer_card);
         free(problems);
 }
 
@@ -639,7 +638,7 @@ const cw_modem_events cw_tracker_modem_events = {
         .call_removed = on_call_removed,
 };
 
-int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, const cw_profile *profile, cw_catalog *catalog,
+int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catalog,
                    cw_notifier *notifier, const char *data_dir, cw_tracker **ret) {
         cw_tracker *t = calloc(1, sizeof *t);
 
@@ -649,7 +648,6 @@ int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, const cw_profile 
         }
         t->api = api;
         t->cfg = cfg;
-        t->profile = profile;
         t->catalog = catalog;
         t->notifier = notifier;
         *ret = t;

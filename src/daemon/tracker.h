@@ -9,16 +9,14 @@
 
 #include "callwitness/catalog.h"
 #include "callwitness/config.h"
-#include "callwitness/profile.h"
 #include "modem.h"
 #include "notifier.h"
 
 typedef struct cw_tracker cw_tracker;
 
-/* cfg, profile and catalog must outlive the tracker; cfg and profile may
- * change between calls (a reload). The profile's mixer controls are on
- * while any call is in progress. */
-int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, const cw_profile *profile, cw_catalog *catalog,
+/* cfg and catalog must outlive the tracker; cfg may change between calls
+ * (a reload). cfg's mixer controls are on while any call is in progress. */
+int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catalog,
                    cw_notifier *notifier, const char *data_dir, cw_tracker **ret);
 /* Ends every call still in progress as stopped by the daemon, finishing
  * their files. NULL is fine. */

@@ -26,6 +26,8 @@ void cw_config_clear(cw_config *cfg) {
         free(cfg->profile);
         free(cfg->local_source);
         free(cfg->remote_source);
+        free(cfg->mixer_card);
+        cw_ini_free_list(cfg->mixer_controls, cfg->n_mixer_controls);
         cw_config_init_defaults(cfg);
 }
 
@@ -115,8 +117,18 @@ static int handle_key(cw_ini *ini, const char *section, const char *key, const c
         } else if (strcmp(section, "device") == 0) {
                 if (strcmp(key, "profile") == 0)
                         return set_string(&cfg->profile, value) == 0;
+        } else if (strcmp(section, "mixer") == 0) {
+                if (strcmp(key, "card") == 0) {
+                        cfg->mixer_card_set = true;
+                        return set_string(&cfg->mixer_card, value) == 0;
+                }
+                if (strcmp(key, "controls") == 0) {
+                        cfg->mixer_controls_set = true;
+                        return cw_ini_set_list(ini, section, key, value, ",", &cfg->mixer_controls,
+                                               &cfg->n_mixer_controls);
+                }
         } else
-                return cw_ini_fail(ini, section, key, "unknown section (known: audio, tagging, modem, device)");
+                return cw_ini_fail(ini, section, key, "unknown section (known: audio, tagging, modem, device, mixer)");
 
         return cw_ini_fail(ini, section, key, "unknown key");
 }
@@ -164,7 +176,22 @@ int cw_config_apply_profile(cw_config *cfg, const cw_profile *profile) {
         if (!cfg->capture_mode_set)
                 cfg->capture_mode = profile->mode;
         if (copy_unless_set(&cfg->local_source, cfg->local_source_set, profile->local_source) < 0 ||
-            copy_unless_set(&cfg->remote_source, cfg->remote_source_set, profile->remote_source) < 0)
+            copy_unless_set(&cfg->remote_source, cfg->remote_source_set, profile->remote_source) < 0 ||
+            copy_unless_set(&cfg->mixer_card, cfg->mixer_card_set, profile->mixer_card) < 0)
                 return -ENOMEM;
+        if (!cfg->mixer_controls_set && profile->n_mixer_controls > 0) {
+                char **controls = calloc(profile->n_mixer_controls, sizeof *controls);
+
+                for (size_t i = 0; controls && i < profile->n_mixer_controls; i++)
+                        if (!(controls[i] = strdup(profile->mixer_controls[i]))) {
+                                cw_ini_free_list(controls, i);
+                                controls = NULL;
+                        }
+                if (!controls)
+                        return -ENOMEM;
+                cw_ini_free_list(cfg->mixer_controls, cfg->n_mixer_controls);
+                cfg->mixer_controls = controls;
+                cfg->n_mixer_controls = profile->n_mixer_controls;
+        }
         return 0;
 }

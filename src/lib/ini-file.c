@@ -17,6 +17,64 @@ struct cw_ini {
         void *userdata;
 };
 
+void cw_ini_free_list(char **items, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(items[i]);
+        free(items);
+}
+
+/* Splits text at any of separators, trimming blanks: "a, b,c" with "," →
+ * {"a", "b", "c"}. At most CW_INI_MAX_LIST items. */
+static int split_list(const char *text, const char *separators, char ***ret, size_t *n_ret) {
+        char *copy = strdup(text), *save = NULL, **items = calloc(CW_INI_MAX_LIST, sizeof *items);
+        size_t n = 0;
+
+        if (!copy || !items)
+                goto oom;
+        for (char *item = strtok_r(copy, separators, &save); item; item = strtok_r(NULL, separators, &save)) {
+                char *end;
+
+                while (*item == ' ' || *item == '\t')
+                        item++;
+                end = item + strlen(item);
+                while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
+                        *--end = '\0';
+                if (!*item)
+                        continue;
+                if (n == CW_INI_MAX_LIST) {
+                        free(copy);
+                        cw_ini_free_list(items, n);
+                        return -E2BIG;
+                }
+                if (!(items[n++] = strdup(item)))
+                        goto oom;
+        }
+        free(copy);
+        *ret = items;
+        *n_ret = n;
+        return 0;
+oom:
+        free(copy);
+        cw_ini_free_list(items, n);
+        return -ENOMEM;
+}
+
+int cw_ini_set_list(cw_ini *ini, const char *section, const char *key, const char *value, const char *separators,
+                    char ***items, size_t *n) {
+        char **parsed;
+        size_t n_parsed;
+        int r = split_list(value, separators, &parsed, &n_parsed);
+
+        if (r == -E2BIG)
+                return cw_ini_fail(ini, section, key, "more than %d entries", CW_INI_MAX_LIST);
+        if (r < 0)
+                return 0;
+        cw_ini_free_list(*items, *n);
+        *items = parsed;
+        *n = n_parsed;
+        return 1;
+}
+
 int cw_ini_fail(cw_ini *ini, const char *section, const char *key, const char *format, ...) {
         char *what = NULL;
         va_list ap;

@@ -4,6 +4,10 @@
 /* inih with what both our INI files need: the line of every key, and one
  * error message naming file, line and key. Internal to libcallwitness. */
 
+#include <stddef.h>
+
+#define CW_INI_MAX_LIST 16
+
 typedef struct cw_ini cw_ini;
 
 /* Returns non-zero to accept the key, or cw_ini_fail(). */
@@ -20,3 +24,11 @@ int cw_ini_parse(const char *path, cw_ini_handler handler, void *userdata, char 
  * value a handler returns to reject it. */
 int cw_ini_fail(cw_ini *ini, const char *section, const char *key, const char *format, ...)
         __attribute__((format(printf, 4, 5)));
+
+/* Parses value as a list split at any of separators, blanks trimmed and
+ * empty items dropped ("a, b,,c" with "," is {"a", "b", "c"}), into *items
+ * (replacing what was there). Returns 1, or 0 after cw_ini_fail() for more
+ * than CW_INI_MAX_LIST items, or 0 when out of memory. */
+int cw_ini_set_list(cw_ini *ini, const char *section, const char *key, const char *value, const char *separators,
+                    char ***items, size_t *n);
+void cw_ini_free_list(char **items, size_t n);

@@ -9,70 +9,12 @@
 #include "callwitness/profile.h"
 #include "ini-file.h"
 
-#define MAX_LIST 16
-
-static void free_list(char **items, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                free(items[i]);
-        free(items);
-}
-
-/* Splits text at any of separators, trimming blanks: "a, b,c" with "," →
- * {"a", "b", "c"}. At most MAX_LIST items. */
-static int split_list(const char *text, const char *separators, char ***ret, size_t *n_ret) {
-        char *copy = strdup(text), *save = NULL, **items = calloc(MAX_LIST, sizeof *items);
-        size_t n = 0;
-
-        if (!copy || !items)
-                goto oom;
-        for (char *item = strtok_r(copy, separators, &save); item; item = strtok_r(NULL, separators, &save)) {
-                char *end;
-
-                while (*item == ' ' || *item == '\t')
-                        item++;
-                end = item + strlen(item);
-                while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
-                        *--end = '\0';
-                if (!*item)
-                        continue;
-                if (n == MAX_LIST) {
-                        free(copy);
-                        free_list(items, n);
-                        return -E2BIG;
-                }
-                if (!(items[n++] = strdup(item)))
-                        goto oom;
-        }
-        free(copy);
-        *ret = items;
-        *n_ret = n;
-        return 0;
-oom:
-        free(copy);
-        free_list(items, n);
-        return -ENOMEM;
-}
+#define MAX_DEVICE_COMPATIBLE 16
 
 static int set_text(char **field, const char *value) {
         free(*field);
         *field = value[0] ? strdup(value) : NULL;
         return !value[0] || *field;
-}
-
-static int set_list(cw_ini *ini, const char *section, const char *key, const char *value, const char *separators,
-                    char ***items, size_t *n) {
-        char **parsed;
-        size_t n_parsed;
-        int r = split_list(value, separators, &parsed, &n_parsed);
-
-        if (r == -E2BIG)
-                return cw_ini_fail(ini, section, key, "more than %d entries", MAX_LIST);
-        if (r < 0)
-                return 0;
-        free_list(*items, *n);
-        *items = parsed;
-        *n = n_parsed;
-        return 1;
 }
 
 static int handle_key(cw_ini *ini, const char *section, const char *key, const char *value, void *userdata) {
@@ -84,7 +26,7 @@ static int handle_key(cw_ini *ini, const char *section, const char *key, const c
                 /* Compatible strings hold commas ("pine64,pinephone") and
                  * never blanks. */
                 if (strcmp(key, "compatible") == 0)
-                        return set_list(ini, section, key, value, " \t", &p->compatible, &p->n_compatible);
+                        return cw_ini_set_list(ini, section, key, value, " \t", &p->compatible, &p->n_compatible);
                 if (strcmp(key, "dmi_product") == 0)
                         return set_text(&p->dmi_product, value);
                 if (strcmp(key, "confirmed") == 0) {
@@ -109,7 +51,7 @@ static int handle_key(cw_ini *ini, const char *section, const char *key, const c
                 if (strcmp(key, "card") == 0)
                         return set_text(&p->mixer_card, value);
                 if (strcmp(key, "controls") == 0)
-                        return set_list(ini, section, key, value, ",", &p->mixer_controls, &p->n_mixer_controls);
+                        return cw_ini_set_list(ini, section, key, value, ",", &p->mixer_controls, &p->n_mixer_controls);
         } else
                 return cw_ini_fail(ini, section, key, "unknown section (known: device, capture, mixer)");
         return cw_ini_fail(ini, section, key, "unknown key");
@@ -144,12 +86,12 @@ int cw_profile_load(const char *path, cw_profile *ret, char **error_message) {
 void cw_profile_clear(cw_profile *p) {
         free(p->id);
         free(p->name);
-        free_list(p->compatible, p->n_compatible);
+        cw_ini_free_list(p->compatible, p->n_compatible);
         free(p->dmi_product);
         free(p->local_source);
         free(p->remote_source);
         free(p->mixer_card);
-        free_list(p->mixer_controls, p->n_mixer_controls);
+        cw_ini_free_list(p->mixer_controls, p->n_mixer_controls);
         free(p->notes);
         *p = (cw_profile) { .mode = CW_CAPTURE_SEPARATE };
 }
@@ -273,8 +215,8 @@ int cw_device_read(const char *root, cw_device *ret) {
 
         /* NUL-separated strings, most specific first. */
         if (compatible) {
-                d.compatible = calloc(MAX_LIST, sizeof *d.compatible);
-                for (size_t pos = 0; d.compatible && pos < len && d.n_compatible < MAX_LIST;
+                d.compatible = calloc(MAX_DEVICE_COMPATIBLE, sizeof *d.compatible);
+                for (size_t pos = 0; d.compatible && pos < len && d.n_compatible < MAX_DEVICE_COMPATIBLE;
                      pos += strlen(compatible + pos) + 1)
                         if (compatible[pos])
                                 d.compatible[d.n_compatible++] = strdup(compatible + pos);
@@ -290,7 +232,7 @@ int cw_device_read(const char *root, cw_device *ret) {
 }
 
 void cw_device_clear(cw_device *d) {
-        free_list(d->compatible, d->n_compatible);
+        cw_ini_free_list(d->compatible, d->n_compatible);
         free(d->dmi_product);
         *d = (cw_device) { 0 };
 }

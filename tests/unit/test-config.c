@@ -138,6 +138,10 @@ static void profile_fills_what_the_file_left_unset(void) {
                 .mode = CW_CAPTURE_MIXED,
                 .local_source = (char *) "alsa_input.platform-sound*",
                 .remote_source = (char *) "modem.monitor",
+                .mixer_card = (char *) "PinePhone",
+                .mixer_controls = (char *[]) { (char *) "AIF1 AD0 Mixer AIF2 DAC Capture Switch",
+                                               (char *) "AIF2 ADC Mixer ADC Capture Switch" },
+                .n_mixer_controls = 2,
         };
         cw_config cfg;
 
@@ -156,6 +160,22 @@ static void profile_fills_what_the_file_left_unset(void) {
         cw_config_apply_profile(&cfg, &pinephone);
         ok(cfg.capture_mode == CW_CAPTURE_SEPARATE && !cfg.local_source,
            "an explicit mode and an explicitly empty source win too");
+        ok(cfg.mixer_card && strcmp(cfg.mixer_card, "PinePhone") == 0 && cfg.n_mixer_controls == 2 &&
+           strcmp(cfg.mixer_controls[1], "AIF2 ADC Mixer ADC Capture Switch") == 0,
+           "mixer card and controls come from the profile");
+
+        /* Another kernel names the control differently: the file says so. */
+        write_config("[mixer]\ncontrols = AIF1 AD0 Mixer AIF2 Capture Switch , Line Out Playback Switch\n");
+        cw_config_load(path, &cfg, NULL);
+        cw_config_apply_profile(&cfg, &pinephone);
+        ok(cfg.n_mixer_controls == 2 && strcmp(cfg.mixer_controls[0], "AIF1 AD0 Mixer AIF2 Capture Switch") == 0 &&
+           strcmp(cfg.mixer_controls[1], "Line Out Playback Switch") == 0 && strcmp(cfg.mixer_card, "PinePhone") == 0,
+           "the file's [mixer] controls win, the profile's card stays");
+
+        write_config("[mixer]\ncontrols =\n");
+        cw_config_load(path, &cfg, NULL);
+        cw_config_apply_profile(&cfg, &pinephone);
+        ok(cfg.n_mixer_controls == 0, "an empty [mixer] controls switches the profile's off");
         cw_config_clear(&cfg);
 }
 
