@@ -18,6 +18,7 @@
 #include "callwitness/profile.h"
 #include "capture.h"
 #include "doctor.h"
+#include "sources.h"
 
 #define _(text) gettext(text)
 
@@ -176,6 +177,12 @@ int cw_cli_doctor(int argc, char **argv) {
                cfg.local_source ? cfg.local_source : _("(default source)"),
                cfg.capture_mode != CW_CAPTURE_SEPARATE ? _("(none)")
                : cfg.remote_source ? cfg.remote_source : _("(monitor of the default sink)"));
+
+        if (cw_sources_report(cfg.capture_mode, cfg.local_source, cfg.remote_source) < 0) {
+                printf(_("\nCannot reach the sound server: is PulseAudio or pipewire-pulse running in this "
+                         "session?\n"));
+                goto finish;
+        }
 
         l.loop = pa_mainloop_new();
         if (!l.loop)
