@@ -112,6 +112,19 @@ class RealModemManagerCalls(unittest.TestCase):
         recordings = [f for _, _, files in os.walk(self.phone.data_dir) for f in files if f.endswith('.opus')]
         self.assertEqual(recordings, [])
 
+    def test_withheld_number(self):
+        # +CLIP with an empty number and validity 1: ModemManager's Number is ''.
+        self.mm.at.ring('')
+        path = self.mm.wait_call('', (CALL_RINGING_IN,), 'the withheld call in ModemManager')
+        self.phone.wait_call(0, lambda c: True, 'the ringing call in the catalog')
+        self.mm.at.remote_hangs_up()
+        self.mm.wait_call_state(path, CALL_TERMINATED, 'ModemManager to end the call')
+        row = self.phone.wait_call(0, lambda c: c['ended_at_ms'], 'the call to end')
+        self.assertEqual(row['number'], 'withheld')
+        self.assertIn('withheld', self.phone.daemon_log())
+        listed = json.loads(self.phone.cli('list', '--json').stdout)[0]
+        self.assertEqual((listed['number'], listed['outcome']), ('withheld', 'missed'))
+
     def test_outgoing_answered_then_local_hangup(self):
         phone, mm = self.phone, self.mm
         phone.play_tones()
