@@ -13,9 +13,9 @@
 
 #include "callwitness/catalog.h"
 #include "callwitness/paths.h"
+#include "common.h"
 #include "doctor.h"
-
-#define _(text) gettext(text)
+#include "verify.h"
 
 static json_object *timestamp_or_null(bool present, const cw_timestamp *ts) {
         char text[CW_RFC3339_MAX];
@@ -106,31 +106,6 @@ static int print_line(const cw_call_record *call, void *userdata) {
         return 0;
 }
 
-static int open_catalog(cw_catalog **ret) {
-        char *data_dir = NULL, *path = NULL;
-        int r;
-
-        r = cw_paths_data_dir(&data_dir);
-        if (r < 0) {
-                fprintf(stderr, _("callwitness: cannot find the data directory: set HOME or XDG_DATA_HOME\n"));
-                return r;
-        }
-        if (asprintf(&path, "%s/catalog.db", data_dir) < 0) {
-                free(data_dir);
-                return -ENOMEM;
-        }
-        r = cw_catalog_open_readonly(path, ret);
-        if (r == -ENOENT)
-                fprintf(stderr, _("callwitness: no calls recorded yet (no catalog at %s)\n"), path);
-        else if (r == -EPROTONOSUPPORT)
-                fprintf(stderr, _("callwitness: %s was written by a newer callwitness\n"), path);
-        else if (r < 0)
-                fprintf(stderr, _("callwitness: cannot read %s: %s\n"), path, strerror(-r));
-        free(path);
-        free(data_dir);
-        return r;
-}
-
 static int cmd_list(int argc, char **argv) {
         static const struct option options[] = {
                 { "tagged", no_argument, NULL, 't' },
@@ -157,7 +132,7 @@ static int cmd_list(int argc, char **argv) {
                         return 2;
                 }
 
-        r = open_catalog(&catalog);
+        r = cw_cli_open_catalog(false, &catalog, NULL);
         if (r == -ENOENT && as_json) {
                 printf("[]\n");
                 return 0;
@@ -188,7 +163,8 @@ static void usage(FILE *out) {
         fprintf(out, _("Usage: callwitness COMMAND [OPTIONS]\n\n"
                        "Commands:\n"
                        "  list [--tagged] [--json]   the recorded calls, oldest first\n"
-                       "  doctor [--seconds N]       check this phone's capture: device, profile, sources, levels\n"));
+                       "  doctor [--seconds N]       check this phone's capture: device, profile, sources, levels\n"
+                       "  verify --catalog           check every recording and catalog row against the audit log\n"));
 }
 
 int main(int argc, char **argv) {
@@ -204,6 +180,8 @@ int main(int argc, char **argv) {
                 return cmd_list(argc - 1, argv + 1);
         if (strcmp(argv[1], "doctor") == 0)
                 return cw_cli_doctor(argc - 1, argv + 1);
+        if (strcmp(argv[1], "verify") == 0)
+                return cw_cli_verify(argc - 1, argv + 1);
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
                 usage(stdout);
                 return 0;

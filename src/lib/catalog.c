@@ -8,10 +8,8 @@
 
 #include "callwitness/catalog.h"
 #include "callwitness/log.h"
-
-struct cw_catalog {
-        sqlite3 *db;
-};
+#include "audit-db.h"
+#include "catalog-db.h"
 
 /* Each entry moves the schema from version i to i + 1, inside one
  * transaction with the user_version bump, so a crash mid-migration leaves
@@ -63,88 +61,78 @@ static const char *const migrations[CW_CATALOG_SCHEMA_VERSION] = {
         "  at_ms INTEGER NOT NULL, offset_s INTEGER NOT NULL"
         ");"
         "CREATE INDEX call_warnings_by_call ON call_warnings(call_id);",
+        /* 2 → 3: the hash-chained audit log (append-only: triggers refuse
+         * changes, the chain shows anything done around them), and what a
+         * person adds in review: notes, the caller's identity, exports. */
+        "CREATE TABLE audit_log ("
+        "  seq INTEGER PRIMARY KEY,"
+        "  at_ms INTEGER NOT NULL, offset_s INTEGER NOT NULL,"
+        "  kind TEXT NOT NULL,"
+        "  call_id INTEGER,"
+        "  body TEXT NOT NULL,"
+        "  prev TEXT NOT NULL,"
+        "  hash TEXT NOT NULL UNIQUE"
+        ");"
+        "CREATE INDEX audit_log_by_call ON audit_log(call_id);"
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+        "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+        "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+        "CREATE TABLE notes ("
+        "  id INTEGER PRIMARY KEY,"
+        "  call_id INTEGER NOT NULL REFERENCES calls(id),"
+        "  text TEXT NOT NULL,"
+        "  at_ms INTEGER NOT NULL, offset_s INTEGER NOT NULL"
+        ");"
+        "CREATE INDEX notes_by_call ON notes(call_id);"
+        "CREATE TABLE caller_identities ("
+        "  call_id INTEGER PRIMARY KEY REFERENCES calls(id),"
+        "  company TEXT, employee_id TEXT, name TEXT,"
+        "  at_ms INTEGER NOT NULL, offset_s INTEGER NOT NULL"
+        ");"
+        "CREATE TABLE exports ("
+        "  id INTEGER PRIMARY KEY,"
+        "  path TEXT NOT NULL,"
+        "  at_ms INTEGER NOT NULL, offset_s INTEGER NOT NULL"
+        ");"
+        "CREATE TABLE export_calls ("
+        "  export_id INTEGER NOT NULL REFERENCES exports(id),"
+        "  call_id INTEGER NOT NULL,"
+        "  PRIMARY KEY (export_id, call_id)"
+        ");",
 };
 
-static int sqlite_to_errno(int rc) {
-        switch (rc & 0xff) {
-        case SQLITE_OK:
-        case SQLITE_DONE:
-        case SQLITE_ROW:
-                return 0;
-        case SQLITE_NOMEM:
-                return -ENOMEM;
-        case SQLITE_BUSY:
-        case SQLITE_LOCKED:
-                return -EBUSY;
-        case SQLITE_READONLY:
-        case SQLITE_PERM:
-        case SQLITE_AUTH:
-                return -EACCES;
-        case SQLITE_FULL:
-                return -ENOSPC;
-        case SQLITE_CANTOPEN:
-                return -ENOENT;
-        case SQLITE_NOTADB:
-        case SQLITE_CORRUPT:
-                return -EBADMSG;
-        case SQLITE_CONSTRAINT:
-                return -EEXIST;
-        default:
-                return -EIO;
-        }
-}
+/* Calls and recordings that were finished before the audit log existed
+ * enter it once, when the log is created: from then on a row without an
+ * entry is a row someone added. */
+static int adopt_into_audit_log(cw_catalog *c) {
+        cw_timestamp now = cw_timestamp_now();
+        sqlite3_stmt *stmt;
+        int r = 0, rc;
 
-static int exec(cw_catalog *c, const char *sql) {
-        int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+        r = cw_db_run(c, &stmt,
+                      "SELECT id, 'call' FROM calls WHERE ended_at_ms IS NOT NULL"
+                      " UNION ALL SELECT call_id, 'recording' FROM recordings WHERE sha256 IS NOT NULL"
+                      " ORDER BY 1, 2", "");
+        if (r < 0)
+                return r;
+        /* Inserting into audit_log while reading calls and recordings is
+         * safe: the SELECT does not read the table being written. */
+        while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+                int64_t id = sqlite3_column_int64(stmt, 0);
 
-        if (rc != SQLITE_OK)
-                cw_log_debug("catalog: %s: %s", sql, sqlite3_errmsg(c->db));
-        return sqlite_to_errno(rc);
-}
-
-/* Prepares sql and binds the int64/text arguments described by types
- * ('i' int64, 'I' int64 or NULL when the following int is 0, 't' text or
- * NULL). Keeps every statement in this file short to read. */
-static int run(cw_catalog *c, sqlite3_stmt **ret, const char *sql, const char *types, ...) {
-        sqlite3_stmt *stmt = NULL;
-        va_list ap;
-        int rc, index = 1;
-
-        rc = sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL);
-        if (rc != SQLITE_OK) {
-                cw_log_debug("catalog: prepare: %s", sqlite3_errmsg(c->db));
-                return sqlite_to_errno(rc);
+                r = strcmp(cw_db_column_text(stmt, 1), "call") == 0 ? cw_audit_log_call(c, id, &now)
+                                                                     : cw_audit_log_recording(c, id, &now);
         }
-        va_start(ap, types);
-        for (const char *t = types; *t && rc == SQLITE_OK; t++, index++) {
-                if (*t == 'i')
-                        rc = sqlite3_bind_int64(stmt, index, va_arg(ap, int64_t));
-                else if (*t == 't') {
-                        const char *text = va_arg(ap, const char *);
-
-                        rc = text ? sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT)
-                                  : sqlite3_bind_null(stmt, index);
-                }
-        }
-        va_end(ap);
-        if (rc != SQLITE_OK) {
-                sqlite3_finalize(stmt);
-                return sqlite_to_errno(rc);
-        }
-        if (ret) {
-                *ret = stmt;
-                return 0;
-        }
-        rc = sqlite3_step(stmt);
-        if (rc != SQLITE_DONE)
-                cw_log_debug("catalog: step: %s", sqlite3_errmsg(c->db));
+        if (r == 0 && rc != SQLITE_DONE)
+                r = cw_db_errno(rc);
         sqlite3_finalize(stmt);
-        return rc == SQLITE_DONE ? 0 : sqlite_to_errno(rc);
+        return r;
 }
 
 int cw_catalog_schema_version(cw_catalog *c, int *ret) {
         sqlite3_stmt *stmt;
-        int r = run(c, &stmt, "PRAGMA user_version", "");
+        int r = cw_db_run(c, &stmt, "PRAGMA user_version", "");
 
         if (r < 0)
                 return r;
@@ -172,12 +160,13 @@ static int migrate(cw_catalog *c) {
                 char bump[64];
 
                 snprintf(bump, sizeof bump, "PRAGMA user_version = %d", version + 1);
-                r = exec(c, "BEGIN IMMEDIATE");
+                r = cw_db_exec(c, "BEGIN IMMEDIATE");
                 if (r < 0)
                         return r;
-                if ((r = exec(c, migrations[version])) < 0 || (r = exec(c, bump)) < 0 ||
-                    (r = exec(c, "COMMIT")) < 0) {
-                        exec(c, "ROLLBACK");
+                if ((r = cw_db_exec(c, migrations[version])) < 0 ||
+                    (version + 1 == 3 && (r = adopt_into_audit_log(c)) < 0) || (r = cw_db_exec(c, bump)) < 0 ||
+                    (r = cw_db_exec(c, "COMMIT")) < 0) {
+                        cw_db_exec(c, "ROLLBACK");
                         return r;
                 }
                 cw_log_debug("catalog: migrated to schema %d", version + 1);
@@ -193,7 +182,7 @@ static int open_db(const char *path, int flags, cw_catalog **ret) {
                 return -ENOMEM;
         rc = sqlite3_open_v2(path, &c->db, flags, NULL);
         if (rc != SQLITE_OK) {
-                r = sqlite_to_errno(rc);
+                r = cw_db_errno(rc);
                 goto fail;
         }
         sqlite3_extended_result_codes(c->db, 1);
@@ -217,9 +206,9 @@ int cw_catalog_open(const char *path, cw_catalog **ret) {
         /* WAL: readers never block the writer. synchronous=FULL: a
          * recording's row is evidence, worth an fsync per commit, and
          * commits happen a few times per call. */
-        if ((r = exec(c, "PRAGMA journal_mode = WAL")) < 0 ||
-            (r = exec(c, "PRAGMA synchronous = FULL")) < 0 ||
-            (r = exec(c, "PRAGMA foreign_keys = ON")) < 0 ||
+        if ((r = cw_db_exec(c, "PRAGMA journal_mode = WAL")) < 0 ||
+            (r = cw_db_exec(c, "PRAGMA synchronous = FULL")) < 0 ||
+            (r = cw_db_exec(c, "PRAGMA foreign_keys = ON")) < 0 ||
             (r = migrate(c)) < 0) {
                 cw_catalog_free(c);
                 return r;
@@ -261,7 +250,7 @@ const char *cw_catalog_last_error(cw_catalog *c) {
 int cw_catalog_add_call(cw_catalog *c, const cw_call_start *start, int64_t *id_ret) {
         int r;
 
-        r = run(c, NULL,
+        r = cw_db_run(c, NULL,
                 "INSERT INTO calls (backend, modem_call_id, direction, number,"
                 "                   started_at_ms, started_offset_s) VALUES (?, ?, ?, ?, ?, ?)",
                 "ttttii", start->backend, start->modem_call_id,
@@ -274,69 +263,102 @@ int cw_catalog_add_call(cw_catalog *c, const cw_call_start *start, int64_t *id_r
 }
 
 int cw_catalog_set_number(cw_catalog *c, int64_t call_id, const char *number) {
-        return run(c, NULL, "UPDATE calls SET number = ? WHERE id = ?", "ti", number, call_id);
+        return cw_db_run(c, NULL, "UPDATE calls SET number = ? WHERE id = ?", "ti", number, call_id);
 }
 
 int cw_catalog_add_state(cw_catalog *c, int64_t call_id, cw_call_state state,
                          cw_end_reason reason, const cw_timestamp *at) {
         int r;
 
-        r = exec(c, "BEGIN IMMEDIATE");
+        r = cw_db_exec(c, "BEGIN IMMEDIATE");
         if (r < 0)
                 return r;
-        r = run(c, NULL,
+        r = cw_db_run(c, NULL,
                 "INSERT INTO call_states (call_id, state, reason, at_ms, offset_s) VALUES (?, ?, ?, ?, ?)",
                 "ittii", call_id, cw_call_state_to_string(state),
                 state == CW_CALL_ENDED ? cw_end_reason_to_string(reason) : NULL,
                 at->utc_ms, (int64_t) at->utc_offset_s);
         if (r == 0 && state == CW_CALL_ACTIVE)
-                r = run(c, NULL,
+                r = cw_db_run(c, NULL,
                         "UPDATE calls SET answered_at_ms = ?, answered_offset_s = ?"
                         " WHERE id = ? AND answered_at_ms IS NULL",
                         "iii", at->utc_ms, (int64_t) at->utc_offset_s, call_id);
         if (r == 0 && state == CW_CALL_ENDED)
-                r = run(c, NULL,
+                r = cw_db_run(c, NULL,
                         "UPDATE calls SET ended_at_ms = ?, ended_offset_s = ?, end_reason = ?"
                         " WHERE id = ? AND ended_at_ms IS NULL",
                         "iiti", at->utc_ms, (int64_t) at->utc_offset_s,
                         cw_end_reason_to_string(reason), call_id);
+        if (r == 0 && state == CW_CALL_ENDED)
+                r = cw_audit_log_call(c, call_id, at);
         if (r < 0) {
-                exec(c, "ROLLBACK");
+                cw_db_exec(c, "ROLLBACK");
                 return r;
         }
-        return exec(c, "COMMIT");
+        return cw_db_exec(c, "COMMIT");
 }
 
 int cw_catalog_set_policy_tag(cw_catalog *c, int64_t call_id, const cw_tag *tag) {
         /* The WHERE on the upsert keeps a person's manual tag of the same
          * name: the policy never overwrites what a human decided. */
-        return run(c, NULL,
+        return cw_db_run(c, NULL,
                    "INSERT INTO tags (call_id, tag, reason, origin) VALUES (?, ?, ?, 'policy')"
                    " ON CONFLICT (call_id, tag) DO UPDATE SET reason = excluded.reason"
                    " WHERE origin = 'policy'",
                    "itt", call_id, tag->name, tag->reason);
 }
 
+/* Runs the change to a recording row and, once the file is finished (it has
+ * a hash), its audit entry, in one transaction. */
+static int commit_recording(cw_catalog *c, int64_t call_id, int r) {
+        cw_timestamp now = cw_timestamp_now();
+        bool finished = false;
+        sqlite3_stmt *stmt;
+
+        if (r == 0 && (r = cw_db_run(c, &stmt, "SELECT sha256 IS NOT NULL FROM recordings WHERE call_id = ?", "i",
+                                     call_id)) == 0) {
+                finished = sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0);
+                sqlite3_finalize(stmt);
+        }
+        if (r == 0 && finished)
+                r = cw_audit_log_recording(c, call_id, &now);
+        if (r < 0) {
+                cw_db_exec(c, "ROLLBACK");
+                return r;
+        }
+        return cw_db_exec(c, "COMMIT");
+}
+
 int cw_catalog_set_recording(cw_catalog *c, int64_t call_id, const cw_recording_info *rec) {
-        return run(c, NULL,
+        int r = cw_db_exec(c, "BEGIN IMMEDIATE");
+
+        if (r < 0)
+                return r;
+        r = cw_db_run(c, NULL,
                    "INSERT INTO recordings (call_id, path, capture_mode, duration_ms, size, sha256)"
                    " VALUES (?, ?, ?, ?, ?, ?)"
                    " ON CONFLICT (call_id) DO UPDATE SET path = excluded.path, capture_mode = excluded.capture_mode,"
                    " duration_ms = excluded.duration_ms, size = excluded.size, sha256 = excluded.sha256",
                    "ittiit", call_id, rec->relpath, cw_capture_mode_to_string(rec->capture_mode),
                    rec->duration_ms, (int64_t) rec->size, rec->sha256);
+        return commit_recording(c, call_id, r);
 }
 
 int cw_catalog_add_warning(cw_catalog *c, int64_t call_id, const char *kind, const char *message,
                            const cw_timestamp *at) {
-        return run(c, NULL,
+        return cw_db_run(c, NULL,
                    "INSERT INTO call_warnings (call_id, kind, message, at_ms, offset_s) VALUES (?, ?, ?, ?, ?)",
                    "ittii", call_id, kind, message, at->utc_ms, (int64_t) at->utc_offset_s);
 }
 
 int cw_catalog_seal_recording(cw_catalog *c, int64_t call_id, uint64_t size, const char *sha256) {
-        return run(c, NULL, "UPDATE recordings SET size = ?, sha256 = ? WHERE call_id = ?",
-                   "iti", (int64_t) size, sha256, call_id);
+        int r = cw_db_exec(c, "BEGIN IMMEDIATE");
+
+        if (r < 0)
+                return r;
+        r = cw_db_run(c, NULL, "UPDATE recordings SET size = ?, sha256 = ? WHERE call_id = ?",
+                      "iti", (int64_t) size, sha256, call_id);
+        return commit_recording(c, call_id, r);
 }
 
 int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
@@ -350,7 +372,7 @@ int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
 
         /* Collect first, then write: a write inside an open SELECT on the
          * same table is legal in sqlite but hard to reason about. */
-        r = run(c, &stmt,
+        r = cw_db_run(c, &stmt,
                 "SELECT calls.id, recordings.path FROM calls LEFT JOIN recordings ON recordings.call_id = calls.id"
                 " WHERE calls.ended_at_ms IS NULL ORDER BY calls.id", "");
         if (r < 0)
@@ -378,7 +400,7 @@ int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
                 n++;
         }
         if (r == 0 && rc != SQLITE_DONE)
-                r = sqlite_to_errno(rc);
+                r = cw_db_errno(rc);
         sqlite3_finalize(stmt);
 
         for (size_t i = 0; i < n; i++) {
@@ -393,27 +415,13 @@ int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
         return r;
 }
 
-static bool column_timestamp(sqlite3_stmt *stmt, int column, cw_timestamp *ret) {
-        if (sqlite3_column_type(stmt, column) == SQLITE_NULL)
-                return false;
-        *ret = (cw_timestamp) {
-                .utc_ms = sqlite3_column_int64(stmt, column),
-                .utc_offset_s = sqlite3_column_int(stmt, column + 1),
-        };
-        return true;
-}
-
-static const char *column_text(sqlite3_stmt *stmt, int column) {
-        return (const char *) sqlite3_column_text(stmt, column);
-}
-
 static int load_tags(cw_catalog *c, int64_t call_id, cw_tag **ret, size_t *n_ret) {
         sqlite3_stmt *stmt;
         cw_tag *tags = NULL;
         size_t n = 0;
         int r, rc;
 
-        r = run(c, &stmt, "SELECT tag, reason FROM tags WHERE call_id = ? ORDER BY tag", "i", call_id);
+        r = cw_db_run(c, &stmt, "SELECT tag, reason FROM tags WHERE call_id = ? ORDER BY tag", "i", call_id);
         if (r < 0)
                 return r;
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -424,12 +432,12 @@ static int load_tags(cw_catalog *c, int64_t call_id, cw_tag **ret, size_t *n_ret
                         break;
                 }
                 tags = grown;
-                snprintf(tags[n].name, sizeof tags[n].name, "%s", column_text(stmt, 0));
-                snprintf(tags[n].reason, sizeof tags[n].reason, "%s", column_text(stmt, 1));
+                snprintf(tags[n].name, sizeof tags[n].name, "%s", cw_db_column_text(stmt, 0));
+                snprintf(tags[n].reason, sizeof tags[n].reason, "%s", cw_db_column_text(stmt, 1));
                 n++;
         }
         if (r == 0 && rc != SQLITE_DONE)
-                r = sqlite_to_errno(rc);
+                r = cw_db_errno(rc);
         sqlite3_finalize(stmt);
         if (r < 0) {
                 free(tags);
@@ -452,13 +460,13 @@ static int load_warnings(cw_catalog *c, int64_t call_id, char ***ret, size_t *n_
         size_t n = 0;
         int r, rc;
 
-        r = run(c, &stmt, "SELECT kind, message FROM call_warnings WHERE call_id = ? ORDER BY id", "i", call_id);
+        r = cw_db_run(c, &stmt, "SELECT kind, message FROM call_warnings WHERE call_id = ? ORDER BY id", "i", call_id);
         if (r < 0)
                 return r;
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
                 char **grown = realloc(warnings, (n + 1) * sizeof *warnings);
 
-                if (!grown || asprintf(&grown[n], "%s: %s", column_text(stmt, 0), column_text(stmt, 1)) < 0) {
+                if (!grown || asprintf(&grown[n], "%s: %s", cw_db_column_text(stmt, 0), cw_db_column_text(stmt, 1)) < 0) {
                         if (grown)
                                 warnings = grown;
                         r = -ENOMEM;
@@ -468,7 +476,7 @@ static int load_warnings(cw_catalog *c, int64_t call_id, char ***ret, size_t *n_
                 n++;
         }
         if (r == 0 && rc != SQLITE_DONE)
-                r = sqlite_to_errno(rc);
+                r = cw_db_errno(rc);
         sqlite3_finalize(stmt);
         if (r < 0) {
                 free_strings(warnings, n);
@@ -483,7 +491,7 @@ int cw_catalog_foreach_call(cw_catalog *c, bool tagged_only, cw_catalog_call_fn 
         sqlite3_stmt *stmt;
         int r, rc;
 
-        r = run(c, &stmt,
+        r = cw_db_run(c, &stmt,
                 "SELECT calls.id, backend, direction, number,"
                 "       started_at_ms, started_offset_s, answered_at_ms, answered_offset_s,"
                 "       ended_at_ms, ended_offset_s, end_reason,"
@@ -499,22 +507,22 @@ int cw_catalog_foreach_call(cw_catalog *c, bool tagged_only, cw_catalog_call_fn 
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
                 cw_call_record call = {
                         .id = sqlite3_column_int64(stmt, 0),
-                        .backend = column_text(stmt, 1),
-                        .direction = cw_direction_from_string(column_text(stmt, 2)),
-                        .number = column_text(stmt, 3),
-                        .end_reason = column_text(stmt, 10),
-                        .file = column_text(stmt, 11),
+                        .backend = cw_db_column_text(stmt, 1),
+                        .direction = cw_direction_from_string(cw_db_column_text(stmt, 2)),
+                        .number = cw_db_column_text(stmt, 3),
+                        .end_reason = cw_db_column_text(stmt, 10),
+                        .file = cw_db_column_text(stmt, 11),
                         .file_duration_ms = sqlite3_column_int64(stmt, 12),
                         .file_size = (uint64_t) sqlite3_column_int64(stmt, 13),
-                        .sha256 = column_text(stmt, 14),
+                        .sha256 = cw_db_column_text(stmt, 14),
                 };
                 cw_tag *tags = NULL;
 
                 if (call.file)
-                        cw_capture_mode_from_string(column_text(stmt, 15), &call.capture_mode);
-                column_timestamp(stmt, 4, &call.started);
-                call.answered = column_timestamp(stmt, 6, &call.answered_at);
-                call.ended = column_timestamp(stmt, 8, &call.ended_at);
+                        cw_capture_mode_from_string(cw_db_column_text(stmt, 15), &call.capture_mode);
+                cw_db_column_timestamp(stmt, 4, &call.started);
+                call.answered = cw_db_column_timestamp(stmt, 6, &call.answered_at);
+                call.ended = cw_db_column_timestamp(stmt, 8, &call.ended_at);
                 if (call.ended) {
                         call.outcome = cw_call_outcome(call.direction, call.answered,
                                                        cw_end_reason_from_string(call.end_reason));
@@ -541,7 +549,7 @@ int cw_catalog_foreach_call(cw_catalog *c, bool tagged_only, cw_catalog_call_fn 
                         break;
         }
         if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
-                r = sqlite_to_errno(rc);
+                r = cw_db_errno(rc);
         sqlite3_finalize(stmt);
         return r;
 }

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import signal
+import sqlite3
 import sys
 import time
 import unittest
@@ -74,6 +75,40 @@ class ModemManagerCalls(PhoneTestCase):
         self.assertEqual(len(json.loads(phone.cli('list', '--tagged', '--json').stdout)), 1)
         phone.stop_daemon()
 
+
+    def test_catalog_verifies_and_tampering_is_named(self):
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 23:40:00', tz='Asia/Shanghai')
+        row = self.answered_call(talk_s=2.0)
+        phone.stop_daemon()
+        result = phone.cli('verify', '--catalog', check=False)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertRegex(result.stdout, r'audit log \(\d+ entries\) and every recording match')
+        with phone.catalog() as db:
+            kinds = [r[0] for r in db.execute('SELECT kind FROM audit_log WHERE call_id = ? ORDER BY seq',
+                                              (row['id'],))]
+        self.assertEqual(sorted(kinds), ['call', 'recording'])
+
+        path = os.path.join(phone.data_dir, row['path'])
+        with open(path, 'r+b') as f:       # one flipped byte in the audio
+            f.seek(os.path.getsize(path) // 2)
+            byte = f.read(1)
+            f.seek(-1, os.SEEK_CUR)
+            f.write(bytes([byte[0] ^ 0xFF]))
+        result = phone.cli('verify', '--catalog', check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"call {row['id']}: {row['path']} was altered", result.stdout)
+        self.assertIn('1 problem found.', result.stdout)
+
+        db = sqlite3.connect(os.path.join(phone.data_dir, 'catalog.db'))
+        db.execute('PRAGMA foreign_keys = OFF')
+        db.execute('DELETE FROM calls WHERE id = ?', (row['id'],))
+        db.commit()
+        db.close()
+        result = phone.cli('verify', '--catalog', check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"call {row['id']}: in the audit log, but its catalog row is gone", result.stdout)
 
     def test_afternoon_call_not_tagged(self):
         phone = self.phone
@@ -210,6 +245,9 @@ class ModemManagerCalls(PhoneTestCase):
             self.assertEqual(row['sha256'], hashlib.sha256(f.read()).hexdigest())
         phone.stop_tones()
         phone.stop_daemon()
+        # The sealed orphan is in the audit log like any finished recording.
+        result = phone.cli('verify', '--catalog', check=False)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
 
     def missed_call(self, index, number):
         call = self.phone.mm_call('AddIncomingCall', MODEM, number)

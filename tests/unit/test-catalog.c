@@ -243,8 +243,8 @@ static void migration_from_schema_1_keeps_calls(void) {
 
         unlink(db_path);
         sql(schema_1_fixture);
-        ok(cw_catalog_open(db_path, &c) == 0 && cw_catalog_schema_version(c, &version) == 0 && version == 2,
-           "schema 1 migrated to 2");
+        ok(cw_catalog_open(db_path, &c) == 0 && cw_catalog_schema_version(c, &version) == 0 &&
+           version == CW_CATALOG_SCHEMA_VERSION, "schema 1 migrated to %d", CW_CATALOG_SCHEMA_VERSION);
         ok(cw_catalog_foreach_call(c, false, collect, &s) == 0 && s.calls == 1 &&
            strcmp(s.file, "recordings/2026/11/a.opus") == 0 && s.first.file_duration_ms == 59990,
            "the call and its recording survive");

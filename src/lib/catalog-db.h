@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* The catalog's sqlite handle and the small helpers every part of the
+ * catalog (calls, audit log, review) uses. Internal to libcallwitness. */
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "callwitness/catalog.h"
+#include "callwitness/timestamp.h"
+
+struct cw_catalog {
+        sqlite3 *db;
+};
+
+/* An sqlite result code as -errno (0 for OK, DONE and ROW). */
+int cw_db_errno(int rc);
+int cw_db_exec(cw_catalog *c, const char *sql);
+/* Prepares sql and binds the arguments described by types ('i' int64, 't'
+ * text or NULL). With ret, hands back the statement to step; without, runs
+ * it once. 0 or -errno. */
+int cw_db_run(cw_catalog *c, sqlite3_stmt **ret, const char *sql, const char *types, ...);
+
+/* A (ms, offset) column pair; false when NULL. */
+bool cw_db_column_timestamp(sqlite3_stmt *stmt, int column, cw_timestamp *ret);
+const char *cw_db_column_text(sqlite3_stmt *stmt, int column);
