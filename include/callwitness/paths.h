@@ -16,6 +16,8 @@ int cw_paths_data_dir(char **ret);
 
 /* $XDG_CONFIG_HOME/callwitness/callwitness.conf. */
 int cw_paths_config_file(char **ret);
+/* $XDG_CONFIG_HOME/callwitness/device.key: the device's signing key. */
+int cw_paths_device_key(char **ret);
 
 /* Where device profiles are: $CALLWITNESS_PROFILES_DIR if set (running from
  * a source tree), else the installed data directory. */

@@ -15,6 +15,7 @@
 #include "callwitness/paths.h"
 #include "common.h"
 #include "doctor.h"
+#include "key.h"
 #include "verify.h"
 
 static json_object *timestamp_or_null(bool present, const cw_timestamp *ts) {
@@ -164,7 +165,8 @@ static void usage(FILE *out) {
                        "Commands:\n"
                        "  list [--tagged] [--json]   the recorded calls, oldest first\n"
                        "  doctor [--seconds N]       check this phone's capture: device, profile, sources, levels\n"
-                       "  verify --catalog           check every recording and catalog row against the audit log\n"));
+                       "  verify --catalog           check every recording and catalog row against the audit log\n"
+                       "  key                        print this device's public key (bundles are signed with it)\n"));
 }
 
 int main(int argc, char **argv) {
@@ -180,6 +182,8 @@ int main(int argc, char **argv) {
                 return cmd_list(argc - 1, argv + 1);
         if (strcmp(argv[1], "doctor") == 0)
                 return cw_cli_doctor(argc - 1, argv + 1);
+        if (strcmp(argv[1], "key") == 0)
+                return cw_cli_key(argc - 1, argv + 1);
         if (strcmp(argv[1], "verify") == 0)
                 return cw_cli_verify(argc - 1, argv + 1);
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

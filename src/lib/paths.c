@@ -37,6 +37,10 @@ int cw_paths_config_file(char **ret) {
         return xdg_dir("XDG_CONFIG_HOME", ".config", "callwitness/callwitness.conf", ret);
 }
 
+int cw_paths_device_key(char **ret) {
+        return xdg_dir("XDG_CONFIG_HOME", ".config", "callwitness/device.key", ret);
+}
+
 const char *cw_paths_profiles_dir(void) {
         const char *dir = getenv("CALLWITNESS_PROFILES_DIR");
 

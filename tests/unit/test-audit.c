@@ -42,7 +42,7 @@ static void collect(const char *problem, void *userdata) {
 
         p->n++;
         strncat(p->text, problem, sizeof p->text - strlen(p->text) - 2);
-        strcat(p->text, "\n");
+        strcat(p->text, " | ");
 }
 
 static problems verify(void) {
