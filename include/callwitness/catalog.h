@@ -78,6 +78,12 @@ int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
                            void (*cb)(int64_t call_id, const char *relpath, void *userdata),
                            void *userdata);
 
+/* What the user added about a call in review. */
+typedef struct cw_note {
+        const char *text;
+        cw_timestamp at;
+} cw_note;
+
 /* One call as listed. Pointers are valid only during the callback. */
 typedef struct cw_call_record {
         int64_t id;
@@ -98,12 +104,43 @@ typedef struct cw_call_record {
         uint64_t file_size;
         const char *sha256;
         const cw_tag *tags;
+        const bool *tags_manual;      /* per tag: set by a person, not the policy */
         size_t n_tags;
         const char *const *warnings;  /* "kind: message" */
         size_t n_warnings;
+        const cw_note *notes;         /* oldest first */
+        size_t n_notes;
+        /* What the caller said about who they are; NULL when not given. */
+        const char *caller_company, *caller_employee_id, *caller_name;
+        bool exported;                /* in at least one evidence bundle */
 } cw_call_record;
 
 typedef int (*cw_catalog_call_fn)(const cw_call_record *call, void *userdata);
 
+/* Which calls to list; zero fields do not filter. */
+typedef struct cw_call_filter {
+        int64_t id;
+        bool tagged_only;
+        const char *tag;              /* has this tag */
+        const char *number;
+        bool has_since, has_until;
+        int64_t since_ms, until_ms;   /* started in [since, until) */
+        bool missed_only;             /* incoming, ended, never answered */
+        int64_t limit;                /* the newest N (still listed oldest first) */
+} cw_call_filter;
+
 /* Calls oldest first. A non-zero return from cb stops and is returned. */
+int cw_catalog_find_calls(cw_catalog *c, const cw_call_filter *filter, cw_catalog_call_fn cb, void *userdata);
 int cw_catalog_foreach_call(cw_catalog *c, bool tagged_only, cw_catalog_call_fn cb, void *userdata);
+
+/* One step of a call's timeline. */
+typedef struct cw_state_record {
+        const char *state;            /* "ringing", "active", "held", "ended", … */
+        const char *reason;           /* the end reason for "ended", else NULL */
+        cw_timestamp at;
+} cw_state_record;
+
+typedef int (*cw_catalog_state_fn)(const cw_state_record *state, void *userdata);
+
+/* A call's timeline, in order. */
+int cw_catalog_foreach_state(cw_catalog *c, int64_t call_id, cw_catalog_state_fn cb, void *userdata);

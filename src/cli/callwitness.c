@@ -11,59 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callwitness/call-json.h"
 #include "callwitness/catalog.h"
 #include "callwitness/paths.h"
 #include "common.h"
 #include "doctor.h"
 #include "key.h"
+#include "review.h"
 #include "verify.h"
 
-static json_object *timestamp_or_null(bool present, const cw_timestamp *ts) {
-        char text[CW_RFC3339_MAX];
-
-        if (!present || cw_timestamp_format_rfc3339(ts, text) < 0)
-                return NULL;   /* json-c writes NULL as null */
-        return json_object_new_string(text);
-}
-
-static json_object *string_or_null(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
-}
-
 static int print_json_call(const cw_call_record *call, void *userdata) {
-        json_object *array = userdata, *o = json_object_new_object(), *tags = json_object_new_array(), *warnings;
+        json_object *o = cw_call_json(call);
 
-        if (!o || !tags)
+        if (!o)
                 return -ENOMEM;
-        json_object_object_add(o, "id", json_object_new_int64(call->id));
-        json_object_object_add(o, "direction", json_object_new_string(cw_direction_to_string(call->direction)));
-        json_object_object_add(o, "number", string_or_null(call->number));
-        json_object_object_add(o, "backend", string_or_null(call->backend));
-        json_object_object_add(o, "started_at", timestamp_or_null(true, &call->started));
-        json_object_object_add(o, "answered_at", timestamp_or_null(call->answered, &call->answered_at));
-        json_object_object_add(o, "ended_at", timestamp_or_null(call->ended, &call->ended_at));
-        json_object_object_add(o, "outcome", string_or_null(call->outcome));
-        json_object_object_add(o, "end_reason", string_or_null(call->end_reason));
-        json_object_object_add(o, "duration_ms", json_object_new_int64(call->duration_ms));
-        json_object_object_add(o, "file", string_or_null(call->file));
-        json_object_object_add(o, "file_duration_ms",
-                               call->file ? json_object_new_int64(call->file_duration_ms) : NULL);
-        json_object_object_add(o, "sha256", string_or_null(call->sha256));
-        json_object_object_add(o, "capture_mode",
-                               call->file ? json_object_new_string(cw_capture_mode_to_string(call->capture_mode)) : NULL);
-        for (size_t i = 0; i < call->n_tags; i++) {
-                json_object *tag = json_object_new_object();
-
-                json_object_object_add(tag, "tag", json_object_new_string(call->tags[i].name));
-                json_object_object_add(tag, "reason", json_object_new_string(call->tags[i].reason));
-                json_object_array_add(tags, tag);
-        }
-        json_object_object_add(o, "tags", tags);
-        warnings = json_object_new_array();
-        for (size_t i = 0; i < call->n_warnings; i++)
-                json_object_array_add(warnings, json_object_new_string(call->warnings[i]));
-        json_object_object_add(o, "warnings", warnings);
-        json_object_array_add(array, o);
+        json_object_array_add(userdata, o);
         return 0;
 }
 
@@ -107,32 +69,80 @@ static int print_line(const cw_call_record *call, void *userdata) {
         return 0;
 }
 
-static int cmd_list(int argc, char **argv) {
+#define LIST_USAGE "Usage: callwitness list [--tagged] [--tag TAG] [--number N] [--since DATE] [--until DATE]\n" \
+                   "                        [--missed] [--limit N] [--json]\n"
+
+static int parse_list_options(int argc, char **argv, cw_call_filter *f, bool *as_json) {
         static const struct option options[] = {
                 { "tagged", no_argument, NULL, 't' },
+                { "tag", required_argument, NULL, 'T' },
+                { "number", required_argument, NULL, 'n' },
+                { "since", required_argument, NULL, 's' },
+                { "until", required_argument, NULL, 'u' },
+                { "missed", no_argument, NULL, 'm' },
+                { "limit", required_argument, NULL, 'l' },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        bool tagged = false, as_json = false;
-        cw_catalog *catalog = NULL;
-        int opt, r, count = 0;
+        int opt;
 
-        while ((opt = getopt_long(argc, argv, "tjh", options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, "tT:n:s:u:ml:jh", options, NULL)) >= 0)
                 switch (opt) {
                 case 't':
-                        tagged = true;
+                        f->tagged_only = true;
+                        break;
+                case 'T':
+                        f->tag = optarg;
+                        break;
+                case 'n':
+                        f->number = optarg;
+                        break;
+                case 's':
+                case 'u':
+                        if (cw_cli_parse_time(optarg, opt == 'u', opt == 's' ? &f->since_ms : &f->until_ms) < 0) {
+                                fprintf(stderr, _("callwitness list: '%s' is not a date like 2026-11-24 or "
+                                                  "2026-11-24 23:40\n"), optarg);
+                                return 2;
+                        }
+                        *(opt == 's' ? &f->has_since : &f->has_until) = true;
+                        break;
+                case 'm':
+                        f->missed_only = true;
+                        break;
+                case 'l':
+                        if (cw_cli_parse_id(optarg, &f->limit) < 0)
+                                return 2;
                         break;
                 case 'j':
-                        as_json = true;
+                        *as_json = true;
                         break;
                 case 'h':
-                        printf(_("Usage: callwitness list [--tagged] [--json]\n"));
+                        printf(_(LIST_USAGE "\n"
+                                 "Lists recorded calls, oldest first. --tagged: only tagged calls; --tag: only\n"
+                                 "calls with that tag; --number: only that number; --since/--until: calls that\n"
+                                 "started in that local time span (a bare --until date includes that day);\n"
+                                 "--missed: incoming calls nobody answered; --limit N: the newest N.\n"));
                         return 0;
                 default:
                         return 2;
                 }
+        if (optind != argc) {
+                fprintf(stderr, _(LIST_USAGE));
+                return 2;
+        }
+        return -1;
+}
 
+static int cmd_list(int argc, char **argv) {
+        cw_call_filter filter = { 0 };
+        bool as_json = false;
+        cw_catalog *catalog = NULL;
+        int r, count = 0;
+
+        r = parse_list_options(argc, argv, &filter, &as_json);
+        if (r >= 0)
+                return r;
         r = cw_cli_open_catalog(false, &catalog, NULL);
         if (r == -ENOENT && as_json) {
                 printf("[]\n");
@@ -144,15 +154,15 @@ static int cmd_list(int argc, char **argv) {
         if (as_json) {
                 json_object *array = json_object_new_array();
 
-                r = cw_catalog_foreach_call(catalog, tagged, print_json_call, array);
+                r = cw_catalog_find_calls(catalog, &filter, print_json_call, array);
                 if (r == 0)
                         printf("%s\n", json_object_to_json_string_ext(array, JSON_C_TO_STRING_PRETTY |
                                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
                 json_object_put(array);
         } else {
-                r = cw_catalog_foreach_call(catalog, tagged, print_line, &count);
+                r = cw_catalog_find_calls(catalog, &filter, print_line, &count);
                 if (r == 0 && count == 0)
-                        printf(tagged ? _("No tagged calls.\n") : _("No calls.\n"));
+                        printf(_("No calls.\n"));
         }
         if (r < 0)
                 fprintf(stderr, _("callwitness: reading the catalog failed: %s\n"), cw_catalog_last_error(catalog));
@@ -163,7 +173,15 @@ static int cmd_list(int argc, char **argv) {
 static void usage(FILE *out) {
         fprintf(out, _("Usage: callwitness COMMAND [OPTIONS]\n\n"
                        "Commands:\n"
-                       "  list [--tagged] [--json]   the recorded calls, oldest first\n"
+                       "  list [--tagged] [--tag TAG] [--number N] [--since DATE] [--until DATE] [--missed]\n"
+                       "       [--limit N] [--json]  the recorded calls, oldest first\n"
+                       "  show ID [--json]           one call: timeline, tags, notes, caller, file, SHA-256\n"
+                       "  note ID TEXT               add a note to a call\n"
+                       "  identify ID --company NAME --employee-id CODE [--name PERSON]\n"
+                       "                             who the caller said they are\n"
+                       "  tag ID TAG [REASON], untag ID TAG\n"
+                       "                             tag by hand (never overwritten by the policy)\n"
+                       "  delete ID [--force] [--yes]  delete a call (tagged or exported ones need --force)\n"
                        "  doctor [--seconds N]       check this phone's capture: device, profile, sources, levels\n"
                        "  verify --catalog           check every recording and catalog row against the audit log\n"
                        "  key                        print this device's public key (bundles are signed with it)\n"));
@@ -182,6 +200,16 @@ int main(int argc, char **argv) {
                 return cmd_list(argc - 1, argv + 1);
         if (strcmp(argv[1], "doctor") == 0)
                 return cw_cli_doctor(argc - 1, argv + 1);
+        if (strcmp(argv[1], "show") == 0)
+                return cw_cli_show(argc - 1, argv + 1);
+        if (strcmp(argv[1], "note") == 0)
+                return cw_cli_note(argc - 1, argv + 1);
+        if (strcmp(argv[1], "identify") == 0)
+                return cw_cli_identify(argc - 1, argv + 1);
+        if (strcmp(argv[1], "tag") == 0 || strcmp(argv[1], "untag") == 0)
+                return cw_cli_tag(argc - 1, argv + 1, strcmp(argv[1], "tag") == 0);
+        if (strcmp(argv[1], "delete") == 0)
+                return cw_cli_delete(argc - 1, argv + 1);
         if (strcmp(argv[1], "key") == 0)
                 return cw_cli_key(argc - 1, argv + 1);
         if (strcmp(argv[1], "verify") == 0)

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "callwitness/paths.h"
+#include "callwitness/timestamp.h"
 #include "common.h"
 
 int cw_cli_open_catalog(bool writable, cw_catalog **ret, char **data_dir_ret) {
@@ -43,4 +45,49 @@ int cw_cli_open_catalog(bool writable, cw_catalog **ret, char **data_dir_ret) {
         else
                 free(data_dir);
         return r;
+}
+
+int cw_cli_parse_time(const char *text, bool end_of_day, int64_t *utc_ms_ret) {
+        struct tm tm = { .tm_isdst = -1 };
+        cw_timestamp ts;
+        const char *end;
+        time_t t;
+
+        if (cw_timestamp_parse_rfc3339(text, &ts) == 0) {
+                *utc_ms_ret = ts.utc_ms;
+                return 0;
+        }
+        end = strptime(text, "%Y-%m-%d", &tm);
+        if (!end)
+                return -EINVAL;
+        if (*end == ' ' || *end == 'T') {
+                const char *time_end = strptime(end + 1, "%H:%M:%S", &tm);
+
+                end = time_end ? time_end : strptime(end + 1, "%H:%M", &tm);
+                if (!end)
+                        return -EINVAL;
+        } else if (*end == '\0' && end_of_day)
+                tm.tm_mday++;   /* mktime normalises the 32nd to the 1st */
+        if (*end != '\0')
+                return -EINVAL;
+        t = mktime(&tm);
+        if (t == (time_t) -1)
+                return -EINVAL;
+        *utc_ms_ret = (int64_t) t * 1000;
+        return 0;
+}
+
+int cw_cli_parse_id(const char *text, int64_t *ret) {
+        char *end;
+        long long id;
+
+        errno = 0;
+        id = text ? strtoll(text, &end, 10) : 0;
+        if (!text || errno || end == text || *end || id <= 0) {
+                fprintf(stderr, _("callwitness: '%s' is not a call id (the number in the first column of "
+                                  "callwitness list)\n"), text ? text : "");
+                return -EINVAL;
+        }
+        *ret = id;
+        return 0;
 }

@@ -6,6 +6,7 @@
 
 #include <libintl.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "callwitness/catalog.h"
 
@@ -15,3 +16,12 @@
  * On failure prints why and returns -errno (-ENOENT: nothing recorded
  * yet). data_dir_ret, if not NULL, receives the data directory. */
 int cw_cli_open_catalog(bool writable, cw_catalog **ret, char **data_dir_ret);
+
+/* A date or time the user typed, in local time: "2026-11-24",
+ * "2026-11-24 23:40", "2026-11-24T23:40:05", or RFC 3339 with an offset.
+ * A bare date means its midnight, or with end_of_day the next midnight (so
+ * --until 2026-11-24 includes that day). 0 or -EINVAL. */
+int cw_cli_parse_time(const char *text, bool end_of_day, int64_t *utc_ms_ret);
+
+/* A call id argument: a positive whole number. 0 or -EINVAL (printed). */
+int cw_cli_parse_id(const char *text, int64_t *ret);

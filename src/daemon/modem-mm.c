@@ -49,6 +49,7 @@ typedef struct mm_call {
         char *path;
         char *modem_path;
         bool reported;           /* properties read and call_added sent */
+        bool listed;             /* found by ListCalls, not announced by CallAdded */
         int64_t direction;       /* cached: a client may delete the call object at its end */
         bool has_number;
         struct mm_call *next;
@@ -196,6 +197,13 @@ static void on_call_props(DBusMessage *reply, void *userdata) {
         cw_dbus_foreach_prop(&iter, read_call_prop, &props);
         if (props.state < 0)
                 return;
+        /* ModemManager keeps ended calls until a client deletes them: one
+         * found ended in the listing ended before we were here, and was
+         * recorded (or not) back then. It stays unreported and silent. */
+        if (props.state == MM_CALL_STATE_TERMINATED && call->listed) {
+                cw_log_debug("modemmanager: call %s ended before callwitnessd saw it", call->path);
+                return;
+        }
 
         call->reported = true;
         call->direction = props.direction;
@@ -211,7 +219,7 @@ static void on_call_props(DBusMessage *reply, void *userdata) {
         settle_number(b, call, props.state);
 }
 
-static void add_call(mm_backend *b, const char *modem_path, const char *path) {
+static void add_call(mm_backend *b, const char *modem_path, const char *path, bool listed) {
         path_request *request;
         mm_call *call;
 
@@ -226,6 +234,7 @@ static void add_call(mm_backend *b, const char *modem_path, const char *path) {
                 free(call);
                 return;
         }
+        call->listed = listed;
         call->next = b->calls;
         b->calls = call;
         cw_log_debug("modemmanager: call %s appeared on %s", path, modem_path);
@@ -242,7 +251,7 @@ static void on_list_calls(DBusMessage *reply, void *userdata) {
             dbus_message_get_args(reply, NULL, DBUS_TYPE_ARRAY, DBUS_TYPE_OBJECT_PATH, &paths, &n,
                                   DBUS_TYPE_INVALID)) {
                 for (int i = 0; i < n; i++)
-                        add_call(request->backend, request->path, paths[i]);
+                        add_call(request->backend, request->path, paths[i], true);
                 dbus_free_string_array(paths);
         }
 }
@@ -410,7 +419,7 @@ static void on_signal(DBusMessage *msg, void *userdata) {
                 on_properties_changed(b, msg);
         else if (dbus_message_is_signal(msg, MM_VOICE, "CallAdded")) {
                 if (dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &call_path, DBUS_TYPE_INVALID))
-                        add_call(b, dbus_message_get_path(msg), call_path);
+                        add_call(b, dbus_message_get_path(msg), call_path, false);
         } else if (dbus_message_is_signal(msg, MM_VOICE, "CallDeleted")) {
                 if (dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &call_path, DBUS_TYPE_INVALID))
                         forget_call(b, call_path, CW_END_UNKNOWN);

@@ -295,9 +295,17 @@ class Phone:
             return len(calls) > index and condition(calls[index]) and calls[index]
         return wait_for(check, timeout, what)
 
-    def cli(self, *args, check=True):
-        return subprocess.run([CLI, *args], env=dict(self.env, TZ='Asia/Shanghai'), capture_output=True,
-                              text=True, timeout=30, check=check)
+    def cli(self, *args, check=True, input=''):
+        result = subprocess.run([CLI, *args], env=dict(self.env, TZ='Asia/Shanghai'), capture_output=True,
+                                text=True, timeout=30, input=input)
+        # A sanitizer report fails the test even where the command is
+        # expected to fail.
+        reports = sanitizer_reports(result.stderr)
+        if reports:
+            raise AssertionError(f'callwitness {" ".join(args)}: {reports}\n{result.stderr[-4000:]}')
+        if check:
+            result.check_returncode()
+        return result
 
     def forget_data(self):
         '''A fresh catalog and no recordings, for the next test on the same

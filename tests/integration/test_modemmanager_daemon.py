@@ -96,6 +96,19 @@ class RealModemManagerCalls(unittest.TestCase):
         self.assertEqual(row['end_reason'], 'hangup')
         self.assertIn('AT+CHUP', [c for _, c in self.mm.at.commands])
 
+    def test_daemon_restarted_after_a_call_does_not_count_it_again(self):
+        # ModemManager keeps the ended call object until a client deletes it.
+        path = self.incoming_answered(talk_s=1.0)
+        self.mm.at.remote_hangs_up()
+        self.mm.wait_call_state(path, CALL_TERMINATED, 'ModemManager to end the call')
+        self.finished()
+        self.phone.stop_tones()
+        self.phone.stop_daemon()
+        self.assertIn(path, [str(p) for p in self.mm.voice().ListCalls()])
+        self.phone.start_daemon(local_time='2026-11-24 23:50:00', tz='Asia/Shanghai')
+        self.phone.wait_log('ended before callwitnessd saw it')
+        self.assertEqual(len(self.phone.calls()), 1)
+
     def test_missed_call_rings_out(self):
         self.mm.at.ring(CALLER)
         path = self.mm.wait_call(CALLER, (CALL_RINGING_IN,), 'the incoming call in ModemManager')

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* A call as JSON (json-c), the one shape `callwitness list --json`, `show
+ * --json` and an evidence bundle's manifest share. */
+
+#include <json-c/json.h>
+
+#include "callwitness/audit.h"
+#include "callwitness/catalog.h"
+
+/* A new object, or NULL when out of memory. Times are RFC 3339 in the
+ * offset of the instant. */
+json_object *cw_call_json(const cw_call_record *call);
+
+/* An RFC 3339 string, or NULL (JSON null) when !present. */
+json_object *cw_json_timestamp(bool present, const cw_timestamp *ts);
+
+/* A timeline step and an audit entry, as the same shape shows them. */
+json_object *cw_state_json(const cw_state_record *state);
+json_object *cw_audit_entry_json(const cw_audit_entry *e);

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* callwitness show, note, identify, tag, untag, delete: one call at a time. */
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <libintl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "callwitness/call-json.h"
+#include "callwitness/review.h"
+#include "common.h"
+#include "review.h"
+
+static void local_time(const cw_timestamp *ts, char *buf, size_t size) {
+        struct tm tm;
+        int offset_min = ts->utc_offset_s / 60;
+
+        cw_timestamp_local_tm(ts, &tm);
+        strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+        snprintf(buf + strlen(buf), size - strlen(buf), " UTC%c%02d:%02d", offset_min < 0 ? '-' : '+',
+                 abs(offset_min) / 60, abs(offset_min) % 60);
+}
+
+static int print_state(const cw_state_record *state, void *userdata) {
+        char when[64];
+
+        local_time(&state->at, when, sizeof when);
+        printf("  %s  %s%s%s%s\n", when, state->state, state->reason ? " (" : "", state->reason ? state->reason : "",
+               state->reason ? ")" : "");
+        return 0;
+}
+
+static int add_state(const cw_state_record *state, void *userdata) {
+        json_object_array_add(userdata, cw_state_json(state));
+        return 0;
+}
+
+static int add_entry(const cw_audit_entry *e, void *userdata) {
+        json_object_array_add(userdata, cw_audit_entry_json(e));
+        return 0;
+}
+
+typedef struct show_context {
+        cw_catalog *catalog;
+        bool as_json;
+} show_context;
+
+static void print_call(const cw_call_record *call, cw_catalog *catalog) {
+        char when[64];
+
+        printf(_("Call %lld: %s %s\n"), (long long) call->id,
+               call->direction == CW_DIRECTION_OUTGOING ? _("outgoing to") : _("incoming from"),
+               call->number ? call->number : _("unknown number"));
+        printf(_("Outcome:   %s%s%s\n"), call->outcome ? call->outcome : _("in progress"),
+               call->end_reason ? _(", ended by ") : "", call->end_reason ? call->end_reason : "");
+        printf(_("Timeline:\n"));
+        cw_catalog_foreach_state(catalog, call->id, print_state, NULL);
+        for (size_t i = 0; i < call->n_tags; i++)
+                printf(_("Tag:       %s (%s): %s\n"), call->tags[i].name,
+                       call->tags_manual[i] ? _("by hand") : _("policy"), call->tags[i].reason);
+        for (size_t i = 0; i < call->n_warnings; i++)
+                printf(_("Warning:   %s\n"), call->warnings[i]);
+        if (call->caller_company || call->caller_employee_id || call->caller_name)
+                printf(_("Caller:    company %s, employee id %s, name %s\n"),
+                       call->caller_company ? call->caller_company : "-",
+                       call->caller_employee_id ? call->caller_employee_id : "-",
+                       call->caller_name ? call->caller_name : "-");
+        for (size_t i = 0; i < call->n_notes; i++) {
+                local_time(&call->notes[i].at, when, sizeof when);
+                printf(_("Note:      %s (%s)\n"), call->notes[i].text, when);
+        }
+        if (call->file) {
+                printf(_("File:      %s\n"), call->file);
+                printf(_("           %llu bytes, %.1f s, %s\n"), (unsigned long long) call->file_size,
+                       call->file_duration_ms / 1000.0, cw_capture_mode_to_string(call->capture_mode));
+                printf(_("SHA-256:   %s\n"), call->sha256 ? call->sha256 : _("(still recording)"));
+        } else
+                printf(_("File:      none (the call was never answered)\n"));
+        if (call->exported)
+                printf(_("Exported:  yes, in at least one evidence bundle\n"));
+}
+
+static int show_call(const cw_call_record *call, void *userdata) {
+        show_context *ctx = userdata;
+        json_object *o, *timeline, *audit;
+
+        if (!ctx->as_json) {
+                print_call(call, ctx->catalog);
+                return 1;
+        }
+        if (!(o = cw_call_json(call)))
+                return -ENOMEM;
+        timeline = json_object_new_array();
+        cw_catalog_foreach_state(ctx->catalog, call->id, add_state, timeline);
+        json_object_object_add(o, "timeline", timeline);
+        audit = json_object_new_array();
+        cw_audit_foreach(ctx->catalog, call->id, add_entry, audit);
+        json_object_object_add(o, "audit", audit);
+        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+        return 1;
+}
+
+int cw_cli_show(int argc, char **argv) {
+        static const struct option options[] = {
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        show_context ctx = { 0 };
+        int64_t id;
+        int opt, r;
+
+        while ((opt = getopt_long(argc, argv, "jh", options, NULL)) >= 0)
+                switch (opt) {
+                case 'j':
+                        ctx.as_json = true;
+                        break;
+                case 'h':
+                        printf(_("Usage: callwitness show ID [--json]\n\nEverything about one call: its timeline "
+                                 "in local time, tags with reasons, warnings,\nthe caller's identity, notes, the "
+                                 "file with its size and SHA-256; --json adds\nthe audit-log entries that "
+                                 "cover it.\n"));
+                        return 0;
+                default:
+                        return 2;
+                }
+        if (optind + 1 != argc) {
+                fprintf(stderr, _("Usage: callwitness show ID [--json]\n"));
+                return 2;
+        }
+        if (cw_cli_parse_id(argv[optind], &id) < 0)
+                return 2;
+        if (cw_cli_open_catalog(false, &ctx.catalog, NULL) < 0)
+                return 1;
+        r = cw_catalog_find_calls(ctx.catalog, &(cw_call_filter) { .id = id }, show_call, &ctx);
+        if (r == 0)
+                fprintf(stderr, _("callwitness: there is no call %lld\n"), (long long) id);
+        else if (r < 0)
+                fprintf(stderr, _("callwitness: reading the catalog failed: %s\n"), cw_catalog_last_error(ctx.catalog));
+        cw_catalog_free(ctx.catalog);
+        return r == 1 ? 0 : 1;
+}
+
+/* Reports a review change's result; 0 when it was made. */
+static int report(int r, int64_t id, const char *done) {
+        if (r == 0) {
+                printf("%s\n", done);
+                return 0;
+        }
+        if (r == -ENOENT)
+                fprintf(stderr, _("callwitness: there is no call %lld\n"), (long long) id);
+        else if (r == -EBUSY)
+                fprintf(stderr, _("callwitness: the catalog is busy; try again\n"));
+        else
+                fprintf(stderr, _("callwitness: the change was not made: %s\n"), strerror(-r));
+        return 1;
+}
+
+/* ID and the arguments after it; NULL catalog when usage is wrong. */
+static int open_for_change(int argc, char **argv, int min_args, int max_args, const char *usage, int64_t *id,
+                           cw_catalog **catalog) {
+        *catalog = NULL;
+        if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+                printf("%s", usage);
+                return 0;
+        }
+        if (argc - 1 < min_args || argc - 1 > max_args) {
+                fprintf(stderr, "%s", usage);
+                return 2;
+        }
+        if (cw_cli_parse_id(argv[1], id) < 0)
+                return 2;
+        return cw_cli_open_catalog(true, catalog, NULL) < 0 ? 1 : -1;
+}
+
+int cw_cli_note(int argc, char **argv) {
+        cw_catalog *catalog;
+        cw_timestamp now = cw_timestamp_now();
+        int64_t id;
+        int r = open_for_change(argc, argv, 2, 2, _("Usage: callwitness note ID TEXT\n\nAdds a note to a call "
+                                                    "(kept with the time it was written; notes are never "
+                                                    "edited,\nonly added).\n"), &id, &catalog);
+
+        if (r >= 0)
+                return r;
+        if (!argv[2][0]) {
+                fprintf(stderr, _("callwitness note: the note is empty\n"));
+                cw_catalog_free(catalog);
+                return 2;
+        }
+        r = report(cw_review_add_note(catalog, id, argv[2], &now), id, _("Note added."));
+        cw_catalog_free(catalog);
+        return r;
+}
+
+int cw_cli_identify(int argc, char **argv) {
+        static const struct option options[] = {
+                { "company", required_argument, NULL, 'c' },
+                { "employee-id", required_argument, NULL, 'e' },
+                { "name", required_argument, NULL, 'n' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        const char *company = NULL, *employee_id = NULL, *name = NULL;
+        cw_timestamp now = cw_timestamp_now();
+        cw_catalog *catalog;
+        int64_t id;
+        int opt, r;
+
+        while ((opt = getopt_long(argc, argv, "c:e:n:h", options, NULL)) >= 0)
+                switch (opt) {
+                case 'c':
+                        company = optarg;
+                        break;
+                case 'e':
+                        employee_id = optarg;
+                        break;
+                case 'n':
+                        name = optarg;
+                        break;
+                case 'h':
+                        printf(_("Usage: callwitness identify ID --company NAME --employee-id CODE [--name PERSON]\n\n"
+                                 "Records who the caller said they are: the collection company, their\n"
+                                 "employee number, their name. A later identify replaces it; the audit\n"
+                                 "log keeps both.\n"));
+                        return 0;
+                default:
+                        return 2;
+                }
+        if (optind + 1 != argc || (!company && !employee_id && !name)) {
+                fprintf(stderr, _("Usage: callwitness identify ID --company NAME --employee-id CODE [--name PERSON]\n"));
+                return 2;
+        }
+        if (cw_cli_parse_id(argv[optind], &id) < 0)
+                return 2;
+        if (cw_cli_open_catalog(true, &catalog, NULL) < 0)
+                return 1;
+        r = report(cw_review_set_identity(catalog, id, company, employee_id, name, &now), id,
+                   _("Caller identity recorded."));
+        cw_catalog_free(catalog);
+        return r;
+}
+
+int cw_cli_tag(int argc, char **argv, bool add) {
+        cw_catalog *catalog;
+        cw_timestamp now = cw_timestamp_now();
+        int64_t id;
+        int r = open_for_change(argc, argv, 2, add ? 3 : 2,
+                                add ? _("Usage: callwitness tag ID TAG [REASON]\n\nTags a call by hand (one word, "
+                                        "such as threat or insult). The policy never\noverwrites a tag set "
+                                        "by hand.\n")
+                                    : _("Usage: callwitness untag ID TAG\n\nRemoves a tag from a call.\n"),
+                                &id, &catalog);
+
+        if (r >= 0)
+                return r;
+        if (add)
+                r = cw_review_tag(catalog, id, argv[2], argc > 3 ? argv[3] : NULL, &now);
+        else
+                r = cw_review_untag(catalog, id, argv[2], &now);
+        if (r == -EINVAL)
+                fprintf(stderr, _("callwitness tag: '%s' is not a tag: one word of at most 31 bytes\n"), argv[2]);
+        else if (r == -ENOMSG)
+                fprintf(stderr, _("callwitness: call %lld has no tag '%s'\n"), (long long) id, argv[2]);
+        else
+                r = report(r, id, add ? _("Tagged.") : _("Tag removed."));
+        cw_catalog_free(catalog);
+        return r == 0 ? 0 : 1;
+}
+
+static bool confirmed(int64_t id) {
+        char answer[16];
+
+        printf(_("Delete call %lld and its recording? This cannot be undone. [y/N] "), (long long) id);
+        fflush(stdout);
+        if (!fgets(answer, sizeof answer, stdin))
+                return false;
+        return answer[0] == 'y' || answer[0] == 'Y';
+}
+
+int cw_cli_delete(int argc, char **argv) {
+        static const struct option options[] = {
+                { "force", no_argument, NULL, 'f' },
+                { "yes", no_argument, NULL, 'y' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        bool force = false, yes = false;
+        cw_timestamp now = cw_timestamp_now();
+        cw_delete_refusal refusal;
+        cw_catalog *catalog;
+        char *data_dir = NULL;
+        int64_t id;
+        int opt, r;
+
+        while ((opt = getopt_long(argc, argv, "fyh", options, NULL)) >= 0)
+                switch (opt) {
+                case 'f':
+                        force = true;
+                        break;
+                case 'y':
+                        yes = true;
+                        break;
+                case 'h':
+                        printf(_("Usage: callwitness delete ID [--force] [--yes]\n\nDeletes a call and its "
+                                 "recording after asking. Tagged calls and calls in an\nexported bundle are "
+                                 "kept unless --force. The audit log records the deletion.\n--yes: do not "
+                                 "ask.\n"));
+                        return 0;
+                default:
+                        return 2;
+                }
+        if (optind + 1 != argc) {
+                fprintf(stderr, _("Usage: callwitness delete ID [--force] [--yes]\n"));
+                return 2;
+        }
+        if (cw_cli_parse_id(argv[optind], &id) < 0)
+                return 2;
+        if (cw_cli_open_catalog(true, &catalog, &data_dir) < 0)
+                return 1;
+        if (!yes && !confirmed(id)) {
+                printf(_("Nothing deleted.\n"));
+                r = 1;
+                goto finish;
+        }
+        r = cw_review_delete(catalog, data_dir, id, force, &now, &refusal);
+        if (r == -EPERM)
+                fprintf(stderr, refusal == CW_DELETE_TAGGED
+                        ? _("callwitness: call %lld is tagged, so it may be evidence; nothing deleted (--force "
+                            "deletes it anyway)\n")
+                        : _("callwitness: call %lld is in an exported evidence bundle; nothing deleted "
+                            "(--force deletes it anyway)\n"), (long long) id);
+        else if (r == -EBUSY && refusal == CW_DELETE_IN_PROGRESS)
+                fprintf(stderr, _("callwitness: call %lld is still in progress; nothing deleted\n"), (long long) id);
+        else
+                r = report(r, id, _("Deleted; the audit log records it."));
+        r = r == 0 ? 0 : 1;
+finish:
+        free(data_dir);
+        cw_catalog_free(catalog);
+        return r;
+}

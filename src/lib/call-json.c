@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "callwitness/call-json.h"
+
+json_object *cw_json_timestamp(bool present, const cw_timestamp *ts) {
+        char text[CW_RFC3339_MAX];
+
+        if (!present || cw_timestamp_format_rfc3339(ts, text) < 0)
+                return NULL;   /* json-c writes NULL as null */
+        return json_object_new_string(text);
+}
+
+static json_object *string_or_null(const char *s) {
+        return s ? json_object_new_string(s) : NULL;
+}
+
+json_object *cw_call_json(const cw_call_record *call) {
+        json_object *o = json_object_new_object(), *tags = json_object_new_array(),
+                    *warnings = json_object_new_array(), *notes = json_object_new_array(), *caller = NULL;
+
+        if (!o || !tags || !warnings || !notes) {
+                json_object_put(o);
+                json_object_put(tags);
+                json_object_put(warnings);
+                json_object_put(notes);
+                return NULL;
+        }
+        json_object_object_add(o, "id", json_object_new_int64(call->id));
+        json_object_object_add(o, "direction", json_object_new_string(cw_direction_to_string(call->direction)));
+        json_object_object_add(o, "number", string_or_null(call->number));
+        json_object_object_add(o, "backend", string_or_null(call->backend));
+        json_object_object_add(o, "started_at", cw_json_timestamp(true, &call->started));
+        json_object_object_add(o, "answered_at", cw_json_timestamp(call->answered, &call->answered_at));
+        json_object_object_add(o, "ended_at", cw_json_timestamp(call->ended, &call->ended_at));
+        json_object_object_add(o, "outcome", string_or_null(call->outcome));
+        json_object_object_add(o, "end_reason", string_or_null(call->end_reason));
+        json_object_object_add(o, "duration_ms", json_object_new_int64(call->duration_ms));
+        json_object_object_add(o, "file", string_or_null(call->file));
+        json_object_object_add(o, "file_duration_ms",
+                               call->file ? json_object_new_int64(call->file_duration_ms) : NULL);
+        json_object_object_add(o, "size", call->file ? json_object_new_int64((int64_t) call->file_size) : NULL);
+        json_object_object_add(o, "sha256", string_or_null(call->sha256));
+        json_object_object_add(o, "capture_mode",
+                               call->file ? json_object_new_string(cw_capture_mode_to_string(call->capture_mode)) : NULL);
+        for (size_t i = 0; i < call->n_tags; i++) {
+                json_object *tag = json_object_new_object();
+
+                json_object_object_add(tag, "tag", json_object_new_string(call->tags[i].name));
+                json_object_object_add(tag, "reason", json_object_new_string(call->tags[i].reason));
+                json_object_object_add(tag, "origin", json_object_new_string(call->tags_manual && call->tags_manual[i]
+                                                                             ? "manual" : "policy"));
+                json_object_array_add(tags, tag);
+        }
+        json_object_object_add(o, "tags", tags);
+        for (size_t i = 0; i < call->n_warnings; i++)
+                json_object_array_add(warnings, json_object_new_string(call->warnings[i]));
+        json_object_object_add(o, "warnings", warnings);
+        for (size_t i = 0; i < call->n_notes; i++) {
+                json_object *note = json_object_new_object();
+
+                json_object_object_add(note, "text", json_object_new_string(call->notes[i].text));
+                json_object_object_add(note, "at", cw_json_timestamp(true, &call->notes[i].at));
+                json_object_array_add(notes, note);
+        }
+        json_object_object_add(o, "notes", notes);
+        if (call->caller_company || call->caller_employee_id || call->caller_name) {
+                caller = json_object_new_object();
+                json_object_object_add(caller, "company", string_or_null(call->caller_company));
+                json_object_object_add(caller, "employee_id", string_or_null(call->caller_employee_id));
+                json_object_object_add(caller, "name", string_or_null(call->caller_name));
+        }
+        json_object_object_add(o, "caller", caller);
+        json_object_object_add(o, "exported", json_object_new_boolean(call->exported));
+        return o;
+}
+
+json_object *cw_state_json(const cw_state_record *state) {
+        json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "state", json_object_new_string(state->state));
+        json_object_object_add(o, "at", cw_json_timestamp(true, &state->at));
+        if (state->reason)
+                json_object_object_add(o, "reason", json_object_new_string(state->reason));
+        return o;
+}
+
+json_object *cw_audit_entry_json(const cw_audit_entry *e) {
+        json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "seq", json_object_new_int64(e->seq));
+        json_object_object_add(o, "at_ms", json_object_new_int64(e->at.utc_ms));
+        json_object_object_add(o, "offset_s", json_object_new_int(e->at.utc_offset_s));
+        json_object_object_add(o, "kind", json_object_new_string(e->kind));
+        json_object_object_add(o, "call_id", e->call_id > 0 ? json_object_new_int64(e->call_id) : NULL);
+        json_object_object_add(o, "body", json_object_new_string(e->body));
+        json_object_object_add(o, "prev", json_object_new_string(e->prev));
+        json_object_object_add(o, "hash", json_object_new_string(e->hash));
+        return o;
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Reading calls back out of the catalog, with what review added to them. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callwitness/catalog.h"
+#include "catalog-db.h"
+
+/* Everything loaded for one call besides its row; freed after the callback. */
+typedef struct call_extras {
+        cw_tag *tags;
+        bool *tags_manual;
+        size_t n_tags;
+        char **warnings;
+        size_t n_warnings;
+        cw_note *notes;
+        size_t n_notes;
+        char *company, *employee_id, *name;
+        bool exported;
+} call_extras;
+
+static void extras_clear(call_extras *x) {
+        for (size_t i = 0; i < x->n_warnings; i++)
+                free(x->warnings[i]);
+        for (size_t i = 0; i < x->n_notes; i++)
+                free((char *) x->notes[i].text);
+        free(x->tags);
+        free(x->tags_manual);
+        free(x->warnings);
+        free(x->notes);
+        free(x->company);
+        free(x->employee_id);
+        free(x->name);
+        *x = (call_extras) { 0 };
+}
+
+static char *dup_column(sqlite3_stmt *stmt, int column) {
+        const char *text = cw_db_column_text(stmt, column);
+
+        return text ? strdup(text) : NULL;
+}
+
+/* Grows *array by one element of size bytes; NULL when out of memory. */
+static void *grow(void *array_ptr, size_t n, size_t size) {
+        void **array = array_ptr;
+        void *grown = realloc(*array, (n + 1) * size);
+
+        if (grown)
+                *array = grown;
+        return grown;
+}
+
+/* Runs sql (one parameter: the call id) and hands each row to add. */
+static int each_row(cw_catalog *c, const char *sql, int64_t call_id, int (*add)(sqlite3_stmt *, call_extras *),
+                    call_extras *x) {
+        sqlite3_stmt *stmt;
+        int r, rc;
+
+        r = cw_db_run(c, &stmt, sql, "i", call_id);
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+                if ((r = add(stmt, x)) < 0)
+                        break;
+        if (r == 0 && rc != SQLITE_DONE)
+                r = cw_db_errno(rc);
+        sqlite3_finalize(stmt);
+        return r;
+}
+
+static int add_tag(sqlite3_stmt *stmt, call_extras *x) {
+        if (!grow(&x->tags, x->n_tags, sizeof *x->tags) || !grow(&x->tags_manual, x->n_tags, sizeof *x->tags_manual))
+                return -ENOMEM;
+        snprintf(x->tags[x->n_tags].name, sizeof x->tags[x->n_tags].name, "%s", cw_db_column_text(stmt, 0));
+        snprintf(x->tags[x->n_tags].reason, sizeof x->tags[x->n_tags].reason, "%s", cw_db_column_text(stmt, 1));
+        x->tags_manual[x->n_tags++] = sqlite3_column_int(stmt, 2);
+        return 0;
+}
+
+static int add_warning(sqlite3_stmt *stmt, call_extras *x) {
+        if (!grow(&x->warnings, x->n_warnings, sizeof *x->warnings) ||
+            asprintf(&x->warnings[x->n_warnings], "%s: %s", cw_db_column_text(stmt, 0), cw_db_column_text(stmt, 1)) < 0)
+                return -ENOMEM;
+        x->n_warnings++;
+        return 0;
+}
+
+static int add_note(sqlite3_stmt *stmt, call_extras *x) {
+        cw_note note = { .text = dup_column(stmt, 0) };
+
+        cw_db_column_timestamp(stmt, 1, &note.at);
+        if (!note.text || !grow(&x->notes, x->n_notes, sizeof *x->notes)) {
+                free((char *) note.text);
+                return -ENOMEM;
+        }
+        x->notes[x->n_notes++] = note;
+        return 0;
+}
+
+static int load_identity_and_exports(cw_catalog *c, int64_t call_id, call_extras *x) {
+        sqlite3_stmt *stmt;
+        int r, rc;
+
+        r = cw_db_run(c, &stmt,
+                      "SELECT company, employee_id, name FROM caller_identities WHERE call_id = ?", "i", call_id);
+        if (r < 0)
+                return r;
+        rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) {
+                x->company = dup_column(stmt, 0);
+                x->employee_id = dup_column(stmt, 1);
+                x->name = dup_column(stmt, 2);
+        }
+        sqlite3_finalize(stmt);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return cw_db_errno(rc);
+
+        r = cw_db_run(c, &stmt, "SELECT 1 FROM export_calls WHERE call_id = ? LIMIT 1", "i", call_id);
+        if (r < 0)
+                return r;
+        rc = sqlite3_step(stmt);
+        x->exported = rc == SQLITE_ROW;
+        sqlite3_finalize(stmt);
+        return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cw_db_errno(rc);
+}
+
+static int load_extras(cw_catalog *c, int64_t call_id, call_extras *x) {
+        int r;
+
+        if ((r = each_row(c, "SELECT tag, reason, origin = 'manual' FROM tags WHERE call_id = ? ORDER BY tag",
+                          call_id, add_tag, x)) < 0 ||
+            (r = each_row(c, "SELECT kind, message FROM call_warnings WHERE call_id = ? ORDER BY id",
+                          call_id, add_warning, x)) < 0 ||
+            (r = each_row(c, "SELECT text, at_ms, offset_s FROM notes WHERE call_id = ? ORDER BY id",
+                          call_id, add_note, x)) < 0 ||
+            (r = load_identity_and_exports(c, call_id, x)) < 0)
+                extras_clear(x);
+        return r;
+}
+
+int cw_catalog_find_calls(cw_catalog *c, const cw_call_filter *f, cw_catalog_call_fn cb, void *userdata) {
+        sqlite3_stmt *stmt;
+        int r, rc;
+
+        /* Every filter is a parameter that is off when zero, so one
+         * statement serves every combination. The newest N are chosen
+         * first, then listed oldest first. */
+        r = cw_db_run(c, &stmt,
+                "WITH chosen AS ("
+                "  SELECT calls.id, backend, direction, number,"
+                "         started_at_ms, started_offset_s, answered_at_ms, answered_offset_s,"
+                "         ended_at_ms, ended_offset_s, end_reason,"
+                "         recordings.path, recordings.duration_ms, recordings.size, recordings.sha256,"
+                "         recordings.capture_mode"
+                "  FROM calls LEFT JOIN recordings ON recordings.call_id = calls.id"
+                "  WHERE (?1 = 0 OR calls.id = ?1)"
+                "    AND (?2 = 0 OR EXISTS (SELECT 1 FROM tags WHERE tags.call_id = calls.id))"
+                "    AND (?3 IS NULL OR EXISTS (SELECT 1 FROM tags WHERE tags.call_id = calls.id AND tags.tag = ?3))"
+                "    AND (?4 IS NULL OR calls.number = ?4)"
+                "    AND (?5 = 0 OR started_at_ms >= ?6)"
+                "    AND (?7 = 0 OR started_at_ms < ?8)"
+                "    AND (?9 = 0 OR (direction = 'incoming' AND ended_at_ms IS NOT NULL"
+                "                    AND answered_at_ms IS NULL))"
+                "  ORDER BY started_at_ms DESC, calls.id DESC"
+                "  LIMIT CASE WHEN ?10 > 0 THEN ?10 ELSE -1 END"
+                ") SELECT * FROM chosen ORDER BY started_at_ms, id",
+                "iittiiiiii", f->id, (int64_t) f->tagged_only, f->tag, f->number, (int64_t) f->has_since,
+                f->since_ms, (int64_t) f->has_until, f->until_ms, (int64_t) f->missed_only, f->limit);
+        if (r < 0)
+                return r;
+
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+                cw_call_record call = {
+                        .id = sqlite3_column_int64(stmt, 0),
+                        .backend = cw_db_column_text(stmt, 1),
+                        .direction = cw_direction_from_string(cw_db_column_text(stmt, 2)),
+                        .number = cw_db_column_text(stmt, 3),
+                        .end_reason = cw_db_column_text(stmt, 10),
+                        .file = cw_db_column_text(stmt, 11),
+                        .file_duration_ms = sqlite3_column_int64(stmt, 12),
+                        .file_size = (uint64_t) sqlite3_column_int64(stmt, 13),
+                        .sha256 = cw_db_column_text(stmt, 14),
+                };
+                call_extras x = { 0 };
+
+                if (call.file)
+                        cw_capture_mode_from_string(cw_db_column_text(stmt, 15), &call.capture_mode);
+                cw_db_column_timestamp(stmt, 4, &call.started);
+                call.answered = cw_db_column_timestamp(stmt, 6, &call.answered_at);
+                call.ended = cw_db_column_timestamp(stmt, 8, &call.ended_at);
+                if (call.ended) {
+                        call.outcome = cw_call_outcome(call.direction, call.answered,
+                                                       cw_end_reason_from_string(call.end_reason));
+                        if (call.answered)
+                                call.duration_ms = call.ended_at.utc_ms - call.answered_at.utc_ms;
+                }
+                r = load_extras(c, call.id, &x);
+                if (r < 0)
+                        break;
+                call.tags = x.tags;
+                call.tags_manual = x.tags_manual;
+                call.n_tags = x.n_tags;
+                call.warnings = (const char *const *) x.warnings;
+                call.n_warnings = x.n_warnings;
+                call.notes = x.notes;
+                call.n_notes = x.n_notes;
+                call.caller_company = x.company;
+                call.caller_employee_id = x.employee_id;
+                call.caller_name = x.name;
+                call.exported = x.exported;
+                r = cb(&call, userdata);
+                extras_clear(&x);
+                if (r != 0)
+                        break;
+        }
+        if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+                r = cw_db_errno(rc);
+        sqlite3_finalize(stmt);
+        return r;
+}
+
+int cw_catalog_foreach_call(cw_catalog *c, bool tagged_only, cw_catalog_call_fn cb, void *userdata) {
+        return cw_catalog_find_calls(c, &(cw_call_filter) { .tagged_only = tagged_only }, cb, userdata);
+}
+
+int cw_catalog_foreach_state(cw_catalog *c, int64_t call_id, cw_catalog_state_fn cb, void *userdata) {
+        sqlite3_stmt *stmt;
+        int r, rc;
+
+        r = cw_db_run(c, &stmt, "SELECT state, reason, at_ms, offset_s FROM call_states WHERE call_id = ? ORDER BY id",
+                      "i", call_id);
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+                cw_state_record state = { .state = cw_db_column_text(stmt, 0), .reason = cw_db_column_text(stmt, 1) };
+
+                cw_db_column_timestamp(stmt, 2, &state.at);
+                r = cb(&state, userdata);
+                if (r != 0)
+                        break;
+        }
+        if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+                r = cw_db_errno(rc);
+        sqlite3_finalize(stmt);
+        return r;
+}

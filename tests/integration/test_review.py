@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+'''Reviewing recorded calls with the callwitness CLI: list filters, show,
+notes, caller identity, manual tags, deletion, and the audit log that
+records every change (checked by verify --catalog and by recomputing the
+hashes here, with Python's hashlib).'''
+
+import hashlib
+import json
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from phonecase import MODEM, REASON_UNKNOWN, TERMINATED, PhoneTestCase  # noqa: E402
+
+NIGHT_CALLER = '+8613800138000'
+DAY_CALLER = '+8613700137000'
+
+
+class Review(PhoneTestCase):
+
+    def setUp(self):
+        super().setUp()
+        phone = self.phone
+        phone.start_modemmanager()
+        # Three calls, each with the daemon's clock set to when it came.
+        phone.start_daemon(local_time='2026-11-24 23:40:00', tz='Asia/Shanghai')
+        self.answered_call(NIGHT_CALLER, talk_s=1.5)
+        phone.stop_daemon()
+        phone.start_daemon(local_time='2026-11-25 14:00:00', tz='Asia/Shanghai')
+        phone.wait_log('has voice support')
+        call = phone.mm_call('AddIncomingCall', MODEM, DAY_CALLER)
+        phone.wait_call(1, lambda c: c['number'] == DAY_CALLER, 'the day call')
+        time.sleep(0.5)
+        phone.mm_object(call, 'org.freedesktop.ModemManager1.Call').Accept()
+        time.sleep(1.5)
+        phone.mm_object(call, 'org.freedesktop.ModemManager1.Call').Hangup()
+        phone.wait_call(1, lambda c: c['sha256'], 'the day recording')
+        phone.stop_daemon()
+        phone.start_daemon(local_time='2026-11-25 06:10:00', tz='Asia/Shanghai')
+        phone.wait_log('has voice support')
+        call = phone.mm_call('AddIncomingCall', MODEM, NIGHT_CALLER)
+        phone.wait_call(2, lambda c: c['number'] == NIGHT_CALLER, 'the missed call')
+        phone.mm_call('SetCallState', call, TERMINATED, REASON_UNKNOWN)
+        phone.wait_call(2, lambda c: c['ended_at_ms'], 'the missed call to end')
+        phone.stop_daemon()
+
+    def listed(self, *args):
+        return [c['id'] for c in json.loads(self.phone.cli('list', '--json', *args).stdout)]
+
+    def cli_fails(self, *args):
+        result = self.phone.cli(*args, check=False)
+        self.assertNotEqual(result.returncode, 0, f'{args} should fail: {result.stdout}')
+        return result
+
+    def test_list_filters(self):
+        self.assertEqual(self.listed(), [1, 3, 2])          # oldest first
+        self.assertEqual(self.listed('--tagged'), [1, 3])   # both at night
+        self.assertEqual(self.listed('--tag', 'night'), [1, 3])
+        self.assertEqual(self.listed('--number', DAY_CALLER), [2])
+        self.assertEqual(self.listed('--since', '2026-11-25'), [3, 2])
+        self.assertEqual(self.listed('--until', '2026-11-24'), [1])   # the whole of the 24th
+        self.assertEqual(self.listed('--since', '2026-11-25 06:00', '--until', '2026-11-25 07:00'), [3])
+        self.assertEqual(self.listed('--missed'), [3])
+        self.assertEqual(self.listed('--limit', '2'), [3, 2])         # the newest two
+        result = self.cli_fails('list', '--since', 'yesterday')
+        self.assertIn("'yesterday' is not a date", result.stderr)
+
+    def test_show_note_identify_tag_and_the_audit_log(self):
+        phone = self.phone
+        self.assertIn('Note added.', phone.cli('note', '1', 'He threatened to visit my parents').stdout)
+        phone.cli('identify', '1', '--company', 'Quick Collect Ltd', '--employee-id', 'QC-0417', '--name', 'Mr Wang')
+        phone.cli('tag', '2', 'threat', 'said he would come to my work')
+        phone.cli('tag', '1', 'insult')
+        phone.cli('untag', '1', 'insult')
+
+        text = phone.cli('show', '1').stdout
+        self.assertIn(f'Call 1: incoming from {NIGHT_CALLER}', text)
+        self.assertRegex(text, r'2026-11-24 23:40:0\d UTC\+08:00  ringing')
+        self.assertRegex(text, r'\d\d:\d\d:\d\d UTC\+08:00  ended \(hangup\)')
+        self.assertIn('Tag:       night (policy): started at 23:40', text)
+        self.assertIn('Caller:    company Quick Collect Ltd, employee id QC-0417, name Mr Wang', text)
+        self.assertIn('Note:      He threatened to visit my parents', text)
+        self.assertRegex(text, r'SHA-256:   [0-9a-f]{64}')
+        self.assertNotIn('insult', text)
+
+        shown = json.loads(phone.cli('show', '2', '--json').stdout)
+        self.assertEqual(shown['tags'], [{'tag': 'threat', 'reason': 'said he would come to my work',
+                                          'origin': 'manual'}])
+        self.assertEqual([s['state'] for s in shown['timeline']], ['ringing', 'active', 'ended'])
+        shown = json.loads(phone.cli('show', '1', '--json').stdout)
+        self.assertEqual(shown['caller'], {'company': 'Quick Collect Ltd', 'employee_id': 'QC-0417',
+                                           'name': 'Mr Wang'})
+        self.assertEqual(shown['notes'][0]['text'], 'He threatened to visit my parents')
+        kinds = [e['kind'] for e in shown['audit']]
+        self.assertEqual(kinds, ['call', 'recording', 'note', 'identity', 'tag', 'untag'])
+        # Each entry's hash is SHA-256 of the documented text; each links to the one before.
+        for entry in shown['audit']:
+            text = (f"callwitness-audit-v1\n{entry['seq']}\n{entry['at_ms']}\n{entry['offset_s']}\n{entry['kind']}\n"
+                    f"{entry['call_id'] or ''}\n{entry['prev']}\n{entry['body']}")
+            self.assertEqual(hashlib.sha256(text.encode()).hexdigest(), entry['hash'])
+        self.assertEqual(json.loads(shown['audit'][3]['body'])['employee_id'], 'QC-0417')
+
+        result = phone.cli('verify', '--catalog', check=False)
+        self.assertEqual(result.returncode, 0, result.stdout)
+
+    def test_bad_input_is_refused_clearly(self):
+        phone = self.phone
+        self.assertIn('there is no call 99', self.cli_fails('show', '99').stderr)
+        self.assertIn('there is no call 99', self.cli_fails('note', '99', 'x').stderr)
+        self.assertIn("'abc' is not a call id", self.cli_fails('show', 'abc').stderr)
+        self.assertIn('the note is empty', self.cli_fails('note', '1', '').stderr)
+        self.assertIn("is not a tag", self.cli_fails('tag', '1', 'two words').stderr)
+        self.assertIn("call 2 has no tag 'night'", self.cli_fails('untag', '2', 'night').stderr)
+        self.assertEqual(self.cli_fails('identify', '1').returncode, 2)
+        self.assertEqual(phone.cli('verify', '--catalog', check=False).returncode, 0)
+
+    def test_delete_asks_refuses_evidence_and_is_logged(self):
+        phone = self.phone
+        day_file = os.path.join(phone.data_dir, phone.calls()[1]['path'])
+        self.assertTrue(os.path.exists(day_file))
+
+        # No answer at the prompt: nothing happens.
+        result = phone.cli('delete', '2', check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn('Nothing deleted.', result.stdout)
+        self.assertEqual(len(phone.calls()), 3)
+
+        # Tagged calls are evidence.
+        result = self.cli_fails('delete', '1', '--yes')
+        self.assertIn('call 1 is tagged', result.stderr)
+
+        self.assertIn('Deleted', phone.cli('delete', '2', input='y\n').stdout)
+        self.assertEqual([c['id'] for c in phone.calls()], [1, 3])
+        self.assertFalse(os.path.exists(day_file))
+
+        self.assertIn('Deleted', phone.cli('delete', '1', '--yes', '--force').stdout)
+        self.assertEqual([c['id'] for c in phone.calls()], [3])
+        with phone.catalog() as db:
+            deletes = [json.loads(r[0]) for r in db.execute(
+                "SELECT body FROM audit_log WHERE kind = 'delete' ORDER BY seq")]
+        self.assertEqual([d['forced'] for d in deletes], [False, True])
+        self.assertEqual(deletes[1]['number'], NIGHT_CALLER)
+        self.assertRegex(deletes[1]['sha256'], r'^[0-9a-f]{64}$')
+        result = phone.cli('verify', '--catalog', check=False)
+        self.assertEqual(result.returncode, 0, result.stdout)
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
