@@ -19,3 +19,8 @@ json_object *cw_json_timestamp(bool present, const cw_timestamp *ts);
 /* A timeline step and an audit entry, as the same shape shows them. */
 json_object *cw_state_json(const cw_state_record *state);
 json_object *cw_audit_entry_json(const cw_audit_entry *e);
+
+/* Callbacks for cw_catalog_foreach_state() and cw_audit_foreach() that
+ * append to the json array passed as userdata. */
+int cw_json_append_state(const cw_state_record *state, void *array);
+int cw_json_append_audit_entry(const cw_audit_entry *e, void *array);

@@ -16,6 +16,7 @@
 #include "callwitness/paths.h"
 #include "common.h"
 #include "doctor.h"
+#include "export.h"
 #include "key.h"
 #include "review.h"
 #include "verify.h"
@@ -74,46 +75,20 @@ static int print_line(const cw_call_record *call, void *userdata) {
 
 static int parse_list_options(int argc, char **argv, cw_call_filter *f, bool *as_json) {
         static const struct option options[] = {
-                { "tagged", no_argument, NULL, 't' },
-                { "tag", required_argument, NULL, 'T' },
-                { "number", required_argument, NULL, 'n' },
-                { "since", required_argument, NULL, 's' },
-                { "until", required_argument, NULL, 'u' },
-                { "missed", no_argument, NULL, 'm' },
-                { "limit", required_argument, NULL, 'l' },
+                CW_CLI_FILTER_OPTIONS,
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        int opt;
+        int opt, r;
 
-        while ((opt = getopt_long(argc, argv, "tT:n:s:u:ml:jh", options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, CW_CLI_FILTER_SHORT "jh", options, NULL)) >= 0) {
+                if ((r = cw_cli_filter_option(opt, f)) != 0) {
+                        if (r < 0)
+                                return 2;
+                        continue;
+                }
                 switch (opt) {
-                case 't':
-                        f->tagged_only = true;
-                        break;
-                case 'T':
-                        f->tag = optarg;
-                        break;
-                case 'n':
-                        f->number = optarg;
-                        break;
-                case 's':
-                case 'u':
-                        if (cw_cli_parse_time(optarg, opt == 'u', opt == 's' ? &f->since_ms : &f->until_ms) < 0) {
-                                fprintf(stderr, _("callwitness list: '%s' is not a date like 2026-11-24 or "
-                                                  "2026-11-24 23:40\n"), optarg);
-                                return 2;
-                        }
-                        *(opt == 's' ? &f->has_since : &f->has_until) = true;
-                        break;
-                case 'm':
-                        f->missed_only = true;
-                        break;
-                case 'l':
-                        if (cw_cli_parse_id(optarg, &f->limit) < 0)
-                                return 2;
-                        break;
                 case 'j':
                         *as_json = true;
                         break;
@@ -127,6 +102,7 @@ static int parse_list_options(int argc, char **argv, cw_call_filter *f, bool *as
                 default:
                         return 2;
                 }
+        }
         if (optind != argc) {
                 fprintf(stderr, _(LIST_USAGE));
                 return 2;
@@ -183,7 +159,10 @@ static void usage(FILE *out) {
                        "                             tag by hand (never overwritten by the policy)\n"
                        "  delete ID [--force] [--yes]  delete a call (tagged or exported ones need --force)\n"
                        "  doctor [--seconds N]       check this phone's capture: device, profile, sources, levels\n"
+                       "  export [ID... | filters] -o PATH\n"
+                       "                             write chosen calls as a signed evidence bundle (folder or .zip)\n"
                        "  verify --catalog           check every recording and catalog row against the audit log\n"
+                       "  verify PATH [--key KEY]    check an evidence bundle\n"
                        "  key                        print this device's public key (bundles are signed with it)\n"));
 }
 
@@ -210,6 +189,8 @@ int main(int argc, char **argv) {
                 return cw_cli_tag(argc - 1, argv + 1, strcmp(argv[1], "tag") == 0);
         if (strcmp(argv[1], "delete") == 0)
                 return cw_cli_delete(argc - 1, argv + 1);
+        if (strcmp(argv[1], "export") == 0)
+                return cw_cli_export(argc - 1, argv + 1);
         if (strcmp(argv[1], "key") == 0)
                 return cw_cli_key(argc - 1, argv + 1);
         if (strcmp(argv[1], "verify") == 0)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
+#include <getopt.h>
 #include <libintl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,4 +91,34 @@ int cw_cli_parse_id(const char *text, int64_t *ret) {
         }
         *ret = id;
         return 0;
+}
+
+int cw_cli_filter_option(int opt, cw_call_filter *f) {
+        switch (opt) {
+        case 't':
+                f->tagged_only = true;
+                return 1;
+        case 'T':
+                f->tag = optarg;
+                return 1;
+        case 'n':
+                f->number = optarg;
+                return 1;
+        case 's':
+        case 'u':
+                if (cw_cli_parse_time(optarg, opt == 'u', opt == 's' ? &f->since_ms : &f->until_ms) < 0) {
+                        fprintf(stderr, _("callwitness: '%s' is not a date like 2026-11-24 or 2026-11-24 23:40\n"),
+                                optarg);
+                        return -1;
+                }
+                *(opt == 's' ? &f->has_since : &f->has_until) = true;
+                return 1;
+        case 'm':
+                f->missed_only = true;
+                return 1;
+        case 'l':
+                return cw_cli_parse_id(optarg, &f->limit) < 0 ? -1 : 1;
+        default:
+                return 0;
+        }
 }

@@ -25,3 +25,20 @@ int cw_cli_parse_time(const char *text, bool end_of_day, int64_t *utc_ms_ret);
 
 /* A call id argument: a positive whole number. 0 or -EINVAL (printed). */
 int cw_cli_parse_id(const char *text, int64_t *ret);
+
+/* The options that choose calls, shared by list and export: add
+ * CW_CLI_FILTER_OPTIONS to the getopt_long table and "tT:n:s:u:ml:" to
+ * the short options, and pass each option to cw_cli_filter_option(). */
+#define CW_CLI_FILTER_OPTIONS \
+        { "tagged", no_argument, NULL, 't' }, \
+        { "tag", required_argument, NULL, 'T' }, \
+        { "number", required_argument, NULL, 'n' }, \
+        { "since", required_argument, NULL, 's' }, \
+        { "until", required_argument, NULL, 'u' }, \
+        { "missed", no_argument, NULL, 'm' }, \
+        { "limit", required_argument, NULL, 'l' }
+#define CW_CLI_FILTER_SHORT "tT:n:s:u:ml:"
+
+/* 1 when opt (with optarg) was a filter option and is applied, 0 when it
+ * is not one, -1 when its value is bad (printed). */
+int cw_cli_filter_option(int opt, cw_call_filter *f);

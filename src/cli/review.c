@@ -33,16 +33,6 @@ static int print_state(const cw_state_record *state, void *userdata) {
         return 0;
 }
 
-static int add_state(const cw_state_record *state, void *userdata) {
-        json_object_array_add(userdata, cw_state_json(state));
-        return 0;
-}
-
-static int add_entry(const cw_audit_entry *e, void *userdata) {
-        json_object_array_add(userdata, cw_audit_entry_json(e));
-        return 0;
-}
-
 typedef struct show_context {
         cw_catalog *catalog;
         bool as_json;
@@ -94,10 +84,10 @@ static int show_call(const cw_call_record *call, void *userdata) {
         if (!(o = cw_call_json(call)))
                 return -ENOMEM;
         timeline = json_object_new_array();
-        cw_catalog_foreach_state(ctx->catalog, call->id, add_state, timeline);
+        cw_catalog_foreach_state(ctx->catalog, call->id, cw_json_append_state, timeline);
         json_object_object_add(o, "timeline", timeline);
         audit = json_object_new_array();
-        cw_audit_foreach(ctx->catalog, call->id, add_entry, audit);
+        cw_audit_foreach(ctx->catalog, call->id, cw_json_append_audit_entry, audit);
         json_object_object_add(o, "audit", audit);
         printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "callwitness/audit.h"
+#include "callwitness/bundle.h"
 #include "common.h"
 #include "verify.h"
 
@@ -40,31 +41,51 @@ static int verify_catalog(void) {
         return problems == 0 ? 0 : 1;
 }
 
+static int verify_bundle(const char *path, const char *key) {
+        int problems = cw_bundle_verify(path, key, print_problem, NULL);
+
+        if (problems == 0)
+                printf(_("%s: the signature, every file and the manifest match.\n"), path);
+        else if (problems > 0)
+                printf(ngettext("%d problem found.\n", "%d problems found.\n", (unsigned long) problems), problems);
+        return problems == 0 ? 0 : 1;
+}
+
+#define VERIFY_USAGE "Usage: callwitness verify --catalog\n       callwitness verify PATH [--key PUBLIC_KEY]\n"
+
 int cw_cli_verify(int argc, char **argv) {
         static const struct option options[] = {
                 { "catalog", no_argument, NULL, 'c' },
+                { "key", required_argument, NULL, 'k' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
+        const char *key = NULL;
         bool catalog = false;
         int opt;
 
-        while ((opt = getopt_long(argc, argv, "ch", options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, "ck:h", options, NULL)) >= 0)
                 switch (opt) {
                 case 'c':
                         catalog = true;
                         break;
+                case 'k':
+                        key = optarg;
+                        break;
                 case 'h':
-                        printf(_("Usage: callwitness verify --catalog\n\n"
-                                 "Checks the audit log's hash chain, every catalog row and every recording\n"
-                                 "against it, and names whatever does not match.\n"));
+                        printf(_(VERIFY_USAGE "\n"
+                                 "--catalog checks the audit log's hash chain, every catalog row and every\n"
+                                 "recording against it. PATH (a bundle folder or .zip) checks the signature,\n"
+                                 "every file's SHA-256, that no file is missing or added, and the manifest;\n"
+                                 "--key checks the signature against the key the phone's owner gave you\n"
+                                 "rather than the one the manifest names. Both name whatever does not match.\n"));
                         return 0;
                 default:
                         return 2;
                 }
-        if (!catalog || optind != argc) {
-                fprintf(stderr, _("Usage: callwitness verify --catalog\n"));
+        if (catalog == (optind < argc) || argc - optind > 1 || (catalog && key)) {
+                fprintf(stderr, _(VERIFY_USAGE));
                 return 2;
         }
-        return verify_catalog();
+        return catalog ? verify_catalog() : verify_bundle(argv[optind], key);
 }

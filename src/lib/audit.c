@@ -14,6 +14,7 @@
 #include "audit-db.h"
 #include "callwitness/audit.h"
 #include "catalog-db.h"
+#include "problems.h"
 
 int cw_audit_entry_hash(const cw_audit_entry *e, char hex[static CW_SHA256_HEX_LEN + 1]) {
         unsigned char digest[crypto_hash_sha256_BYTES];
@@ -185,30 +186,12 @@ typedef struct logged_call {
 typedef struct verifier {
         cw_catalog *catalog;
         const char *data_dir;
-        cw_audit_problem_fn cb;
-        void *userdata;
-        int problems;
+        cw_problems problems;
         int64_t expected_seq;
         char last_hash[CW_SHA256_HEX_LEN + 1];
         logged_call *calls;
         size_t n_calls, allocated;
 } verifier;
-
-static void problem(verifier *v, const char *format, ...) __attribute__((format(printf, 2, 3)));
-
-static void problem(verifier *v, const char *format, ...) {
-        char *text = NULL;
-        va_list ap;
-
-        va_start(ap, format);
-        if (vasprintf(&text, format, ap) < 0)
-                text = NULL;
-        va_end(ap);
-        v->problems++;
-        if (v->cb)
-                v->cb(text ? text : "(out of memory describing a problem)", v->userdata);
-        free(text);
-}
 
 static logged_call *logged(verifier *v, int64_t id, bool create) {
         for (size_t i = 0; i < v->n_calls; i++)
@@ -240,14 +223,14 @@ static int check_entry(const cw_audit_entry *e, void *userdata) {
         logged_call *call;
 
         if (e->seq != v->expected_seq)
-                problem(v, "audit log: entry %" PRId64 " follows entry %" PRId64 ": entries are missing", e->seq,
+                cw_problems_add(&v->problems, "audit log: entry %" PRId64 " follows entry %" PRId64 ": entries are missing", e->seq,
                         v->expected_seq - 1);
         if (strcmp(e->prev, v->last_hash) != 0)
-                problem(v, "audit log: entry %" PRId64 " does not link to the entry before it (chain broken)", e->seq);
+                cw_problems_add(&v->problems, "audit log: entry %" PRId64 " does not link to the entry before it (chain broken)", e->seq);
         if (cw_audit_entry_hash(e, hash) < 0)
                 return -ENOMEM;
         if (strcmp(hash, e->hash) != 0)
-                problem(v, "audit log: entry %" PRId64 " (%s) was altered: its content does not give its hash", e->seq,
+                cw_problems_add(&v->problems, "audit log: entry %" PRId64 " (%s) was altered: its content does not give its hash", e->seq,
                         e->kind);
         v->expected_seq = e->seq + 1;
         snprintf(v->last_hash, sizeof v->last_hash, "%s", e->hash);
@@ -290,7 +273,7 @@ static void compare_text(verifier *v, int64_t call_id, json_object *entry, const
         const char *in_log = json_text(entry, key), *in_row = cw_db_column_text(row, column);
 
         if (!same_text(in_log, in_row))
-                problem(v, "call %" PRId64 ": %s in the catalog ('%s') differs from the audit log ('%s')", call_id,
+                cw_problems_add(&v->problems, "call %" PRId64 ": %s in the catalog ('%s') differs from the audit log ('%s')", call_id,
                         key, in_row ? in_row : "", in_log ? in_log : "");
 }
 
@@ -301,7 +284,7 @@ static void compare_int(verifier *v, int64_t call_id, json_object *entry, const 
         bool row_value = sqlite3_column_type(row, column) != SQLITE_NULL;
 
         if (logged_value != row_value || (row_value && sqlite3_column_int64(row, column) != in_log))
-                problem(v, "call %" PRId64 ": %s in the catalog differs from the audit log", call_id, key);
+                cw_problems_add(&v->problems, "call %" PRId64 ": %s in the catalog differs from the audit log", call_id, key);
 }
 
 /* row: the columns of CALL_COLUMNS. */
@@ -314,11 +297,11 @@ static void check_call_row(verifier *v, sqlite3_stmt *row) {
         if (sqlite3_column_type(row, 7) == SQLITE_NULL)
                 return;   /* in progress: logged when it ends */
         if (!call || !call->call) {
-                problem(v, "call %" PRId64 ": ended, but the audit log has no entry for it", id);
+                cw_problems_add(&v->problems, "call %" PRId64 ": ended, but the audit log has no entry for it", id);
                 return;
         }
         if (call->deleted)
-                problem(v, "call %" PRId64 ": deleted according to the audit log, yet in the catalog", id);
+                cw_problems_add(&v->problems, "call %" PRId64 ": deleted according to the audit log, yet in the catalog", id);
         compare_text(v, id, call->call, "direction", row, 1);
         compare_text(v, id, call->call, "number", row, 2);
         compare_int(v, id, call->call, "started_at_ms", row, 3);
@@ -339,7 +322,7 @@ static void check_file(verifier *v, int64_t id, const char *relpath, const char 
                 return;
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
-                problem(v, "call %" PRId64 ": %s: %s", id, relpath,
+                cw_problems_add(&v->problems, "call %" PRId64 ": %s: %s", id, relpath,
                         errno == ENOENT ? "the recording is missing" : strerror(errno));
                 free(path);
                 return;
@@ -348,9 +331,9 @@ static void check_file(verifier *v, int64_t id, const char *relpath, const char 
         close(fd);
         free(path);
         if (r < 0)
-                problem(v, "call %" PRId64 ": %s: cannot be read: %s", id, relpath, strerror(-r));
+                cw_problems_add(&v->problems, "call %" PRId64 ": %s: cannot be read: %s", id, relpath, strerror(-r));
         else if (strcmp(hex, sha256) != 0 || (int64_t) actual_size != size)
-                problem(v, "call %" PRId64 ": %s was altered: its SHA-256 is %s, the audit log says %s", id, relpath,
+                cw_problems_add(&v->problems, "call %" PRId64 ": %s was altered: its SHA-256 is %s, the audit log says %s", id, relpath,
                         hex, sha256);
 }
 
@@ -363,7 +346,7 @@ static void check_recording_row(verifier *v, sqlite3_stmt *row) {
         if (!sha256)
                 return;   /* still being written */
         if (!call || !call->recording) {
-                problem(v, "call %" PRId64 ": %s is finished, but the audit log has no entry for it", id, path);
+                cw_problems_add(&v->problems, "call %" PRId64 ": %s is finished, but the audit log has no entry for it", id, path);
                 return;
         }
         logged_path = json_text(call->recording, "file");
@@ -371,7 +354,7 @@ static void check_recording_row(verifier *v, sqlite3_stmt *row) {
         json_int(call->recording, "size", &logged_size);
         if (!same_text(logged_path, path) || !same_text(logged_sha256, sha256) ||
             logged_size != sqlite3_column_int64(row, 2))
-                problem(v, "call %" PRId64 ": the catalog's recording row (%s) differs from the audit log", id, path);
+                cw_problems_add(&v->problems, "call %" PRId64 ": the catalog's recording row (%s) differs from the audit log", id, path);
         if (logged_path && logged_sha256)
                 check_file(v, id, logged_path, logged_sha256, logged_size);
 }
@@ -400,7 +383,7 @@ static int check_rows(verifier *v) {
 
         for (size_t i = 0; i < v->n_calls; i++)
                 if (!v->calls[i].deleted && !v->calls[i].seen_in_catalog)
-                        problem(v, "call %" PRId64 ": in the audit log, but its catalog row is gone", v->calls[i].id);
+                        cw_problems_add(&v->problems, "call %" PRId64 ": in the audit log, but its catalog row is gone", v->calls[i].id);
         return 0;
 }
 
@@ -419,12 +402,12 @@ static int check_unlisted_file(const char *path, const struct stat *st, int type
                 sqlite3_finalize(stmt);
         }
         if (!listed)
-                problem(walking, "%s: a recording the catalog does not list", relpath);
+                cw_problems_add(&walking->problems, "%s: a recording the catalog does not list", relpath);
         return 0;
 }
 
 int cw_audit_verify(cw_catalog *c, const char *data_dir, cw_audit_problem_fn cb, void *userdata) {
-        verifier v = { .catalog = c, .data_dir = data_dir, .cb = cb, .userdata = userdata, .expected_seq = 1,
+        verifier v = { .catalog = c, .data_dir = data_dir, .problems = { cb, userdata, 0 }, .expected_seq = 1,
                        .last_hash = CW_AUDIT_GENESIS };
         char *recordings = NULL;
         int r;
@@ -444,5 +427,5 @@ int cw_audit_verify(cw_catalog *c, const char *data_dir, cw_audit_problem_fn cb,
                 json_object_put(v.calls[i].recording);
         }
         free(v.calls);
-        return r < 0 ? r : v.problems;
+        return r < 0 ? r : v.problems.count;
 }

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
+
 #include "callwitness/call-json.h"
 
 json_object *cw_json_timestamp(bool present, const cw_timestamp *ts) {
@@ -95,4 +97,16 @@ json_object *cw_audit_entry_json(const cw_audit_entry *e) {
         json_object_object_add(o, "prev", json_object_new_string(e->prev));
         json_object_object_add(o, "hash", json_object_new_string(e->hash));
         return o;
+}
+
+int cw_json_append_state(const cw_state_record *state, void *array) {
+        json_object *o = cw_state_json(state);
+
+        return o ? json_object_array_add(array, o) : -ENOMEM;
+}
+
+int cw_json_append_audit_entry(const cw_audit_entry *e, void *array) {
+        json_object *o = cw_audit_entry_json(e);
+
+        return o ? json_object_array_add(array, o) : -ENOMEM;
 }

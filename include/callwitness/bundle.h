@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Evidence bundles: chosen calls exported as a folder or a .zip that a
+ * stranger can check. It holds the original recordings byte for byte
+ * (under recordings/), a WAV copy of each, manifest.json, report.html and
+ * report.txt, SHA256SUMS (sha256sum -c reads it) over every other file, and
+ * SHA256SUMS.minisig, a minisign signature made with the device key. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "callwitness/catalog.h"
+#include "callwitness/devicekey.h"
+#include "callwitness/timestamp.h"
+
+#define CW_BUNDLE_FORMAT "callwitness-evidence-1"
+
+typedef struct cw_export_request {
+        const int64_t *ids;          /* these calls, or (n_ids == 0) those filter selects */
+        size_t n_ids;
+        const cw_call_filter *filter;
+        const char *output;          /* a folder to create, or a file ending in .zip */
+        const char *data_dir;        /* where the recordings are */
+        const cw_device_key *key;
+        cw_timestamp now;
+        const char *time_zone;       /* "Asia/Shanghai": named in the manifest and the report */
+} cw_export_request;
+
+typedef struct cw_export_result {
+        size_t n_calls;
+        size_t n_files;              /* in the bundle, SHA256SUMS and its signature included */
+} cw_export_result;
+
+/* Writes the bundle, recording the export in the catalog and its audit
+ * log. Nothing is left behind on failure: the bundle is assembled next to
+ * output and moved into place at the end. On failure *error_message (may
+ * be NULL) receives a sentence; returns -ENOENT (an unknown call, named),
+ * -ENODATA (no call selected), -EEXIST (output exists), -EBADMSG (a
+ * recording no longer matches its SHA-256), or another -errno. */
+int cw_export(cw_catalog *c, const cw_export_request *request, cw_export_result *result, char **error_message);
+
+/* The time zone's name for the manifest: $TZ, else /etc/localtime's link
+ * target under zoneinfo/, else "UTC". Malloc'ed. */
+char *cw_local_time_zone_name(void);
+
+/* One thing wrong with a bundle, as a sentence naming the file. */
+typedef void (*cw_bundle_problem_fn)(const char *problem, void *userdata);
+
+/* Checks a bundle folder or .zip: the signature of SHA256SUMS with the
+ * public key its manifest names (and, when expected_key is not NULL, that
+ * it is that key), every listed hash, no file missing or unlisted, and the
+ * manifest against the files. Returns the number of problems, or -errno
+ * when the bundle cannot be read at all (also reported through cb). */
+int cw_bundle_verify(const char *path, const char *expected_key, cw_bundle_problem_fn cb, void *userdata);

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Checking an evidence bundle as a stranger would: nothing but the bundle
+ * and, optionally, the public key the phone's owner gave them. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bundle-private.h"
+#include "callwitness/bundle.h"
+#include "callwitness/devicekey.h"
+#include "callwitness/hash.h"
+#include "problems.h"
+
+#define MAX_LISTED 4096
+
+typedef struct listed_file {
+        char *name;
+        char sha256[CW_SHA256_HEX_LEN + 1];
+        bool seen;
+} listed_file;
+
+typedef struct checker {
+        char *dir;
+        cw_problems problems;
+        listed_file listed[MAX_LISTED];
+        size_t n_listed;
+} checker;
+
+static char *read_all(const char *dir, const char *name, size_t *size_ret) {
+        char *path, *data = NULL;
+        struct stat st;
+        int fd;
+
+        if (asprintf(&path, "%s/%s", dir, name) < 0)
+                return NULL;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        free(path);
+        if (fd < 0)
+                return NULL;
+        if (fstat(fd, &st) == 0 && st.st_size < 64 * 1024 * 1024 && (data = malloc((size_t) st.st_size + 1))) {
+                if (read(fd, data, (size_t) st.st_size) != st.st_size) {
+                        free(data);
+                        data = NULL;
+                } else {
+                        data[st.st_size] = '\0';
+                        if (size_ret)
+                                *size_ret = (size_t) st.st_size;
+                }
+        }
+        close(fd);
+        return data;
+}
+
+/* --- unpacking a zip ------------------------------------------------------------ */
+
+static bool safe_name(const char *name) {
+        return name[0] != '/' && !strstr(name, "../") && strcmp(name, "..") != 0 &&
+               !(strlen(name) >= 3 && strcmp(name + strlen(name) - 3, "/..") == 0);
+}
+
+/* Unpacks into a new temporary folder; *top_ret is the bundle folder in it. */
+static int unzip(checker *k, const char *zip_path, char **tmp_ret, char **top_ret) {
+        struct archive *zip = archive_read_new();
+        struct archive_entry *entry;
+        char *tmp = NULL, *top = NULL;
+        int r = 0, rc;
+
+        if (!zip || asprintf(&tmp, "%s/callwitness-verify-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp") < 0)
+                return -ENOMEM;
+        if (!mkdtemp(tmp)) {
+                r = -errno;
+                cw_problems_add(&k->problems, "cannot make a temporary folder to unpack %s: %s", zip_path, strerror(-r));
+                goto finish;
+        }
+        archive_read_support_format_zip(zip);
+        if (archive_read_open_filename(zip, zip_path, 64 * 1024) != ARCHIVE_OK) {
+                r = -EBADMSG;
+                cw_problems_add(&k->problems, "%s cannot be read as a zip: %s", zip_path, archive_error_string(zip));
+                goto finish;
+        }
+        while ((rc = archive_read_next_header(zip, &entry)) == ARCHIVE_OK) {
+                const char *name = archive_entry_pathname(entry);
+                char *path = NULL, *slash;
+                int fd;
+
+                if (!safe_name(name)) {
+                        r = -EBADMSG;
+                        cw_problems_add(&k->problems, "%s: the entry '%s' points outside the bundle", zip_path, name);
+                        break;
+                }
+                if (!top && (slash = strchr(name, '/')) && asprintf(&top, "%s/%.*s", tmp, (int) (slash - name),
+                                                                      name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (asprintf(&path, "%s/%s", tmp, name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                /* Make the folders on the way; the zip lists files only. */
+                for (char *p = strchr(path + strlen(tmp) + 1, '/'); p; p = strchr(p + 1, '/')) {
+                        *p = '\0';
+                        mkdir(path, 0700);
+                        *p = '/';
+                }
+                if (archive_entry_filetype(entry) == AE_IFDIR) {
+                        mkdir(path, 0700);
+                        free(path);
+                        continue;
+                }
+                fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                free(path);
+                if (fd < 0 || archive_read_data_into_fd(zip, fd) != ARCHIVE_OK) {
+                        r = -EBADMSG;
+                        if (fd < 0)
+                                cw_problems_add(&k->problems, "%s: '%s' cannot be unpacked: %s", zip_path, name, strerror(errno));
+                        else
+                                cw_problems_add(&k->problems, "%s is damaged or cut short: '%s' cannot be unpacked (%s)", zip_path,
+                                        name, archive_error_string(zip));
+                        if (fd >= 0)
+                                close(fd);
+                        break;
+                }
+                close(fd);
+        }
+        if (r == 0 && rc != ARCHIVE_EOF) {
+                r = -EBADMSG;
+                cw_problems_add(&k->problems, "%s is damaged or cut short: %s", zip_path, archive_error_string(zip));
+        }
+        if (r == 0 && !top) {
+                r = -EBADMSG;
+                cw_problems_add(&k->problems, "%s holds no bundle folder", zip_path);
+        }
+finish:
+        archive_read_free(zip);
+        *tmp_ret = tmp;
+        if (r == 0)
+                *top_ret = top;
+        else
+                free(top);
+        return r;
+}
+
+/* --- the checks ------------------------------------------------------------------ */
+
+static int read_sums(checker *k, const char *sums) {
+        for (const char *line = sums; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+                size_t len = strcspn(line, "\n");
+                listed_file *f = &k->listed[k->n_listed];
+
+                if (len == 0)
+                        continue;
+                if (k->n_listed == MAX_LISTED || len < CW_SHA256_HEX_LEN + 3 || line[CW_SHA256_HEX_LEN] != ' ' ||
+                    line[CW_SHA256_HEX_LEN + 1] != ' ') {
+                        cw_problems_add(&k->problems, "SHA256SUMS: the line '%.*s' is not '<sha256>  <file>'", (int) (len > 80 ? 80 : len),
+                                line);
+                        continue;
+                }
+                memcpy(f->sha256, line, CW_SHA256_HEX_LEN);
+                f->sha256[CW_SHA256_HEX_LEN] = '\0';
+                if (!(f->name = strndup(line + CW_SHA256_HEX_LEN + 2, len - CW_SHA256_HEX_LEN - 2)))
+                        return -ENOMEM;
+                if (!safe_name(f->name)) {
+                        cw_problems_add(&k->problems, "SHA256SUMS names '%s', outside the bundle", f->name);
+                        free(f->name);
+                        continue;
+                }
+                k->n_listed++;
+        }
+        return 0;
+}
+
+static listed_file *find_listed(checker *k, const char *name) {
+        for (size_t i = 0; i < k->n_listed; i++)
+                if (strcmp(k->listed[i].name, name) == 0)
+                        return &k->listed[i];
+        return NULL;
+}
+
+static void check_listed_files(checker *k) {
+        for (size_t i = 0; i < k->n_listed; i++) {
+                listed_file *f = &k->listed[i];
+                char *path, hex[CW_SHA256_HEX_LEN + 1];
+                int fd;
+
+                if (asprintf(&path, "%s/%s", k->dir, f->name) < 0)
+                        return;
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                free(path);
+                if (fd < 0) {
+                        cw_problems_add(&k->problems, "%s is listed in SHA256SUMS but missing", f->name);
+                        continue;
+                }
+                if (cw_sha256_fd(fd, hex, NULL) < 0 || strcmp(hex, f->sha256) != 0)
+                        cw_problems_add(&k->problems, "%s was altered: its SHA-256 is not the one in SHA256SUMS", f->name);
+                close(fd);
+        }
+}
+
+/* nftw has no userdata; checks are single-threaded and short. */
+static checker *walking;
+
+static int check_unlisted(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+        const char *name = path + strlen(walking->dir) + 1;
+        listed_file *f;
+
+        if (type != FTW_F || strcmp(name, "SHA256SUMS") == 0 || strcmp(name, "SHA256SUMS.minisig") == 0)
+                return 0;
+        if ((f = find_listed(walking, name)))
+                f->seen = true;
+        else
+                cw_problems_add(&walking->problems, "%s is in the bundle but not in SHA256SUMS", name);
+        return 0;
+}
+
+static void check_manifest(checker *k, json_object *manifest) {
+        json_object *calls, *format;
+
+        if (!json_object_object_get_ex(manifest, "format", &format) ||
+            strcmp(json_object_get_string(format), CW_BUNDLE_FORMAT) != 0)
+                cw_problems_add(&k->problems, "manifest.json: not a %s manifest", CW_BUNDLE_FORMAT);
+        if (!json_object_object_get_ex(manifest, "calls", &calls) || !json_object_is_type(calls, json_type_array)) {
+                cw_problems_add(&k->problems, "manifest.json lists no calls");
+                return;
+        }
+        for (size_t i = 0; i < json_object_array_length(calls); i++) {
+                json_object *call = json_object_array_get_idx(calls, i), *files, *id;
+
+                json_object_object_get_ex(call, "id", &id);
+                if (!json_object_object_get_ex(call, "files", &files) || !json_object_is_type(files, json_type_array))
+                        continue;
+                for (size_t j = 0; j < json_object_array_length(files); j++) {
+                        json_object *file = json_object_array_get_idx(files, j), *name, *sha256;
+                        listed_file *f;
+
+                        if (!json_object_object_get_ex(file, "name", &name) ||
+                            !json_object_object_get_ex(file, "sha256", &sha256))
+                                continue;
+                        f = find_listed(k, json_object_get_string(name));
+                        if (!f)
+                                cw_problems_add(&k->problems, "manifest.json: call %s names %s, which SHA256SUMS does not list",
+                                        json_object_get_string(id), json_object_get_string(name));
+                        else if (strcmp(f->sha256, json_object_get_string(sha256)) != 0)
+                                cw_problems_add(&k->problems, "manifest.json: call %s gives %s a SHA-256 that SHA256SUMS does not",
+                                        json_object_get_string(id), json_object_get_string(name));
+                }
+        }
+}
+
+static void check_signature(checker *k, json_object *manifest, const char *expected_key, const char *sums,
+                            size_t sums_size) {
+        char *signature = read_all(k->dir, "SHA256SUMS.minisig", NULL);
+        json_object *key_json = NULL;
+        const char *key = expected_key;
+        int r;
+
+        if (!key && manifest && json_object_object_get_ex(manifest, "device_public_key", &key_json))
+                key = json_object_get_string(key_json);
+        if (!signature) {
+                cw_problems_add(&k->problems, "SHA256SUMS.minisig is missing: the bundle is not signed");
+                return;
+        }
+        if (!key)
+                cw_problems_add(&k->problems, "no public key to check SHA256SUMS.minisig with (manifest.json names none)");
+        else if ((r = cw_minisign_verify(key, sums, sums_size, signature)) == -EKEYREJECTED)
+                cw_problems_add(&k->problems, "SHA256SUMS.minisig was made with another key than %s", key);
+        else if (r < 0)
+                cw_problems_add(&k->problems, "SHA256SUMS.minisig %s", r == -EBADE ? "does not match SHA256SUMS: the list was altered"
+                                                               : "is damaged");
+        if (expected_key && key_json == NULL && manifest &&
+            json_object_object_get_ex(manifest, "device_public_key", &key_json) &&
+            strcmp(json_object_get_string(key_json), expected_key) != 0)
+                cw_problems_add(&k->problems, "manifest.json names another device key than the one given");
+        free(signature);
+}
+
+int cw_bundle_verify(const char *path, const char *expected_key, cw_bundle_problem_fn cb, void *userdata) {
+        checker *k = calloc(1, sizeof *k);
+        char *tmp = NULL, *sums = NULL;
+        json_object *manifest = NULL;
+        size_t sums_size = 0;
+        struct stat st;
+        int r = 0;
+
+        if (!k)
+                return -ENOMEM;
+        k->problems = (cw_problems) { cb, userdata, 0 };
+        if (stat(path, &st) < 0) {
+                r = -errno;
+                cw_problems_add(&k->problems, "%s: %s", path, strerror(errno));
+        } else if (S_ISDIR(st.st_mode))
+                k->dir = strdup(path);
+        else
+                r = unzip(k, path, &tmp, &k->dir);
+        if (r == 0 && !k->dir)
+                r = -ENOMEM;
+        if (r == 0) {
+                char *text = read_all(k->dir, "manifest.json", NULL);
+
+                manifest = text ? json_tokener_parse(text) : NULL;
+                if (!manifest)
+                        cw_problems_add(&k->problems, text ? "manifest.json is not valid JSON" : "manifest.json is missing");
+                free(text);
+                sums = read_all(k->dir, "SHA256SUMS", &sums_size);
+                if (!sums)
+                        cw_problems_add(&k->problems, "SHA256SUMS is missing");
+                else
+                        r = read_sums(k, sums);
+        }
+        if (r == 0 && sums) {
+                check_signature(k, manifest, expected_key, sums, sums_size);
+                check_listed_files(k);
+                walking = k;
+                nftw(k->dir, check_unlisted, 16, FTW_PHYS);
+                walking = NULL;
+                if (!find_listed(k, "manifest.json") && manifest)
+                        cw_problems_add(&k->problems, "manifest.json is not in SHA256SUMS");
+                if (manifest)
+                        check_manifest(k, manifest);
+        }
+        if (tmp)
+                cw_bundle_remove_tree(tmp);
+        r = r < 0 ? r : k->problems.count;
+        json_object_put(manifest);
+        for (size_t i = 0; i < k->n_listed; i++)
+                free(k->listed[i].name);
+        free(sums);
+        free(tmp);
+        free(k->dir);
+        free(k);
+        return r;
+}

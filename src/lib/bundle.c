@@ -1,0 +1,642 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Writing an evidence bundle: staged in a hidden folder next to the
+ * output, moved into place (or zipped) at the end, so a failure leaves
+ * nothing behind. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <json-c/json.h>
+#include <sndfile.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit-db.h"
+#include "bundle-private.h"
+#include "callwitness/audit.h"
+#include "callwitness/bundle.h"
+#include "callwitness/call-json.h"
+#include "callwitness/hash.h"
+#include "callwitness/report.h"
+#include "catalog-db.h"
+
+#define MAX_FILES 4096
+
+static const char *base_name(const char *path);
+static bool ends_with(const char *s, const char *suffix);
+
+typedef struct exported_call {
+        int64_t id;
+        char *file;              /* relpath in the data dir, or NULL */
+        char *sha256;
+        json_object *json;       /* the manifest's entry */
+} exported_call;
+
+typedef struct bundle_file {
+        char *name;              /* relative to the bundle */
+        char sha256[CW_SHA256_HEX_LEN + 1];
+        uint64_t size;
+} bundle_file;
+
+typedef struct exporter {
+        cw_catalog *catalog;
+        const cw_export_request *request;
+        exported_call *calls;
+        size_t n_calls;
+        char *staging;
+        bundle_file files[MAX_FILES];
+        size_t n_files;
+        char *error;
+} exporter;
+
+static int fail(exporter *x, int r, const char *format, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(exporter *x, int r, const char *format, ...) {
+        va_list ap;
+
+        if (!x->error) {
+                va_start(ap, format);
+                if (vasprintf(&x->error, format, ap) < 0)
+                        x->error = NULL;
+                va_end(ap);
+        }
+        return r;
+}
+
+/* --- choosing the calls ---------------------------------------------------- */
+
+static int collect_call(const cw_call_record *call, void *userdata) {
+        exporter *x = userdata;
+        exported_call *grown, *e;
+        json_object *timeline, *audit;
+
+        if (!(grown = realloc(x->calls, (x->n_calls + 1) * sizeof *grown)))
+                return -ENOMEM;
+        x->calls = grown;
+        e = &x->calls[x->n_calls];
+        *e = (exported_call) {
+                .id = call->id,
+                .file = call->file && call->sha256 ? strdup(call->file) : NULL,
+                .sha256 = call->file && call->sha256 ? strdup(call->sha256) : NULL,
+                .json = cw_call_json(call),
+        };
+        if (!e->json || (call->file && call->sha256 && (!e->file || !e->sha256)))
+                return -ENOMEM;
+        x->n_calls++;
+        timeline = json_object_new_array();
+        cw_catalog_foreach_state(x->catalog, call->id, cw_json_append_state, timeline);
+        json_object_object_add(e->json, "timeline", timeline);
+        audit = json_object_new_array();
+        cw_audit_foreach(x->catalog, call->id, cw_json_append_audit_entry, audit);
+        json_object_object_add(e->json, "audit", audit);
+        return 0;
+}
+
+static int choose_calls(exporter *x) {
+        const cw_export_request *req = x->request;
+        int r;
+
+        if (req->n_ids == 0) {
+                r = cw_catalog_find_calls(x->catalog, req->filter, collect_call, x);
+                if (r < 0)
+                        return fail(x, r, "reading the catalog failed: %s", cw_catalog_last_error(x->catalog));
+                return x->n_calls ? 0 : fail(x, -ENODATA, "no call matches; nothing to export");
+        }
+        for (size_t i = 0; i < req->n_ids; i++) {
+                size_t before = x->n_calls;
+
+                r = cw_catalog_find_calls(x->catalog, &(cw_call_filter) { .id = req->ids[i] }, collect_call, x);
+                if (r < 0)
+                        return fail(x, r, "reading the catalog failed: %s", cw_catalog_last_error(x->catalog));
+                if (x->n_calls == before)
+                        return fail(x, -ENOENT, "there is no call %lld", (long long) req->ids[i]);
+        }
+        return 0;
+}
+
+/* --- files ----------------------------------------------------------------- */
+
+static char *staged(const exporter *x, const char *name) {
+        char *path;
+
+        return asprintf(&path, "%s/%s", x->staging, name) < 0 ? NULL : path;
+}
+
+/* Hashes a file just written into the bundle and lists it. */
+static int list_file(exporter *x, const char *name) {
+        char *path = staged(x, name);
+        bundle_file *f = &x->files[x->n_files];
+        int fd, r;
+
+        if (!path)
+                return -ENOMEM;
+        if (x->n_files == MAX_FILES) {
+                free(path);
+                return fail(x, -E2BIG, "more than %d files in one bundle", MAX_FILES);
+        }
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        free(path);
+        if (fd < 0)
+                return fail(x, -errno, "%s: %s", name, strerror(errno));
+        r = cw_sha256_fd(fd, f->sha256, &f->size);
+        close(fd);
+        if (r < 0)
+                return fail(x, r, "%s: %s", name, strerror(-r));
+        if (!(f->name = strdup(name)))
+                return -ENOMEM;
+        x->n_files++;
+        return 0;
+}
+
+static int write_text(exporter *x, const char *name, const char *text) {
+        char *path = staged(x, name);
+        FILE *f;
+        int r = 0;
+
+        if (!path)
+                return -ENOMEM;
+        f = fopen(path, "wx");
+        free(path);
+        if (!f)
+                return fail(x, -errno, "%s: %s", name, strerror(errno));
+        if (fputs(text, f) < 0)
+                r = -errno;
+        if (fclose(f) != 0 && r == 0)
+                r = -errno;
+        if (r < 0)
+                return fail(x, r, "%s: %s", name, strerror(-r));
+        return list_file(x, name);
+}
+
+static int copy_recording(exporter *x, const exported_call *call, const char *name) {
+        char *source = NULL, *target = staged(x, name), buffer[64 * 1024];
+        int in = -1, out = -1, r = 0;
+        ssize_t n;
+
+        if (!target || asprintf(&source, "%s/%s", x->request->data_dir, call->file) < 0) {
+                free(target);
+                return -ENOMEM;
+        }
+        in = open(source, O_RDONLY | O_CLOEXEC);
+        if (in < 0)
+                r = fail(x, -errno, "call %lld: %s: %s", (long long) call->id, call->file, strerror(errno));
+        else if ((out = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+                r = fail(x, -errno, "%s: %s", name, strerror(errno));
+        while (r == 0 && (n = read(in, buffer, sizeof buffer)) != 0) {
+                if (n < 0 || write(out, buffer, (size_t) n) != n)
+                        r = fail(x, errno ? -errno : -EIO, "%s: %s", name, strerror(errno ? errno : EIO));
+        }
+        if (out >= 0 && r == 0 && fsync(out) < 0)
+                r = fail(x, -errno, "%s: %s", name, strerror(errno));
+        if (in >= 0)
+                close(in);
+        if (out >= 0)
+                close(out);
+        free(source);
+        free(target);
+        if (r < 0)
+                return r;
+        if ((r = list_file(x, name)) < 0)
+                return r;
+        /* Byte for byte what the daemon hashed, or not evidence at all. */
+        if (strcmp(x->files[x->n_files - 1].sha256, call->sha256) != 0)
+                return fail(x, -EBADMSG, "call %lld: %s no longer matches the SHA-256 recorded when it was made; "
+                            "run callwitness verify --catalog", (long long) call->id, call->file);
+        return 0;
+}
+
+/* A WAV copy for players without Opus: decoded by libsndfile. */
+static int write_wav(exporter *x, const exported_call *call, const char *opus_name, const char *wav_name) {
+        char *source = staged(x, opus_name), *target = staged(x, wav_name);
+        SF_INFO in_info = { 0 }, out_info;
+        SNDFILE *in = NULL, *out = NULL;
+        short frames[4096 * 2];
+        sf_count_t n;
+        int r = 0;
+
+        if (!source || !target) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        if (!(in = sf_open(source, SFM_READ, &in_info))) {
+                r = fail(x, -EIO, "call %lld: cannot decode %s: %s", (long long) call->id, call->file,
+                         sf_strerror(NULL));
+                goto finish;
+        }
+        out_info = (SF_INFO) { .samplerate = in_info.samplerate, .channels = in_info.channels,
+                               .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
+        if (in_info.channels < 1 || in_info.channels > 2 || !(out = sf_open(target, SFM_WRITE, &out_info))) {
+                r = fail(x, -EIO, "%s: %s", wav_name, sf_strerror(NULL));
+                goto finish;
+        }
+        while ((n = sf_readf_short(in, frames, 4096)) > 0)
+                if (sf_writef_short(out, frames, n) != n) {
+                        r = fail(x, -EIO, "%s: %s", wav_name, sf_strerror(out));
+                        break;
+                }
+finish:
+        if (in)
+                sf_close(in);
+        if (out && sf_close(out) != 0 && r == 0)
+                r = fail(x, -EIO, "%s: cannot be written", wav_name);
+        free(source);
+        free(target);
+        return r < 0 ? r : list_file(x, wav_name);
+}
+
+static json_object *file_json(const bundle_file *f, const char *role) {
+        json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "name", json_object_new_string(f->name));
+        json_object_object_add(o, "role", json_object_new_string(role));
+        json_object_object_add(o, "size", json_object_new_int64((int64_t) f->size));
+        json_object_object_add(o, "sha256", json_object_new_string(f->sha256));
+        return o;
+}
+
+static int add_recordings(exporter *x) {
+        for (size_t i = 0; i < x->n_calls; i++) {
+                exported_call *call = &x->calls[i];
+                json_object *files = json_object_new_array();
+                char *base, *opus_name = NULL, *wav_name = NULL;
+                int r = 0;
+
+                json_object_object_add(call->json, "files", files);
+                if (!call->file)
+                        continue;   /* never answered, or still recording */
+                base = strdup(strrchr(call->file, '/') ? strrchr(call->file, '/') + 1 : call->file);
+                if (!base || asprintf(&opus_name, "recordings/%s", base) < 0)
+                        r = -ENOMEM;
+                if (r == 0) {
+                        /* foo.opus → foo.wav */
+                        char *dot = strrchr(base, '.');
+
+                        if (dot)
+                                *dot = '\0';
+                        if (asprintf(&wav_name, "recordings/%s.wav", base) < 0)
+                                r = -ENOMEM;
+                }
+                if (r == 0 && (r = copy_recording(x, call, opus_name)) == 0)
+                        json_object_array_add(files, file_json(&x->files[x->n_files - 1], "original"));
+                if (r == 0 && (r = write_wav(x, call, opus_name, wav_name)) == 0)
+                        json_object_array_add(files, file_json(&x->files[x->n_files - 1], "wav-copy"));
+                free(base);
+                free(opus_name);
+                free(wav_name);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* --- manifest, sums, signature --------------------------------------------- */
+
+static int head_entry(const cw_audit_entry *e, void *userdata) {
+        json_object **head = userdata;
+
+        json_object_put(*head);
+        *head = json_object_new_object();
+        json_object_object_add(*head, "seq", json_object_new_int64(e->seq));
+        json_object_object_add(*head, "hash", json_object_new_string(e->hash));
+        return 0;
+}
+
+static json_object *build_manifest(exporter *x) {
+        const cw_export_request *req = x->request;
+        char public_key[CW_PUBLIC_KEY_BASE64_LEN + 1], key_id[17];
+        json_object *m = json_object_new_object(), *calls = json_object_new_array(), *head = NULL;
+        cw_timestamp utc = { .utc_ms = req->now.utc_ms };
+
+        cw_device_key_public(req->key, public_key);
+        cw_device_key_id(req->key, key_id);
+        cw_audit_foreach(x->catalog, 0, head_entry, &head);
+        json_object_object_add(m, "format", json_object_new_string(CW_BUNDLE_FORMAT));
+        json_object_object_add(m, "generator", json_object_new_string("callwitness " CW_VERSION));
+        json_object_object_add(m, "exported_at", cw_json_timestamp(true, &utc));
+        json_object_object_add(m, "exported_at_local", cw_json_timestamp(true, &req->now));
+        json_object_object_add(m, "time_zone", json_object_new_string(req->time_zone));
+        json_object_object_add(m, "device_public_key", json_object_new_string(public_key));
+        json_object_object_add(m, "device_key_id", json_object_new_string(key_id));
+        json_object_object_add(m, "audit_head", head);
+        for (size_t i = 0; i < x->n_calls; i++)
+                json_object_array_add(calls, json_object_get(x->calls[i].json));
+        json_object_object_add(m, "calls", calls);
+        json_object_object_add(m, "summary", cw_report_summary_json(calls));
+        return m;
+}
+
+static int compare_files(const void *a, const void *b) {
+        return strcmp(((const bundle_file *) a)->name, ((const bundle_file *) b)->name);
+}
+
+static int write_sums_and_signature(exporter *x, char sums_sha256[static CW_SHA256_HEX_LEN + 1]) {
+        char *sums = NULL, *signature = NULL, *comment = NULL;
+        size_t size = 0;
+        FILE *text = open_memstream(&sums, &size);
+        int r;
+
+        if (!text)
+                return -ENOMEM;
+        qsort(x->files, x->n_files, sizeof *x->files, compare_files);
+        for (size_t i = 0; i < x->n_files; i++)
+                fprintf(text, "%s  %s\n", x->files[i].sha256, x->files[i].name);
+        if (fclose(text) != 0) {
+                free(sums);
+                return -ENOMEM;
+        }
+        if (asprintf(&comment, "timestamp:%lld\tfile:SHA256SUMS\tcallwitness evidence bundle, %zu call(s)",
+                     (long long) (x->request->now.utc_ms / 1000), x->n_calls) < 0)
+                comment = NULL;
+        r = comment ? cw_minisign_sign(x->request->key, sums, size, comment, &signature) : -ENOMEM;
+        if (r == 0)
+                r = write_text(x, "SHA256SUMS", sums);
+        if (r == 0) {
+                snprintf(sums_sha256, CW_SHA256_HEX_LEN + 1, "%s", x->files[x->n_files - 1].sha256);
+                r = write_text(x, "SHA256SUMS.minisig", signature);
+        }
+        free(sums);
+        free(signature);
+        free(comment);
+        return r;
+}
+
+/* --- putting it in place ----------------------------------------------------- */
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+        return remove(path) < 0 ? -1 : 0;
+}
+
+void cw_bundle_remove_tree(const char *path) {
+        nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int add_to_zip(struct archive *zip, const char *top, const char *dir, const bundle_file *f) {
+        struct archive_entry *entry = archive_entry_new();
+        char *path = NULL, *name = NULL, buffer[64 * 1024];
+        int fd = -1, r = 0;
+        ssize_t n;
+
+        if (!entry || asprintf(&path, "%s/%s", dir, f->name) < 0 || asprintf(&name, "%s/%s", top, f->name) < 0) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        archive_entry_set_pathname(entry, name);
+        archive_entry_set_size(entry, (la_int64_t) f->size);
+        archive_entry_set_filetype(entry, AE_IFREG);
+        archive_entry_set_perm(entry, 0644);
+        if (archive_write_header(zip, entry) != ARCHIVE_OK || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+                r = -EIO;
+                goto finish;
+        }
+        while ((n = read(fd, buffer, sizeof buffer)) > 0)
+                if (archive_write_data(zip, buffer, (size_t) n) != n) {
+                        r = -EIO;
+                        break;
+                }
+        if (n < 0)
+                r = -errno;
+finish:
+        if (fd >= 0)
+                close(fd);
+        archive_entry_free(entry);
+        free(path);
+        free(name);
+        return r;
+}
+
+/* Zips the staged folder into a hidden file next to output; its name
+ * without ".zip" is the folder the zip unpacks into. */
+static int write_zip(exporter *x, const char *zip_path) {
+        struct archive *zip = archive_write_new();
+        char *top = strdup(base_name(x->request->output)), *dot;
+        int r = 0;
+
+        if (!zip || !top) {
+                archive_write_free(zip);
+                free(top);
+                return -ENOMEM;
+        }
+        if ((dot = strrchr(top, '.')) && strcmp(dot, ".zip") == 0)
+                *dot = '\0';
+        if (archive_write_set_format_zip(zip) != ARCHIVE_OK || archive_write_open_filename(zip, zip_path) != ARCHIVE_OK)
+                r = fail(x, -EIO, "%s: %s", zip_path, archive_error_string(zip));
+        for (size_t i = 0; r == 0 && i < x->n_files; i++)
+                if ((r = add_to_zip(zip, top, x->staging, &x->files[i])) < 0)
+                        r = fail(x, r, "%s: cannot add %s: %s", x->request->output, x->files[i].name,
+                                 archive_error_string(zip) ? archive_error_string(zip) : strerror(-r));
+        if (archive_write_close(zip) != ARCHIVE_OK && r == 0)
+                r = fail(x, -EIO, "%s: %s", x->request->output, archive_error_string(zip));
+        archive_write_free(zip);
+        free(top);
+        return r;
+}
+
+static const char *base_name(const char *path) {
+        const char *slash = strrchr(path, '/');
+
+        return slash ? slash + 1 : path;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+        size_t n = strlen(s), m = strlen(suffix);
+
+        return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Moves the finished bundle to output, never over something there. */
+static int put_in_place(exporter *x) {
+        const char *output = x->request->output;
+        char *zip_path = NULL;
+        int r = 0;
+
+        if (!ends_with(output, ".zip")) {
+                if (renameat2(AT_FDCWD, x->staging, AT_FDCWD, output, RENAME_NOREPLACE) < 0)
+                        return fail(x, -errno, "%s: %s", output, strerror(errno));
+                free(x->staging);
+                x->staging = NULL;
+                return 0;
+        }
+        if (asprintf(&zip_path, "%s.zip", x->staging) < 0)
+                return -ENOMEM;
+        r = write_zip(x, zip_path);
+        if (r == 0 && renameat2(AT_FDCWD, zip_path, AT_FDCWD, output, RENAME_NOREPLACE) < 0)
+                r = fail(x, -errno, "%s: %s", output, strerror(errno));
+        if (r < 0)
+                unlink(zip_path);
+        free(zip_path);
+        return r;
+}
+
+/* --- the export as a whole ----------------------------------------------------- */
+
+static int record_export(exporter *x, const char *sums_sha256) {
+        const cw_export_request *req = x->request;
+        json_object *body = json_object_new_object(), *ids = json_object_new_array();
+        int64_t export_id;
+        int r;
+
+        r = cw_db_run(x->catalog, NULL, "INSERT INTO exports (path, at_ms, offset_s) VALUES (?, ?, ?)", "tii",
+                      req->output, req->now.utc_ms, (int64_t) req->now.utc_offset_s);
+        export_id = sqlite3_last_insert_rowid(x->catalog->db);
+        for (size_t i = 0; r == 0 && i < x->n_calls; i++) {
+                r = cw_db_run(x->catalog, NULL, "INSERT INTO export_calls (export_id, call_id) VALUES (?, ?)", "ii",
+                              export_id, x->calls[i].id);
+                json_object_array_add(ids, json_object_new_int64(x->calls[i].id));
+        }
+        json_object_object_add(body, "output", json_object_new_string(req->output));
+        json_object_object_add(body, "calls", ids);
+        json_object_object_add(body, "sha256sums", json_object_new_string(sums_sha256));
+        if (r == 0)
+                r = cw_audit_append_in_transaction(x->catalog, "export", 0,
+                                                   json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN),
+                                                   &req->now);
+        json_object_put(body);
+        return r;
+}
+
+static int make_staging(exporter *x) {
+        const char *name = base_name(x->request->output);
+        char *parent = strndup(x->request->output, (size_t) (name - x->request->output)), *copy = parent;
+        struct stat st;
+        int r = 0;
+
+        if (!parent)
+                return -ENOMEM;
+        if (!*parent)
+                parent = ".";
+        if (lstat(x->request->output, &st) == 0)
+                r = fail(x, -EEXIST, "%s already exists; choose a new name", x->request->output);
+        if (r == 0 && (asprintf(&x->staging, "%s.%s.partial-XXXXXX", *copy ? copy : "", name) < 0 ||
+                       !mkdtemp(x->staging))) {
+                r = -errno;
+                free(x->staging);
+                x->staging = NULL;
+                fail(x, r, "cannot write in %s: %s", parent, strerror(-r));
+        }
+        free(copy);
+        if (r == 0) {
+                char *recordings = staged(x, "recordings");
+
+                if (!recordings || mkdir(recordings, 0700) < 0)
+                        r = fail(x, -errno, "cannot write in %s: %s", x->staging, strerror(errno));
+                free(recordings);
+        }
+        return r;
+}
+
+static char *report(exporter *x, json_object *manifest, int (*write)(json_object *, FILE *)) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+
+        if (!f)
+                return NULL;
+        if (write(manifest, f) < 0) {
+                fclose(f);
+                free(text);
+                return NULL;
+        }
+        if (fclose(f) != 0) {
+                free(text);
+                return NULL;
+        }
+        return text;
+}
+
+int cw_export(cw_catalog *c, const cw_export_request *request, cw_export_result *result, char **error_message) {
+        exporter *x = calloc(1, sizeof *x);
+        char sums_sha256[CW_SHA256_HEX_LEN + 1] = "";
+        json_object *manifest = NULL;
+        char *text = NULL;
+        bool in_transaction = false;
+        mode_t old_umask;
+        int r;
+
+        if (!x)
+                return -ENOMEM;
+        /* Recordings are private: the bundle is too, until its owner hands
+         * it on (permissions do not travel with a copy anyway). */
+        old_umask = umask(077);
+        x->catalog = c;
+        x->request = request;
+        r = choose_calls(x);
+        if (r == 0)
+                r = make_staging(x);
+        if (r == 0)
+                r = add_recordings(x);
+        if (r == 0 && !(manifest = build_manifest(x)))
+                r = -ENOMEM;
+        if (r == 0)
+                r = write_text(x, "manifest.json", json_object_to_json_string_ext(manifest, JSON_C_TO_STRING_PRETTY |
+                                                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
+        if (r == 0)
+                r = (text = report(x, manifest, cw_report_text)) ? write_text(x, "report.txt", text) : -ENOMEM;
+        free(text);
+        text = NULL;
+        if (r == 0)
+                r = (text = report(x, manifest, cw_report_html)) ? write_text(x, "report.html", text) : -ENOMEM;
+        free(text);
+        if (r == 0)
+                r = write_sums_and_signature(x, sums_sha256);
+        /* The catalog learns of the export only if the bundle is in place,
+         * and the bundle stays only if the catalog learned of it. */
+        if (r == 0 && (r = cw_db_exec(c, "BEGIN IMMEDIATE")) == 0) {
+                in_transaction = true;
+                r = record_export(x, sums_sha256);
+        }
+        if (r == 0)
+                r = put_in_place(x);
+        if (in_transaction) {
+                if (r == 0 && (r = cw_db_exec(c, "COMMIT")) < 0) {
+                        fail(x, r, "the catalog could not record the export: %s", cw_catalog_last_error(c));
+                        if (ends_with(request->output, ".zip"))
+                                unlink(request->output);
+                        else
+                                cw_bundle_remove_tree(request->output);
+                }
+                if (r < 0)
+                        cw_db_exec(c, "ROLLBACK");
+        }
+        if (x->staging)
+                cw_bundle_remove_tree(x->staging);
+        if (r == 0 && result)
+                *result = (cw_export_result) { .n_calls = x->n_calls, .n_files = x->n_files };
+        if (r < 0 && error_message)
+                *error_message = x->error ? x->error : strdup(strerror(-r));
+        else
+                free(x->error);
+        json_object_put(manifest);
+        for (size_t i = 0; i < x->n_calls; i++) {
+                free(x->calls[i].file);
+                free(x->calls[i].sha256);
+                json_object_put(x->calls[i].json);
+        }
+        for (size_t i = 0; i < x->n_files; i++)
+                free(x->files[i].name);
+        free(x->calls);
+        free(x->staging);
+        free(x);
+        umask(old_umask);
+        return r;
+}
+
+char *cw_local_time_zone_name(void) {
+        const char *tz = getenv("TZ"), *zone;
+        char target[512];
+        ssize_t n;
+
+        if (tz && *tz)
+                return strdup(tz[0] == ':' ? tz + 1 : tz);
+        n = readlink("/etc/localtime", target, sizeof target - 1);
+        if (n > 0) {
+                target[n] = '\0';
+                if ((zone = strstr(target, "zoneinfo/")))
+                        return strdup(zone + strlen("zoneinfo/"));
+        }
+        return strdup("UTC");
+}

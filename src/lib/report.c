@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
+#include <libintl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callwitness/report.h"
+#include "callwitness/timestamp.h"
+
+#define _(text) gettext(text)
+#define N_(text) (text)
+#define MAX_DAYS 62   /* the hour-by-day picture shows the last two months */
+
+/* --- reading the manifest ---------------------------------------------------- */
+
+static const char *text_of(json_object *o, const char *key) {
+        json_object *v;
+
+        return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+               ? json_object_get_string(v) : NULL;
+}
+
+static int64_t int_of(json_object *o, const char *key) {
+        json_object *v;
+
+        return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+static json_object *array_of(json_object *o, const char *key) {
+        json_object *v;
+
+        return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_array) ? v : NULL;
+}
+
+static size_t length(json_object *array) {
+        return array ? json_object_array_length(array) : 0;
+}
+
+static bool has_tag(json_object *call, const char *tag) {
+        json_object *tags = array_of(call, "tags");
+
+        for (size_t i = 0; i < length(tags); i++) {
+                const char *name = text_of(json_object_array_get_idx(tags, i), "tag");
+
+                if (name && strcmp(name, tag) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* "2026-11-24 23:40" from the RFC 3339 time, in the offset it carries. */
+static void local_minute(const char *rfc3339, char *buf, size_t size, struct tm *tm_ret) {
+        cw_timestamp ts;
+        struct tm tm = { 0 };
+
+        if (!rfc3339 || cw_timestamp_parse_rfc3339(rfc3339, &ts) < 0) {
+                snprintf(buf, size, "?");
+        } else {
+                cw_timestamp_local_tm(&ts, &tm);
+                strftime(buf, size, "%Y-%m-%d %H:%M", &tm);
+        }
+        if (tm_ret)
+                *tm_ret = tm;
+}
+
+static const char *number_of(json_object *call) {
+        return text_of(call, "number") ? text_of(call, "number") : _("unknown");
+}
+
+/* Talk time as m:ss (h:mm:ss from an hour), the same in every language. */
+static void print_seconds(FILE *out, int64_t ms) {
+        long long s = (long long) (ms + 500) / 1000;
+
+        if (s >= 3600)
+                fprintf(out, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+        else
+                fprintf(out, "%lld:%02lld", s / 60, s % 60);
+}
+
+/* --- summary ------------------------------------------------------------------ */
+
+json_object *cw_report_summary_json(json_object *calls) {
+        json_object *summary = json_object_new_object(), *numbers = json_object_new_object(), *list;
+        int64_t night = 0, answered = 0, missed = 0;
+        const char *first = NULL, *last = NULL;
+
+        for (size_t i = 0; i < length(calls); i++) {
+                json_object *call = json_object_array_get_idx(calls, i), *entry;
+                const char *number = text_of(call, "number") ? text_of(call, "number") : "unknown";
+                const char *outcome = text_of(call, "outcome"), *started = text_of(call, "started_at");
+                bool at_night = has_tag(call, "night");
+
+                if (!json_object_object_get_ex(numbers, number, &entry)) {
+                        entry = json_object_new_object();
+                        json_object_object_add(entry, "number", json_object_new_string(number));
+                        json_object_object_add(entry, "calls", json_object_new_int64(0));
+                        json_object_object_add(entry, "night", json_object_new_int64(0));
+                        json_object_object_add(numbers, number, entry);
+                }
+                json_object_object_add(entry, "calls", json_object_new_int64(int_of(entry, "calls") + 1));
+                json_object_object_add(entry, "night", json_object_new_int64(int_of(entry, "night") + at_night));
+                night += at_night;
+                answered += outcome && strcmp(outcome, "answered") == 0;
+                missed += outcome && (strcmp(outcome, "missed") == 0 || strcmp(outcome, "rejected") == 0);
+                if (started && (!first || strcmp(started, first) < 0))
+                        first = started;
+                if (started && (!last || strcmp(started, last) > 0))
+                        last = started;
+        }
+        list = json_object_new_array();
+        json_object_object_foreach(numbers, key, value) {
+                (void) key;
+                json_object_array_add(list, json_object_get(value));
+        }
+        json_object_put(numbers);
+        json_object_object_add(summary, "calls", json_object_new_int64((int64_t) length(calls)));
+        json_object_object_add(summary, "numbers", list);
+        json_object_object_add(summary, "night_calls", json_object_new_int64(night));
+        json_object_object_add(summary, "answered", json_object_new_int64(answered));
+        json_object_object_add(summary, "missed", json_object_new_int64(missed));
+        json_object_object_add(summary, "first_call", first ? json_object_new_string(first) : NULL);
+        json_object_object_add(summary, "last_call", last ? json_object_new_string(last) : NULL);
+        return summary;
+}
+
+/* --- the hour-by-day picture -------------------------------------------------- */
+
+typedef struct heatmap {
+        char days[MAX_DAYS][11];   /* "2026-11-24", oldest first */
+        int counts[MAX_DAYS][24];
+        int n_days, max;
+} heatmap;
+
+static void build_heatmap(json_object *calls, heatmap *h) {
+        memset(h, 0, sizeof *h);
+        for (size_t i = 0; i < length(calls); i++) {
+                char when[32], day[11];
+                struct tm tm;
+                int d;
+
+                local_minute(text_of(json_object_array_get_idx(calls, i), "started_at"), when, sizeof when, &tm);
+                if (when[0] == '?')
+                        continue;
+                snprintf(day, sizeof day, "%.10s", when);
+                for (d = 0; d < h->n_days && strcmp(h->days[d], day) != 0; d++)
+                        ;
+                if (d == h->n_days) {
+                        if (h->n_days == MAX_DAYS)
+                                continue;
+                        /* keep the days sorted */
+                        for (d = h->n_days; d > 0 && strcmp(h->days[d - 1], day) > 0; d--) {
+                                memcpy(h->days[d], h->days[d - 1], sizeof h->days[d]);
+                                memcpy(h->counts[d], h->counts[d - 1], sizeof h->counts[d]);
+                        }
+                        memcpy(h->days[d], day, sizeof h->days[d]);
+                        memset(h->counts[d], 0, sizeof h->counts[d]);
+                        h->n_days++;
+                }
+                if (++h->counts[d][tm.tm_hour] > h->max)
+                        h->max = h->counts[d][tm.tm_hour];
+        }
+}
+
+/* --- plain text ----------------------------------------------------------------- */
+
+static void text_call_line(FILE *out, json_object *call) {
+        char when[32];
+        const char *outcome = text_of(call, "outcome");
+        json_object *tags = array_of(call, "tags"), *notes = array_of(call, "notes"), *caller;
+
+        local_minute(text_of(call, "started_at"), when, sizeof when, NULL);
+        fprintf(out, "%5lld  %s  %-3s  %-18s  ", (long long) int_of(call, "id"), when,
+                strcmp(text_of(call, "direction") ? text_of(call, "direction") : "", "outgoing") == 0 ? _("out")
+                                                                                                   : _("in"),
+                number_of(call));
+        if (outcome && strcmp(outcome, "answered") == 0)
+                print_seconds(out, int_of(call, "duration_ms"));
+        else
+                fprintf(out, "%s", outcome ? _(outcome) : _("in progress"));
+        for (size_t i = 0; i < length(tags); i++)
+                fprintf(out, " [%s]", text_of(json_object_array_get_idx(tags, i), "tag"));
+        fprintf(out, "\n");
+        for (size_t i = 0; i < length(tags); i++)
+                fprintf(out, "       %s: %s\n", text_of(json_object_array_get_idx(tags, i), "tag"),
+                        text_of(json_object_array_get_idx(tags, i), "reason"));
+        if (json_object_object_get_ex(call, "caller", &caller) && caller)
+                fprintf(out, _("       caller said: company %s, employee id %s, name %s\n"),
+                        text_of(caller, "company") ? text_of(caller, "company") : "-",
+                        text_of(caller, "employee_id") ? text_of(caller, "employee_id") : "-",
+                        text_of(caller, "name") ? text_of(caller, "name") : "-");
+        for (size_t i = 0; i < length(notes); i++)
+                fprintf(out, _("       note: %s\n"), text_of(json_object_array_get_idx(notes, i), "text"));
+}
+
+static const char *heat_char(int count) {
+        return count == 0 ? "." : count == 1 ? "1" : count == 2 ? "2" : count < 10 ? "#" : "@";
+}
+
+/* What both reports start from. */
+typedef struct report_head {
+        json_object *calls, *summary, *numbers;
+        char first[32], last[32], exported[32];
+        heatmap h;
+} report_head;
+
+static report_head *read_head(json_object *manifest) {
+        report_head *r = calloc(1, sizeof *r);
+
+        if (!r)
+                return NULL;
+        r->calls = array_of(manifest, "calls");
+        json_object_object_get_ex(manifest, "summary", &r->summary);
+        r->numbers = array_of(r->summary, "numbers");
+        local_minute(text_of(manifest, "exported_at_local"), r->exported, sizeof r->exported, NULL);
+        local_minute(text_of(r->summary, "first_call"), r->first, sizeof r->first, NULL);
+        local_minute(text_of(r->summary, "last_call"), r->last, sizeof r->last, NULL);
+        build_heatmap(r->calls, &r->h);
+        return r;
+}
+
+int cw_report_text(json_object *manifest, FILE *out) {
+        report_head *head = read_head(manifest);
+
+        if (!head)
+                return -ENOMEM;
+        json_object *calls = head->calls, *summary = head->summary, *numbers = head->numbers;
+        const char *first = head->first, *last = head->last, *exported = head->exported;
+        heatmap *h = &head->h;
+
+        fprintf(out, "%s\n", _("Record of phone calls"));
+        fprintf(out, _("Exported %s (%s) by callwitness; device key %s\n\n"), exported, text_of(manifest, "time_zone"),
+                text_of(manifest, "device_key_id"));
+        fprintf(out, "%s\n", _("Summary"));
+        fprintf(out, _("  %lld calls from %zu numbers, %lld of them at night.\n"), (long long) int_of(summary, "calls"),
+                length(numbers), (long long) int_of(summary, "night_calls"));
+        fprintf(out, _("  %lld answered, %lld not answered. First call %s, last call %s.\n\n"),
+                (long long) int_of(summary, "answered"), (long long) int_of(summary, "missed"), first, last);
+
+        fprintf(out, "%s\n", _("Calls per number"));
+        for (size_t i = 0; i < length(numbers); i++) {
+                json_object *n = json_object_array_get_idx(numbers, i);
+
+                fprintf(out, _("  %-20s %3lld calls, %lld at night\n"), text_of(n, "number"),
+                        (long long) int_of(n, "calls"), (long long) int_of(n, "night"));
+        }
+        fprintf(out, "\n%s\n", _("Timeline (local time)"));
+        for (size_t i = 0; i < length(calls); i++)
+                text_call_line(out, json_object_array_get_idx(calls, i));
+
+        fprintf(out, "\n%s\n", _("When the calls came (calls per hour of day)"));
+        fprintf(out, "             0         1         2   \n             012345678901234567890123\n");
+        for (int d = 0; d < h->n_days; d++) {
+                fprintf(out, "  %s ", h->days[d]);
+                for (int hour = 0; hour < 24; hour++)
+                        fputs(heat_char(h->counts[d][hour]), out);
+                fputc('\n', out);
+        }
+        fprintf(out, "\n%s\n", _("Checking this bundle"));
+        fprintf(out, _("  sha256sum -c SHA256SUMS\n  minisign -Vm SHA256SUMS -P %s\n"),
+                text_of(manifest, "device_public_key"));
+        free(head);
+        return ferror(out) ? -EIO : 0;
+}
+
+/* --- HTML --------------------------------------------------------------------------- */
+
+static void html_escaped(FILE *out, const char *text) {
+        for (; text && *text; text++)
+                switch (*text) {
+                case '<': fputs("&lt;", out); break;
+                case '>': fputs("&gt;", out); break;
+                case '&': fputs("&amp;", out); break;
+                case '"': fputs("&quot;", out); break;
+                default: fputc(*text, out); break;
+                }
+}
+
+static void html_headers(FILE *out, const char *const *labels) {
+        fprintf(out, "<tr>");
+        for (; *labels; labels++) {
+                fprintf(out, "<th>");
+                html_escaped(out, *labels);
+                fprintf(out, "</th>");
+        }
+        fprintf(out, "</tr>\n");
+}
+
+static void html_heatmap(FILE *out, const heatmap *h) {
+        const int cell = 12, left = 78, top = 18;
+        int width = left + 24 * cell + 4, height = top + h->n_days * cell + 4;
+
+        fprintf(out, "<svg role=\"img\" viewBox=\"0 0 %d %d\" width=\"100%%\" style=\"max-width:%dpx\" "
+                     "xmlns=\"http://www.w3.org/2000/svg\"><title>", width, height, width * 2);
+        html_escaped(out, _("When the calls came (calls per hour of day)"));
+        fprintf(out, "</title>");
+        for (int hour = 0; hour < 24; hour += 3)
+                fprintf(out, "<text x=\"%d\" y=\"12\" font-size=\"9\">%02d</text>", left + hour * cell, hour);
+        for (int d = 0; d < h->n_days; d++) {
+                fprintf(out, "<text x=\"0\" y=\"%d\" font-size=\"9\">%s</text>", top + d * cell + 9, h->days[d]);
+                for (int hour = 0; hour < 24; hour++) {
+                        int count = h->counts[d][hour];
+                        /* night hours shaded, calls in red, darker with more */
+                        const char *fill = count ? "#c0392b" : (hour < 8 || hour >= 21) ? "#dfe3ea" : "#f4f5f7";
+                        double opacity = count ? 0.35 + 0.65 * count / (double) (h->max ? h->max : 1) : 1.0;
+
+                        fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" "
+                                     "fill-opacity=\"%.2f\"><title>%s %02d:00 — %d</title></rect>",
+                                left + hour * cell, top + d * cell, cell - 1, cell - 1, fill, opacity, h->days[d], hour,
+                                count);
+                }
+        }
+        fprintf(out, "</svg>\n");
+}
+
+static void html_call_row(FILE *out, json_object *call) {
+        char when[32];
+        const char *outcome = text_of(call, "outcome");
+        json_object *tags = array_of(call, "tags"), *notes = array_of(call, "notes"), *caller = NULL;
+
+        local_minute(text_of(call, "started_at"), when, sizeof when, NULL);
+        fprintf(out, "<tr%s><td>%lld</td><td>%s</td><td>", has_tag(call, "night") ? " class=\"night\"" : "",
+                (long long) int_of(call, "id"), when);
+        html_escaped(out, strcmp(text_of(call, "direction") ? text_of(call, "direction") : "", "outgoing") == 0
+                          ? _("out") : _("in"));
+        fprintf(out, "</td><td>");
+        html_escaped(out, number_of(call));
+        fprintf(out, "</td><td>");
+        if (outcome && strcmp(outcome, "answered") == 0)
+                print_seconds(out, int_of(call, "duration_ms"));
+        else
+                html_escaped(out, outcome ? _(outcome) : _("in progress"));
+        fprintf(out, "</td><td>");
+        for (size_t i = 0; i < length(tags); i++) {
+                json_object *tag = json_object_array_get_idx(tags, i);
+
+                fprintf(out, "<b>");
+                html_escaped(out, text_of(tag, "tag"));
+                fprintf(out, "</b>: ");
+                html_escaped(out, text_of(tag, "reason"));
+                fprintf(out, "<br>");
+        }
+        json_object_object_get_ex(call, "caller", &caller);
+        if (caller) {
+                html_escaped(out, _("caller said:"));
+                fprintf(out, " ");
+                html_escaped(out, text_of(caller, "company") ? text_of(caller, "company") : "-");
+                fprintf(out, ", ");
+                html_escaped(out, text_of(caller, "employee_id") ? text_of(caller, "employee_id") : "-");
+                if (text_of(caller, "name")) {
+                        fprintf(out, ", ");
+                        html_escaped(out, text_of(caller, "name"));
+                }
+                fprintf(out, "<br>");
+        }
+        for (size_t i = 0; i < length(notes); i++) {
+                fprintf(out, "<i>");
+                html_escaped(out, text_of(json_object_array_get_idx(notes, i), "text"));
+                fprintf(out, "</i><br>");
+        }
+        fprintf(out, "</td></tr>\n");
+}
+
+int cw_report_html(json_object *manifest, FILE *out) {
+        report_head *head = read_head(manifest);
+        const char *lang = getenv("LANGUAGE") && *getenv("LANGUAGE") ? getenv("LANGUAGE") : _("en");
+        char line[512];
+
+        if (!head)
+                return -ENOMEM;
+        json_object *calls = head->calls, *summary = head->summary, *numbers = head->numbers;
+        const char *first = head->first, *last = head->last, *exported = head->exported;
+        heatmap *h = &head->h;
+
+        fprintf(out, "<!DOCTYPE html>\n<html lang=\"");
+        html_escaped(out, lang);
+        fprintf(out, "\"><head><meta charset=\"utf-8\">"
+                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
+        html_escaped(out, _("Record of phone calls"));
+        fprintf(out, "</title><style>"
+                     "body{font-family:sans-serif;margin:1em;line-height:1.4;color:#111}"
+                     "h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.4em}"
+                     ".wide{overflow-x:auto}table{border-collapse:collapse;font-size:.9em}"
+                     "td,th{border:1px solid #bbb;padding:.25em .4em;vertical-align:top;text-align:left}"
+                     "tr.night td{background:#fbeaea}code{word-break:break-all}"
+                     "@media print{.wide{overflow:visible}body{margin:0}}"
+                     "</style></head><body>\n<h1>");
+        html_escaped(out, _("Record of phone calls"));
+        fprintf(out, "</h1>\n<p>");
+        snprintf(line, sizeof line, _("Exported %s (%s) by callwitness; device key %s"), exported,
+                 text_of(manifest, "time_zone"), text_of(manifest, "device_key_id"));
+        html_escaped(out, line);
+        fprintf(out, "</p>\n<h2>");
+        html_escaped(out, _("Summary"));
+        fprintf(out, "</h2>\n<p>");
+        snprintf(line, sizeof line, _("%lld calls from %zu numbers, %lld of them at night."),
+                 (long long) int_of(summary, "calls"), length(numbers), (long long) int_of(summary, "night_calls"));
+        html_escaped(out, line);
+        fprintf(out, " ");
+        snprintf(line, sizeof line, _("%lld answered, %lld not answered. First call %s, last call %s."),
+                 (long long) int_of(summary, "answered"), (long long) int_of(summary, "missed"), first, last);
+        html_escaped(out, line);
+        fprintf(out, "</p>\n<h2>");
+        html_escaped(out, _("Calls per number"));
+        fprintf(out, "</h2>\n<div class=\"wide\"><table>");
+        html_headers(out, (const char *[]) { _("Number"), _("Calls"), _("At night"), NULL });
+        for (size_t i = 0; i < length(numbers); i++) {
+                json_object *n = json_object_array_get_idx(numbers, i);
+
+                fprintf(out, "<tr><td>");
+                html_escaped(out, text_of(n, "number"));
+                fprintf(out, "</td><td>%lld</td><td>%lld</td></tr>\n", (long long) int_of(n, "calls"),
+                        (long long) int_of(n, "night"));
+        }
+        fprintf(out, "</table></div>\n<h2>");
+        html_escaped(out, _("When the calls came (calls per hour of day)"));
+        fprintf(out, "</h2>\n");
+        html_heatmap(out, h);
+        fprintf(out, "<h2>");
+        html_escaped(out, _("Timeline (local time)"));
+        fprintf(out, "</h2>\n<div class=\"wide\"><table>");
+        html_headers(out, (const char *[]) { "#", _("Time"), _("Direction"), _("Number"), _("Duration"),
+                                             _("Tags, caller, notes"), NULL });
+        for (size_t i = 0; i < length(calls); i++)
+                html_call_row(out, json_object_array_get_idx(calls, i));
+        fprintf(out, "</table></div>\n<h2>");
+        html_escaped(out, _("Checking this bundle"));
+        fprintf(out, "</h2>\n<p><code>sha256sum -c SHA256SUMS</code><br><code>minisign -Vm SHA256SUMS -P ");
+        html_escaped(out, text_of(manifest, "device_public_key"));
+        fprintf(out, "</code></p>\n</body></html>\n");
+        free(head);
+        return ferror(out) ? -EIO : 0;
+}
+
+/* Outcomes as words for translators: the manifest keeps the English key. */
+static const char *const outcome_words[] __attribute__((unused)) = {
+        N_("answered"), N_("missed"), N_("rejected"), N_("unanswered"),
+};

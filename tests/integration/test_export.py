@@ -1,0 +1,225 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+'''Evidence bundles from calls recorded through the whole stack, checked
+with tools nobody here wrote (sha256sum -c, minisign -V, opusinfo, soxi,
+python3 -m json.tool, Python's zipfile) and with callwitness verify; then
+tampered with, one file at a time, and refused inputs.'''
+
+import filecmp
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import unittest
+import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from phonecase import MODEM, REASON_UNKNOWN, TERMINATED, PhoneTestCase  # noqa: E402
+
+CALLER = '+8613800138000'
+
+
+def read(path):
+    with open(path, encoding='utf-8') as f:
+        return f.read()
+
+
+def run(*argv, cwd=None):
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+class Export(PhoneTestCase):
+
+    def setUp(self):
+        super().setUp()
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 23:40:00', tz='Asia/Shanghai')
+        self.answered_call(CALLER, talk_s=2.0)
+        call = phone.mm_call('AddIncomingCall', MODEM, CALLER)
+        phone.wait_call(1, lambda c: c['number'] == CALLER, 'the second call')
+        time.sleep(0.3)
+        phone.mm_call('SetCallState', call, TERMINATED, REASON_UNKNOWN)
+        phone.wait_call(1, lambda c: c['ended_at_ms'], 'the missed call to end')
+        phone.stop_daemon()
+        phone.cli('note', '1', 'Said the whole family would hear about the debt')
+        phone.cli('identify', '1', '--company', 'Quick Collect Ltd', '--employee-id', 'QC-0417')
+        self.key = phone.cli('key').stdout.strip()
+        self.out = os.path.join(phone.dir, 'out')
+        os.mkdir(self.out)
+
+    def export(self, *args):
+        return self.phone.cli('export', *args, check=False)
+
+    def verify(self, path):
+        return self.phone.cli('verify', path, check=False)
+
+    def test_folder_bundle_checks_with_outside_tools(self):
+        phone = self.phone
+        bundle = os.path.join(self.out, 'evidence')
+        result = self.export('1', '2', '-o', bundle)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn('Exported 2 calls', result.stdout)
+
+        sums = run('sha256sum', '-c', 'SHA256SUMS', cwd=bundle)
+        self.assertEqual(sums.returncode, 0, sums.stdout + sums.stderr)
+        listed = sorted(line.split('  ', 1)[1] for line in read(os.path.join(bundle, 'SHA256SUMS')).splitlines())
+        on_disk = sorted(os.path.relpath(os.path.join(d, f), bundle) for d, _, fs in os.walk(bundle) for f in fs
+                         if f not in ('SHA256SUMS', 'SHA256SUMS.minisig'))
+        self.assertEqual(listed, on_disk)
+        signed = run('minisign', '-Vm', 'SHA256SUMS', '-P', self.key, cwd=bundle)
+        self.assertEqual(signed.returncode, 0, signed.stdout + signed.stderr)
+        self.assertEqual(run('python3', '-m', 'json.tool', 'manifest.json', cwd=bundle).returncode, 0)
+
+        row = phone.calls()[0]
+        original = os.path.join(phone.data_dir, row['path'])
+        copy = os.path.join(bundle, 'recordings', os.path.basename(row['path']))
+        self.assertTrue(filecmp.cmp(original, copy, shallow=False), 'the recording byte for byte')
+        self.assertIn('Channels: 2', run('opusinfo', copy).stdout)
+        wav = copy[:-len('.opus')] + '.wav'
+        self.assertEqual(run('soxi', '-c', wav).stdout.strip(), '2')
+        self.assertAlmostEqual(float(run('soxi', '-D', wav).stdout), row['file_duration_ms'] / 1000, delta=0.1)
+
+        manifest = json.loads(read(os.path.join(bundle, 'manifest.json')))
+        self.assertEqual(manifest['format'], 'callwitness-evidence-1')
+        self.assertEqual(manifest['device_public_key'], self.key)
+        self.assertEqual(manifest['time_zone'], 'Asia/Shanghai')
+        self.assertTrue(manifest['exported_at'].endswith('+00:00') or manifest['exported_at'].endswith('Z'))
+        calls = {c['id']: c for c in manifest['calls']}
+        self.assertEqual(set(calls), {1, 2})
+        first = calls[1]
+        self.assertRegex(first['started_at'], r'^2026-11-24T23:40:0\d\+08:00$')
+        self.assertEqual(first['caller']['employee_id'], 'QC-0417')
+        self.assertEqual(first['notes'][0]['text'], 'Said the whole family would hear about the debt')
+        self.assertEqual(first['tags'][0]['tag'], 'night')
+        self.assertEqual([f['role'] for f in first['files']], ['original', 'wav-copy'])
+        self.assertEqual(first['files'][0]['sha256'], row['sha256'])
+        self.assertEqual([e['kind'] for e in first['audit']][:2], ['call', 'recording'])
+        self.assertEqual(calls[2]['outcome'], 'missed')
+        self.assertEqual(calls[2]['files'], [])
+        self.assertEqual(manifest['summary']['calls'], 2)
+        self.assertEqual(manifest['summary']['night_calls'], 2)
+        self.assertEqual(manifest['summary']['numbers'], [{'number': CALLER, 'calls': 2, 'night': 2}])
+
+        report = read(os.path.join(bundle, 'report.txt'))
+        self.assertIn('2 calls from 1 numbers, 2 of them at night', report)
+        self.assertIn('Quick Collect Ltd', report)
+        html = read(os.path.join(bundle, 'report.html'))
+        self.assertIn('<svg', html)
+        self.assertIn('Quick Collect Ltd', html)
+
+        result = self.verify(bundle)
+        self.assertEqual(result.returncode, 0, result.stdout)
+        self.assertIn('the signature, every file and the manifest match', result.stdout)
+        self.assertEqual(self.phone.cli('verify', bundle, '--key', self.key, check=False).returncode, 0)
+
+        # An exported call is evidence: delete refuses it without --force.
+        refused = phone.cli('delete', '2', '--yes', check=False)
+        self.assertEqual(refused.returncode, 1)
+        self.assertIn('exported evidence bundle', refused.stderr)
+        with phone.catalog() as db:
+            body = json.loads(db.execute("SELECT body FROM audit_log WHERE kind = 'export'").fetchone()[0])
+        self.assertEqual(body['calls'], [1, 2])
+        self.assertEqual(phone.cli('verify', '--catalog', check=False).returncode, 0)
+
+    def test_zip_bundle(self):
+        bundle = os.path.join(self.out, 'evidence.zip')
+        result = self.export('--tagged', '-o', bundle)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with zipfile.ZipFile(bundle) as z:
+            self.assertIsNone(z.testzip())
+            self.assertIn('evidence/manifest.json', z.namelist())
+            z.extractall(self.out)
+        unpacked = os.path.join(self.out, 'evidence')
+        self.assertEqual(run('sha256sum', '-c', 'SHA256SUMS', cwd=unpacked).returncode, 0)
+        self.assertEqual(run('minisign', '-Vm', 'SHA256SUMS', '-P', self.key, cwd=unpacked).returncode, 0)
+        self.assertEqual(self.verify(bundle).returncode, 0)
+
+        # Cut short, a zip is refused with a reason.
+        truncated = os.path.join(self.out, 'truncated.zip')
+        with open(bundle, 'rb') as f, open(truncated, 'wb') as g:
+            g.write(f.read()[:os.path.getsize(bundle) // 2])
+        result = self.verify(truncated)
+        self.assertEqual(result.returncode, 1)
+        self.assertRegex(result.stdout, r'truncated.zip (is damaged or cut short|cannot be read as a zip)')
+
+    def test_tampering_is_named(self):
+        bundle = os.path.join(self.out, 'evidence')
+        self.assertEqual(self.export('1', '2', '-o', bundle).returncode, 0)
+        recording = [f for f in os.listdir(os.path.join(bundle, 'recordings')) if f.endswith('.opus')][0]
+
+        def tampered(name, change):
+            copy = os.path.join(self.out, 'copy-' + name.replace('/', '-'))
+            shutil.copytree(bundle, copy)
+            change(os.path.join(copy, name))
+            result = self.verify(copy)
+            self.assertEqual(result.returncode, 1, result.stdout)
+            return result.stdout
+
+        def flip(path):
+            with open(path, 'r+b') as f:
+                f.seek(os.path.getsize(path) // 2)
+                byte = f.read(1)
+                f.seek(-1, os.SEEK_CUR)
+                f.write(bytes([byte[0] ^ 0x01]))
+
+        self.assertIn(f'recordings/{recording} was altered', tampered(f'recordings/{recording}', flip))
+        self.assertIn('manifest.json was altered', tampered('manifest.json', flip))
+        self.assertIn('SHA256SUMS.minisig does not match SHA256SUMS', tampered('SHA256SUMS', flip))
+        self.assertIn('report.html is listed in SHA256SUMS but missing', tampered('report.html', os.unlink))
+        def plant(path):
+            with open(path, 'w') as f:
+                f.write('planted')
+
+        self.assertIn('extra.txt is in the bundle but not in SHA256SUMS', tampered('extra.txt', plant))
+        other_key = subprocess.run(['minisign', '-G', '-W', '-p', os.path.join(self.out, 'o.pub'), '-s',
+                                    os.path.join(self.out, 'o.key')], capture_output=True, timeout=30)
+        self.assertEqual(other_key.returncode, 0)
+        stranger = read(os.path.join(self.out, 'o.pub')).splitlines()[1]
+        result = self.phone.cli('verify', bundle, '--key', stranger, check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn('made with another key', result.stdout)
+
+    def test_bad_requests_change_nothing(self):
+        phone = self.phone
+        before = sorted(os.listdir(self.out))
+        result = self.export('1', '99', '-o', os.path.join(self.out, 'x'))
+        self.assertEqual(result.returncode, 1)
+        self.assertIn('there is no call 99; nothing was written', result.stderr)
+
+        existing = os.path.join(self.out, 'exists')
+        os.mkdir(existing)
+        result = self.export('1', '-o', existing)
+        self.assertIn('already exists', result.stderr)
+
+        result = self.export('1', '-o', os.path.join(self.out, 'no', 'such', 'dir', 'x.zip'))
+        self.assertEqual(result.returncode, 1)
+        self.assertIn('cannot write in', result.stderr)
+
+        read_only = os.path.join(self.out, 'ro')
+        os.mkdir(read_only, 0o500)
+        if os.geteuid() != 0:   # root writes anywhere; the check above covers it
+            result = self.export('1', '-o', os.path.join(read_only, 'x'))
+            self.assertIn('cannot write in', result.stderr)
+        self.assertEqual(self.export('--number', '+1', '-o', os.path.join(self.out, 'y')).returncode, 1)
+        self.assertEqual(self.export('1').returncode, 2)
+        self.assertEqual(sorted(os.listdir(self.out)), sorted(before + ['exists', 'ro']))
+        self.assertEqual(os.listdir(existing), [])
+        with phone.catalog() as db:
+            self.assertEqual(db.execute('SELECT COUNT(*) FROM exports').fetchone()[0], 0)
+
+        # A recording changed on the phone is not exported as evidence.
+        row = phone.calls()[0]
+        with open(os.path.join(phone.data_dir, row['path']), 'ab') as f:
+            f.write(b'x')
+        result = self.export('1', '-o', os.path.join(self.out, 'z'))
+        self.assertEqual(result.returncode, 1)
+        self.assertIn('no longer matches the SHA-256', result.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.out, 'z')))
+        self.assertEqual([f for f in os.listdir(self.out) if f.startswith('.')], [])
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
