@@ -168,7 +168,10 @@ static void usage(FILE *out) {
 
 int main(int argc, char **argv) {
         setlocale(LC_ALL, "");
-        bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+        /* CALLWITNESS_LOCALEDIR: translations of a build that is not
+         * installed (the tests use the build tree's). */
+        bindtextdomain(GETTEXT_PACKAGE, getenv("CALLWITNESS_LOCALEDIR") && getenv("CALLWITNESS_LOCALEDIR")[0] == '/'
+                                        ? getenv("CALLWITNESS_LOCALEDIR") : LOCALEDIR);
         textdomain(GETTEXT_PACKAGE);
 
         if (argc < 2) {

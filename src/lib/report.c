@@ -365,7 +365,8 @@ static void html_call_row(FILE *out, json_object *call) {
 
 int cw_report_html(json_object *manifest, FILE *out) {
         report_head *head = read_head(manifest);
-        const char *lang = getenv("LANGUAGE") && *getenv("LANGUAGE") ? getenv("LANGUAGE") : _("en");
+        /* Translators: the language tag of this translation, e.g. es or zh-CN. */
+        const char *lang = _("en");
         char line[512];
 
         if (!head)
@@ -385,6 +386,13 @@ int cw_report_html(json_object *manifest, FILE *out) {
                      ".wide{overflow-x:auto}table{border-collapse:collapse;font-size:.9em}"
                      "td,th{border:1px solid #bbb;padding:.25em .4em;vertical-align:top;text-align:left}"
                      "tr.night td{background:#fbeaea}code{word-break:break-all}"
+                     /* On a phone each call of the timeline is a card, not a
+                      * row too wide to read. */
+                     "@media (max-width:600px){table.timeline,table.timeline tbody,table.timeline tr,"
+                     "table.timeline td{display:block}table.timeline tr:first-child{display:none}"
+                     "table.timeline tr{border:1px solid #bbb;margin:0 0 .6em}"
+                     "table.timeline td{border:none;display:inline-block}"
+                     "table.timeline td:last-child{display:block}}"
                      "@media print{.wide{overflow:visible}body{margin:0}}"
                      "</style></head><body>\n<h1>");
         html_escaped(out, _("Record of phone calls"));
@@ -420,7 +428,7 @@ int cw_report_html(json_object *manifest, FILE *out) {
         html_heatmap(out, h);
         fprintf(out, "<h2>");
         html_escaped(out, _("Timeline (local time)"));
-        fprintf(out, "</h2>\n<div class=\"wide\"><table>");
+        fprintf(out, "</h2>\n<div class=\"wide\"><table class=\"timeline\">");
         html_headers(out, (const char *[]) { "#", _("Time"), _("Direction"), _("Number"), _("Duration"),
                                              _("Tags, caller, notes"), NULL });
         for (size_t i = 0; i < length(calls); i++)

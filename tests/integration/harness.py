@@ -72,6 +72,7 @@ class Phone:
             'XDG_CONFIG_HOME': self.config_home,
             'LANG': 'C.UTF-8',
             'CALLWITNESS_PROFILES_DIR': PROFILES_DIR,
+            'CALLWITNESS_LOCALEDIR': os.path.join(BUILD_DIR, 'po'),
         }
         for name in ('ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS'):
             if name in os.environ:
@@ -295,9 +296,9 @@ class Phone:
             return len(calls) > index and condition(calls[index]) and calls[index]
         return wait_for(check, timeout, what)
 
-    def cli(self, *args, check=True, input=''):
-        result = subprocess.run([CLI, *args], env=dict(self.env, TZ='Asia/Shanghai'), capture_output=True,
-                                text=True, timeout=30, input=input)
+    def cli(self, *args, check=True, input='', env=None):
+        result = subprocess.run([CLI, *args], env=dict(self.env, TZ='Asia/Shanghai', **(env or {})),
+                                capture_output=True, text=True, timeout=30, input=input)
         # A sanitizer report fails the test even where the command is
         # expected to fail.
         reports = sanitizer_reports(result.stderr)

@@ -6,6 +6,7 @@ python3 -m json.tool, Python's zipfile) and with callwitness verify; then
 tampered with, one file at a time, and refused inputs.'''
 
 import filecmp
+import glob
 import json
 import os
 import shutil
@@ -13,12 +14,14 @@ import subprocess
 import sys
 import time
 import unittest
+import struct
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from phonecase import MODEM, REASON_UNKNOWN, TERMINATED, PhoneTestCase  # noqa: E402
 
 CALLER = '+8613800138000'
+OUTPUT_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', 'output'))
 
 
 def read(path):
@@ -123,6 +126,44 @@ class Export(PhoneTestCase):
             body = json.loads(db.execute("SELECT body FROM audit_log WHERE kind = 'export'").fetchone()[0])
         self.assertEqual(body['calls'], [1, 2])
         self.assertEqual(phone.cli('verify', '--catalog', check=False).returncode, 0)
+
+    def test_report_in_each_language_renders_at_phone_width(self):
+        # The report a person reads on a phone: rendered by headless Chromium
+        # at 360 px in each shipped language; the PNGs stay in tests/output/
+        # for a person to look at.
+        os.makedirs(OUTPUT_DIR, exist_ok=True)
+        expected = {'en': ('Record of phone calls', 'lang="en"'),
+                    'es': ('Registro de llamadas telefónicas', 'lang="es"'),
+                    'zh_CN': ('通话记录', 'lang="zh-CN"')}
+        for language, (title, lang_attribute) in expected.items():
+            bundle = os.path.join(self.out, 'bundle-' + language)
+            result = self.phone.cli('export', '1', '2', '-o', bundle, check=False,
+                                    env={'LANGUAGE': language, 'LANG': 'C.UTF-8'})
+            self.assertEqual(result.returncode, 0, result.stderr)
+            html = read(os.path.join(bundle, 'report.html'))
+            self.assertIn(title, html)
+            self.assertIn(lang_attribute, html)
+            self.assertIn(title, read(os.path.join(bundle, 'report.txt')))
+
+            png = os.path.join(OUTPUT_DIR, f'report-{language}-360.png')
+            if os.path.exists(png):
+                os.unlink(png)
+            shot = subprocess.run(['chromium', '--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars',
+                                   f'--user-data-dir={self.phone.dir}/chromium-{language}',
+                                   '--window-size=360,1400', f'--screenshot={png}',
+                                   'file://' + os.path.join(bundle, 'report.html')],
+                                  capture_output=True, text=True, timeout=120)
+            self.assertTrue(os.path.exists(png), f'no screenshot for {language}: {shot.stderr[-2000:]}')
+            with open(png, 'rb') as f:
+                header = f.read(24)
+            self.assertEqual(header[:8], b'\x89PNG\r\n\x1a\n')
+            width, height = struct.unpack('>II', header[16:24])
+            self.assertEqual((width, height), (360, 1400))
+            # A blank page compresses to almost nothing; text, tables and
+            # the SVG picture do not.
+            self.assertGreater(os.path.getsize(png), 20000, f'{png} looks blank')
+        self.assertEqual(sorted(os.path.basename(p) for p in glob.glob(os.path.join(OUTPUT_DIR, 'report-*.png'))),
+                         ['report-en-360.png', 'report-es-360.png', 'report-zh_CN-360.png'])
 
     def test_zip_bundle(self):
         bundle = os.path.join(self.out, 'evidence.zip')
