@@ -18,6 +18,7 @@
 #include "doctor.h"
 #include "export.h"
 #include "key.h"
+#include "play.h"
 #include "review.h"
 #include "verify.h"
 
@@ -152,6 +153,7 @@ static void usage(FILE *out) {
                        "  list [--tagged] [--tag TAG] [--number N] [--since DATE] [--until DATE] [--missed]\n"
                        "       [--limit N] [--json]  the recorded calls, oldest first\n"
                        "  show ID [--json]           one call: timeline, tags, notes, caller, file, SHA-256\n"
+                       "  play ID                    play a call's recording\n"
                        "  note ID TEXT               add a note to a call\n"
                        "  identify ID --company NAME --employee-id CODE [--name PERSON]\n"
                        "                             who the caller said they are\n"
@@ -184,6 +186,8 @@ int main(int argc, char **argv) {
                 return cw_cli_doctor(argc - 1, argv + 1);
         if (strcmp(argv[1], "show") == 0)
                 return cw_cli_show(argc - 1, argv + 1);
+        if (strcmp(argv[1], "play") == 0)
+                return cw_cli_play(argc - 1, argv + 1);
         if (strcmp(argv[1], "note") == 0)
                 return cw_cli_note(argc - 1, argv + 1);
         if (strcmp(argv[1], "identify") == 0)

@@ -13,6 +13,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import tone_levels  # noqa: E402
 from phonecase import MODEM, REASON_UNKNOWN, TERMINATED, PhoneTestCase  # noqa: E402
 
 NIGHT_CALLER = '+8613800138000'
@@ -105,6 +106,27 @@ class Review(PhoneTestCase):
 
         result = phone.cli('verify', '--catalog', check=False)
         self.assertEqual(result.returncode, 0, result.stdout)
+
+    def test_play_sends_both_sides_to_the_sound_server(self):
+        # What play sends to the default sink, recorded from its monitor:
+        # the user's tone on the left, the caller's on the right.
+        phone = self.phone
+        heard = os.path.join(phone.dir, 'heard.wav')
+        recorder = phone._spawn('parecord', ['parecord', '--device=call_sink.monitor', '--channels=2',
+                                             '--file-format=wav', heard])
+        time.sleep(0.5)
+        result = phone.cli('play', '1')
+        self.assertIn('Playing', result.stdout)
+        time.sleep(0.3)
+        phone._stop(recorder)
+        local_left, remote_left = tone_levels(heard, 1)
+        local_right, remote_right = tone_levels(heard, 2)
+        self.assertGreater(local_left, 0.05, (local_left, remote_left))
+        self.assertGreater(remote_right, 0.05, (local_right, remote_right))
+        self.assertLess(remote_left, local_left / 3)
+        self.assertLess(local_right, remote_right / 3)
+        self.assertIn('has no recording', self.cli_fails('play', '3').stderr)
+        self.assertIn('there is no call 9', self.cli_fails('play', '9').stderr)
 
     def test_bad_input_is_refused_clearly(self):
         phone = self.phone
