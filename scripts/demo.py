@@ -50,6 +50,23 @@ def main():
         say('sha256sum of the file (the catalog holds the same)')
         subprocess.run(['sha256sum', path])
         phone.stop_daemon()
+
+        say('The user notes who called, then exports the call as evidence')
+        phone.cli('identify', '1', '--company', 'Quick Collect Ltd', '--employee-id', 'QC-0417')
+        phone.cli('note', '1', 'Called at 23:40 and threatened to tell my employer')
+        bundle = os.path.join(phone.dir, 'evidence.zip')
+        print(phone.cli('export', '--tagged', '-o', bundle).stdout, end='')
+        key = phone.cli('key').stdout.strip()
+        unpacked = os.path.join(phone.dir, 'unpacked')
+        subprocess.run([sys.executable, '-m', 'zipfile', '-e', bundle, unpacked], check=True)
+        folder = os.path.join(unpacked, 'evidence')
+        say('Anyone checks it: sha256sum -c SHA256SUMS, minisign -Vm SHA256SUMS -P <key>, callwitness verify')
+        subprocess.run(['sha256sum', '-c', 'SHA256SUMS'], cwd=folder)
+        subprocess.run(['minisign', '-Vm', 'SHA256SUMS', '-P', key], cwd=folder)
+        print(phone.cli('verify', bundle).stdout, end='')
+        say('report.txt')
+        with open(os.path.join(folder, 'report.txt'), encoding='utf-8') as f:
+            print(f.read(), end='')
         say('Done. The daemon log was:')
         print(phone.daemon_log(), end='')
     finally:

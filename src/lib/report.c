@@ -234,16 +234,16 @@ int cw_report_text(json_object *manifest, FILE *out) {
         fprintf(out, _("Exported %s (%s) by callwitness; device key %s\n\n"), exported, text_of(manifest, "time_zone"),
                 text_of(manifest, "device_key_id"));
         fprintf(out, "%s\n", _("Summary"));
-        fprintf(out, _("  %lld calls from %zu numbers, %lld of them at night.\n"), (long long) int_of(summary, "calls"),
+        fprintf(out, _("  Calls: %lld. Numbers: %zu. At night: %lld.\n"), (long long) int_of(summary, "calls"),
                 length(numbers), (long long) int_of(summary, "night_calls"));
-        fprintf(out, _("  %lld answered, %lld not answered. First call %s, last call %s.\n\n"),
+        fprintf(out, _("  Answered: %lld. Not answered: %lld. First call %s, last call %s.\n\n"),
                 (long long) int_of(summary, "answered"), (long long) int_of(summary, "missed"), first, last);
 
         fprintf(out, "%s\n", _("Calls per number"));
         for (size_t i = 0; i < length(numbers); i++) {
                 json_object *n = json_object_array_get_idx(numbers, i);
 
-                fprintf(out, _("  %-20s %3lld calls, %lld at night\n"), text_of(n, "number"),
+                fprintf(out, _("  %-20s calls: %lld, at night: %lld\n"), text_of(n, "number"),
                         (long long) int_of(n, "calls"), (long long) int_of(n, "night"));
         }
         fprintf(out, "\n%s\n", _("Timeline (local time)"));
@@ -403,11 +403,11 @@ int cw_report_html(json_object *manifest, FILE *out) {
         fprintf(out, "</p>\n<h2>");
         html_escaped(out, _("Summary"));
         fprintf(out, "</h2>\n<p>");
-        snprintf(line, sizeof line, _("%lld calls from %zu numbers, %lld of them at night."),
+        snprintf(line, sizeof line, _("Calls: %lld. Numbers: %zu. At night: %lld."),
                  (long long) int_of(summary, "calls"), length(numbers), (long long) int_of(summary, "night_calls"));
         html_escaped(out, line);
         fprintf(out, " ");
-        snprintf(line, sizeof line, _("%lld answered, %lld not answered. First call %s, last call %s."),
+        snprintf(line, sizeof line, _("Answered: %lld. Not answered: %lld. First call %s, last call %s."),
                  (long long) int_of(summary, "answered"), (long long) int_of(summary, "missed"), first, last);
         html_escaped(out, line);
         fprintf(out, "</p>\n<h2>");

@@ -107,7 +107,7 @@ class Export(PhoneTestCase):
         self.assertEqual(manifest['summary']['numbers'], [{'number': CALLER, 'calls': 2, 'night': 2}])
 
         report = read(os.path.join(bundle, 'report.txt'))
-        self.assertIn('2 calls from 1 numbers, 2 of them at night', report)
+        self.assertIn('Calls: 2. Numbers: 1. At night: 2.', report)
         self.assertIn('Quick Collect Ltd', report)
         html = read(os.path.join(bundle, 'report.html'))
         self.assertIn('<svg', html)

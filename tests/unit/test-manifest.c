@@ -107,7 +107,7 @@ static void reports_show_and_escape(void) {
         json_object *m = sample_manifest("<script>alert(1)</script> & co");
         char *text = render(cw_report_text, m), *html = render(cw_report_html, m);
 
-        ok(strstr(text, "3 calls from 2 numbers, 2 of them at night") != NULL, "the text summary");
+        ok(strstr(text, "Calls: 3. Numbers: 2. At night: 2.") != NULL, "the text summary");
         ok(strstr(text, "2026-11-24 .......................1") != NULL &&
            strstr(text, "2026-11-25 11......................") != NULL, "the hour-by-day picture in text");
         ok(strstr(html, "<svg") && strstr(html, "<title>2026-11-25 01:00 — 1</title>"), "an SVG picture");
