@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <pulse/rtclock.h>
 #include <pulse/timeval.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +11,12 @@
 #include "callwitness/log.h"
 #include "callwitness/paths.h"
 #include "callwitness/policy.h"
+#include "call-tags.h"
 #include "capture.h"
 #include "mixer.h"
 #include "opus-writer.h"
 #include "tracker.h"
 
-#define MAX_TAGS 4
 /* After a hang-up, audio up to that instant is still in the sound server's
  * buffers; wait this long at most for it before padding with silence. */
 #define FINISH_DEADLINE_USEC (1 * PA_USEC_PER_SEC)
@@ -30,8 +29,6 @@
  * its true time. Less than this is ordinary fragment latency. */
 #define LATE_START_TOLERANCE (CW_CAPTURE_RATE / 10)
 #define SILENCE_WINDOW_FRAMES ((uint64_t) 10 * CW_CAPTURE_RATE)
-#define MAX_COMMENTS (16 + MAX_TAGS)
-#define LOCAL_ONLY_WARNING "the other party's side was not captured (capture mode local-only)"
 
 typedef struct tracked_call {
         cw_tracker *tracker;
@@ -42,7 +39,7 @@ typedef struct tracked_call {
         char *number;
         cw_timestamp appeared, answered;
         bool was_answered;
-        cw_tag tags[MAX_TAGS];
+        cw_tag tags[CW_CALL_TAGS_MAX];
         size_t n_tags;
         cw_opus_writer *writer;
         cw_capture_mode capture_mode;
@@ -222,64 +219,20 @@ static bool recording_in_progress(cw_tracker *t) {
         return false;
 }
 
-typedef struct comment_list {
-        char *items[MAX_COMMENTS];
-        size_t n;
-} comment_list;
-
-__attribute__((format(printf, 2, 3)))
-static void add_comment(comment_list *list, const char *format, ...) {
-        va_list ap;
-
-        if (list->n >= MAX_COMMENTS)
-                return;
-        va_start(ap, format);
-        if (vasprintf(&list->items[list->n], format, ap) >= 0)
-                list->n++;
-        va_end(ap);
-}
-
-static void clear_comments(comment_list *list) {
-        for (size_t i = 0; i < list->n; i++)
-                free(list->items[i]);
-        list->n = 0;
-}
-
-/* The OpusTags that make a file self-describing: enough to rebuild the
- * catalog from the recordings alone. */
+/* The tags a recording carries, from what the tracker knows of the call. */
 static void describe_call(const tracked_call *call, const cw_timestamp *ended, cw_end_reason reason,
-                          comment_list *list) {
-        char started[CW_RFC3339_MAX], answered[CW_RFC3339_MAX], ended_text[CW_RFC3339_MAX];
-        const char *number = call->number ? call->number : "unknown";
-
-        cw_timestamp_format_rfc3339(&call->appeared, started);
-        add_comment(list, "TITLE=%s call %s %s", call->direction == CW_DIRECTION_OUTGOING ? "Outgoing" : "Incoming",
-                    call->direction == CW_DIRECTION_OUTGOING ? "to" : "from", number);
-        add_comment(list, "DATE=%s", started);
-        add_comment(list, "CALLWITNESS_CALL_ID=%lld", (long long) call->id);
-        add_comment(list, "CALLWITNESS_DIRECTION=%s", cw_direction_to_string(call->direction));
-        add_comment(list, "CALLWITNESS_NUMBER=%s", number);
-        add_comment(list, "CALLWITNESS_BACKEND=%s", call->backend);
-        add_comment(list, "CALLWITNESS_CAPTURE_MODE=%s", cw_capture_mode_to_string(call->capture_mode));
-        if (call->capture_mode == CW_CAPTURE_LOCAL_ONLY)
-                add_comment(list, "CALLWITNESS_WARNING=%s", LOCAL_ONLY_WARNING);
-        add_comment(list, "CALLWITNESS_STARTED_AT=%s", started);
-        if (call->was_answered) {
-                cw_timestamp_format_rfc3339(&call->answered, answered);
-                add_comment(list, "CALLWITNESS_ANSWERED_AT=%s", answered);
-        }
-        if (ended) {
-                cw_timestamp_format_rfc3339(ended, ended_text);
-                add_comment(list, "CALLWITNESS_ENDED_AT=%s", ended_text);
-                add_comment(list, "CALLWITNESS_END_REASON=%s", cw_end_reason_to_string(reason));
-        }
-        for (size_t i = 0; i < call->n_tags; i++)
-                add_comment(list, "CALLWITNESS_TAG=%s: %s", call->tags[i].name, call->tags[i].reason);
+                          cw_comment_list *list) {
+        cw_call_comments(&(cw_call_description) {
+                .id = call->id, .backend = call->backend, .direction = call->direction, .number = call->number,
+                .capture_mode = call->capture_mode, .appeared = call->appeared,
+                .answered = call->was_answered ? &call->answered : NULL, .ended = ended, .end_reason = reason,
+                .tags = call->tags, .n_tags = call->n_tags,
+        }, list);
 }
 
 /* "…/x.opus", then "…/x-2.opus" … if a call in the same second already
  * took the name. */
-static int open_recording(tracked_call *call, comment_list *tags) {
+static int open_recording(tracked_call *call, cw_comment_list *tags) {
         cw_tracker *t = call->tracker;
         char *relpath = NULL, *path = NULL, *slash;
         int r;
@@ -330,7 +283,7 @@ static int open_recording(tracked_call *call, comment_list *tags) {
 
 static void start_recording(tracked_call *call) {
         cw_tracker *t = call->tracker;
-        comment_list tags = { .n = 0 };
+        cw_comment_list tags = { .n = 0 };
         int r;
 
         /* Audio captured while ringing is not part of the call; the file
@@ -343,7 +296,7 @@ static void start_recording(tracked_call *call) {
         call->capture_mode = t->capture ? cw_capture_get_mode(t->capture) : t->cfg->capture_mode;
         describe_call(call, NULL, CW_END_UNKNOWN, &tags);
         r = open_recording(call, &tags);
-        clear_comments(&tags);
+        cw_comment_list_clear(&tags);
         if (r < 0) {
                 cw_log_error("call %lld: cannot create the recording: %s", (long long) call->id, strerror(-r));
                 return;
@@ -357,7 +310,7 @@ static void start_recording(tracked_call *call) {
         if (r == 0 && call->capture_mode == CW_CAPTURE_LOCAL_ONLY) {
                 cw_timestamp now = cw_timestamp_now();
 
-                r = cw_catalog_add_warning(t->catalog, call->id, "local-only", LOCAL_ONLY_WARNING, &now);
+                r = cw_catalog_add_warning(t->catalog, call->id, "local-only", CW_LOCAL_ONLY_WARNING, &now);
         }
         if (r < 0)
                 cw_log_error("call %lld: catalog: %s", (long long) call->id, cw_catalog_last_error(t->catalog));
@@ -365,7 +318,7 @@ static void start_recording(tracked_call *call) {
 
 static void finish_recording(tracked_call *call, const cw_timestamp *ended, cw_end_reason reason) {
         cw_tracker *t = call->tracker;
-        comment_list tags = { .n = 0 };
+        cw_comment_list tags = { .n = 0 };
         cw_opus_result result;
         int r;
 
@@ -374,7 +327,7 @@ static void finish_recording(tracked_call *call, const cw_timestamp *ended, cw_e
         describe_call(call, ended, reason, &tags);
         r = cw_opus_writer_finish(call->writer, (const char *const *) tags.items, tags.n, &result);
         call->writer = NULL;
-        clear_comments(&tags);
+        cw_comment_list_clear(&tags);
         if (r < 0)
                 cw_log_error("call %lld: finishing %s: %s; the file is kept as far as it was written",
                              (long long) call->id, call->relpath, strerror(-r));
