@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SHA256SUMS.minisig comes with a bundle from anywhere: callwitness verify
+ * parses it. Must never accept a signature it cannot check. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callwitness/devicekey.h"
+#include "fuzz.h"
+
+/* The public key of the seed signatures (tests/fuzz/corpus/minisign). */
+#define KEY "RWStTj44IFR8cLVqDCW5foH8etlYdG9PvdGZwAvvAKDYPTEzzsCCihZY"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        static const char sums[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  call.opus\n";
+        char *text = malloc(size + 1);
+        int r;
+
+        if (!text)
+                return 0;
+        memcpy(text, data, size);
+        text[size] = '\0';
+        r = cw_minisign_verify(KEY, sums, strlen(sums), text);
+        if (r != 0 && r != -EBADMSG && r != -EKEYREJECTED && r != -EBADE && r != -ENOMEM)
+                abort();
+        free(text);
+        return 0;
+}
