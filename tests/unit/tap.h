@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static int tap_count, tap_failures;
 
@@ -30,4 +31,15 @@ static int tap_ok(int pass, const char *file, int line, const char *format, ...)
 static inline int tap_done(void) {
         printf("1..%d\n", tap_count);
         return tap_failures ? 1 : 0;
+}
+
+/* Test fixtures: a file with exactly this text; aborts if it cannot be
+ * written, since every check after it would be meaningless. */
+static inline void tap_write_file(const char *path, const char *content) {
+        FILE *f = fopen(path, "w");
+
+        if (!f)
+                abort();
+        fputs(content, f);
+        fclose(f);
 }

@@ -57,15 +57,6 @@ static problems verify(void) {
         return p;
 }
 
-static void write_file(const char *path, const char *content) {
-        FILE *f = fopen(path, "w");
-
-        if (!f)
-                abort();
-        fputs(content, f);
-        fclose(f);
-}
-
 /* A catalog with one finished call and its file, as the daemon leaves it. */
 static void fresh_catalog(void) {
         cw_catalog *c;
@@ -77,7 +68,7 @@ static void fresh_catalog(void) {
                                 .number = "+8613800138000", .state = CW_CALL_RINGING, .appeared = at(1795534800) };
 
         unlink(db_path);
-        write_file(file_path, "OggS pretend audio");
+        tap_write_file(file_path, "OggS pretend audio");
         fd = open(file_path, O_RDONLY);
         if (fd < 0 || cw_sha256_fd(fd, hex, &size) < 0)
                 abort();
@@ -141,7 +132,7 @@ static void tampering_is_found(void) {
         problems p;
 
         fresh_catalog();
-        write_file(file_path, "OggS other audio!!");
+        tap_write_file(file_path, "OggS other audio!!");
         p = verify();
         ok(p.n == 1 && strstr(p.text, "call 1: recordings/call.opus was altered"), "an altered file: %s", p.text);
 
@@ -194,7 +185,7 @@ static void tampering_is_found(void) {
                 char extra[300];
 
                 snprintf(extra, sizeof extra, "%s/recordings/planted.opus", dir);
-                write_file(extra, "OggS");
+                tap_write_file(extra, "OggS");
                 p = verify();
                 unlink(extra);
         }

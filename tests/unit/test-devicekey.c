@@ -17,15 +17,6 @@
 static char dir[] = "/tmp/test-devicekey-XXXXXX";
 static char key_dir[256], key_path[300];
 
-static void write_file(const char *path, const char *content) {
-        FILE *f = fopen(path, "w");
-
-        if (!f)
-                abort();
-        fputs(content, f);
-        fclose(f);
-}
-
 static int minisign_verifies(const char *data_path, const char *public_key) {
         char command[1024];
         int status;
@@ -67,7 +58,7 @@ static void damaged_key_is_refused(void) {
         int created;
 
         snprintf(path, sizeof path, "%s/damaged.key", dir);
-        write_file(path, "callwitness device key v1\nnot base64 at all\n");
+        tap_write_file(path, "callwitness device key v1\nnot base64 at all\n");
         chmod(path, 0600);
         ok(cw_device_key_open(path, &k, &created) == -EBADMSG && !k, "a damaged key file is refused");
         unlink(path);
@@ -99,10 +90,10 @@ static void signatures_hold_and_break(void) {
 
         snprintf(data_path, sizeof data_path, "%s/SHA256SUMS", dir);
         snprintf(sig_path, sizeof sig_path, "%s.minisig", data_path);
-        write_file(data_path, data);
-        write_file(sig_path, signature);
+        tap_write_file(data_path, data);
+        tap_write_file(sig_path, signature);
         ok(minisign_verifies(data_path, public_key), "minisign -V accepts it");
-        write_file(data_path, "f3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  call.opus\n");
+        tap_write_file(data_path, "f3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  call.opus\n");
         ok(!minisign_verifies(data_path, public_key), "minisign -V rejects a changed file");
 
         ok(cw_minisign_verify(public_key, "x", 1, signature) == -EBADE, "our verifier rejects changed data");
@@ -112,8 +103,8 @@ static void signatures_hold_and_break(void) {
                 comment[10] = '2';   /* a different time in the trusted comment */
                 ok(cw_minisign_verify(public_key, data, strlen(data), forged) == -EBADE,
                    "a changed trusted comment is rejected");
-                write_file(data_path, data);
-                write_file(sig_path, forged);
+                tap_write_file(data_path, data);
+                tap_write_file(sig_path, forged);
                 ok(!minisign_verifies(data_path, public_key), "minisign -V rejects it too");
                 free(forged);
         }
