@@ -39,7 +39,10 @@ static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void
         if (dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_SIGNAL)
                 return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
         if (dbus_message_is_signal(msg, DBUS_INTERFACE_DBUS, "NameOwnerChanged")) {
-                if (dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &old_owner,
+                /* Any client may send a signal named NameOwnerChanged; only
+                 * the bus itself says who owns a name. */
+                if ((sender = dbus_message_get_sender(msg)) && strcmp(sender, DBUS_SERVICE_DBUS) == 0 &&
+                    dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &old_owner,
                                           DBUS_TYPE_STRING, &new_owner, DBUS_TYPE_INVALID) &&
                     strcmp(name, s->name) == 0)
                         set_owner(s, new_owner);

@@ -144,6 +144,31 @@ bool cw_dbus_reply_is_error(DBusMessage *reply, const char *what) {
         return true;
 }
 
+bool cw_dbus_reply_is(DBusMessage *reply, const char *signature, const char *what) {
+        if (cw_dbus_reply_is_error(reply, what))
+                return false;
+        if (dbus_message_has_signature(reply, signature))
+                return true;
+        cw_log_debug("%s: reply of signature '%s' ignored, expected '%s'", what, dbus_message_get_signature(reply),
+                     signature);
+        return false;
+}
+
+void cw_dbus_dispatch_signal(DBusMessage *msg, const cw_dbus_signal_handler *handlers, size_t n_handlers,
+                             void *userdata) {
+        for (size_t i = 0; i < n_handlers; i++) {
+                if (!dbus_message_is_signal(msg, handlers[i].interface, handlers[i].member))
+                        continue;
+                if (dbus_message_has_signature(msg, handlers[i].signature))
+                        handlers[i].handle(msg, userdata);
+                else
+                        cw_log_debug("%s.%s of signature '%s' from %s ignored, expected '%s'", handlers[i].interface,
+                                     handlers[i].member, dbus_message_get_signature(msg),
+                                     dbus_message_get_sender(msg), handlers[i].signature);
+                return;
+        }
+}
+
 void cw_dbus_add_match(DBusConnection *conn, const char *rule) {
         dbus_bus_add_match(conn, rule, NULL);
 }

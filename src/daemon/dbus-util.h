@@ -34,6 +34,21 @@ int cw_dbus_send(cw_dbus_calls *calls, DBusMessage *msg, cw_dbus_reply_fn cb, vo
 
 /* For a reply: true when it is an error; logs it at debug level. */
 bool cw_dbus_reply_is_error(DBusMessage *reply, const char *what);
+/* For a reply: true when it is no error and carries exactly signature.
+ * Logs what is wrong at debug level. */
+bool cw_dbus_reply_is(DBusMessage *reply, const char *signature, const char *what);
+
+/* A signal a backend reads, with the one signature it can parse. */
+typedef struct cw_dbus_signal_handler {
+        const char *interface, *member, *signature;
+        void (*handle)(DBusMessage *msg, void *userdata);
+} cw_dbus_signal_handler;
+
+/* Runs the handler for msg's interface and member, only if msg carries that
+ * handler's signature: any client on the bus can send a signal of any shape,
+ * and the handlers read arguments without checking their types again. */
+void cw_dbus_dispatch_signal(DBusMessage *msg, const cw_dbus_signal_handler *handlers, size_t n_handlers,
+                             void *userdata);
 
 /* Adds a match rule without waiting for the bus's answer (errors come back
  * as messages we ignore). */

@@ -191,7 +191,7 @@ static void on_call_props(DBusMessage *reply, void *userdata) {
         DBusMessageIter iter;
         mm_call *call = find_call(b, request->path, NULL);
 
-        if (!call || call->reported || cw_dbus_reply_is_error(reply, "ModemManager Call GetAll"))
+        if (!call || call->reported || !cw_dbus_reply_is(reply, "a{sv}", "ModemManager Call GetAll"))
                 return;
         dbus_message_iter_init(reply, &iter);
         cw_dbus_foreach_prop(&iter, read_call_prop, &props);
@@ -247,7 +247,7 @@ static void on_list_calls(DBusMessage *reply, void *userdata) {
         char **paths = NULL;
         int n = 0;
 
-        if (!cw_dbus_reply_is_error(reply, "ModemManager ListCalls") &&
+        if (cw_dbus_reply_is(reply, "ao", "ModemManager ListCalls") &&
             dbus_message_get_args(reply, NULL, DBUS_TYPE_ARRAY, DBUS_TYPE_OBJECT_PATH, &paths, &n,
                                   DBUS_TYPE_INVALID)) {
                 for (int i = 0; i < n; i++)
@@ -281,12 +281,11 @@ static void remove_modem(mm_backend *b, const char *modem_path) {
         }
 }
 
-/* Does the a{sa{sv}} at iter hold the Voice interface? */
+/* Does the a{sa{sv}} at iter (its type checked by the caller) hold the
+ * Voice interface? */
 static bool interfaces_have_voice(DBusMessageIter *iter) {
         DBusMessageIter entries;
 
-        if (dbus_message_iter_get_arg_type(iter) != DBUS_TYPE_ARRAY)
-                return false;
         dbus_message_iter_recurse(iter, &entries);
         for (; dbus_message_iter_get_arg_type(&entries) == DBUS_TYPE_DICT_ENTRY; dbus_message_iter_next(&entries)) {
                 DBusMessageIter entry;
@@ -304,11 +303,9 @@ static void on_managed_objects(DBusMessage *reply, void *userdata) {
         mm_backend *b = userdata;
         DBusMessageIter iter, objects;
 
-        if (cw_dbus_reply_is_error(reply, "ModemManager GetManagedObjects"))
+        if (!cw_dbus_reply_is(reply, "a{oa{sa{sv}}}", "ModemManager GetManagedObjects"))
                 return;
         dbus_message_iter_init(reply, &iter);
-        if (dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_ARRAY)
-                return;
         dbus_message_iter_recurse(&iter, &objects);
         for (; dbus_message_iter_get_arg_type(&objects) == DBUS_TYPE_DICT_ENTRY; dbus_message_iter_next(&objects)) {
                 DBusMessageIter object;
@@ -338,7 +335,8 @@ static void service_vanished(void *userdata) {
                 forget_call(b, b->calls->path, CW_END_MODEM_GONE);
 }
 
-static void on_state_changed(mm_backend *b, DBusMessage *msg) {
+static void on_state_changed(DBusMessage *msg, void *userdata) {
+        mm_backend *b = userdata;
         const char *path = dbus_message_get_path(msg);
         mm_call *call = find_call(b, path, NULL);
         dbus_int32_t old_state, new_state;
@@ -359,13 +357,13 @@ static void read_number_prop(const char *key, DBusMessageIter *value, void *user
                 cw_dbus_get_string(value, userdata);
 }
 
-static void on_properties_changed(mm_backend *b, DBusMessage *msg) {
+static void on_properties_changed(DBusMessage *msg, void *userdata) {
+        mm_backend *b = userdata;
         const char *path = dbus_message_get_path(msg), *interface, *number = NULL;
         mm_call *call = find_call(b, path, NULL);
         DBusMessageIter iter;
 
-        if (!call || !call->reported || !dbus_message_iter_init(msg, &iter) ||
-            dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_STRING)
+        if (!call || !call->reported || !dbus_message_iter_init(msg, &iter))
                 return;
         dbus_message_iter_get_basic(&iter, &interface);
         if (strcmp(interface, MM_CALL) != 0 || !dbus_message_iter_next(&iter))
@@ -377,11 +375,12 @@ static void on_properties_changed(mm_backend *b, DBusMessage *msg) {
         }
 }
 
-static void on_interfaces_added(mm_backend *b, DBusMessage *msg) {
+static void on_interfaces_added(DBusMessage *msg, void *userdata) {
+        mm_backend *b = userdata;
         DBusMessageIter iter;
         const char *modem_path;
 
-        if (!dbus_message_iter_init(msg, &iter) || dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_OBJECT_PATH)
+        if (!dbus_message_iter_init(msg, &iter))
                 return;
         dbus_message_iter_get_basic(&iter, &modem_path);
         dbus_message_iter_next(&iter);
@@ -389,16 +388,15 @@ static void on_interfaces_added(mm_backend *b, DBusMessage *msg) {
                 add_modem(b, modem_path);
 }
 
-static void on_interfaces_removed(mm_backend *b, DBusMessage *msg) {
+static void on_interfaces_removed(DBusMessage *msg, void *userdata) {
+        mm_backend *b = userdata;
         DBusMessageIter iter, names;
         const char *modem_path;
 
-        if (!dbus_message_iter_init(msg, &iter) || dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_OBJECT_PATH)
+        if (!dbus_message_iter_init(msg, &iter))
                 return;
         dbus_message_iter_get_basic(&iter, &modem_path);
         dbus_message_iter_next(&iter);
-        if (dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_ARRAY)
-                return;
         dbus_message_iter_recurse(&iter, &names);
         for (; dbus_message_iter_get_arg_type(&names) == DBUS_TYPE_STRING; dbus_message_iter_next(&names)) {
                 const char *name;
@@ -409,24 +407,33 @@ static void on_interfaces_removed(mm_backend *b, DBusMessage *msg) {
         }
 }
 
-static void on_signal(DBusMessage *msg, void *userdata) {
-        mm_backend *b = userdata;
+static void on_call_added_signal(DBusMessage *msg, void *userdata) {
         const char *call_path;
 
-        if (dbus_message_is_signal(msg, MM_CALL, "StateChanged"))
-                on_state_changed(b, msg);
-        else if (dbus_message_is_signal(msg, PROPERTIES, "PropertiesChanged"))
-                on_properties_changed(b, msg);
-        else if (dbus_message_is_signal(msg, MM_VOICE, "CallAdded")) {
-                if (dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &call_path, DBUS_TYPE_INVALID))
-                        add_call(b, dbus_message_get_path(msg), call_path, false);
-        } else if (dbus_message_is_signal(msg, MM_VOICE, "CallDeleted")) {
-                if (dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &call_path, DBUS_TYPE_INVALID))
-                        forget_call(b, call_path, CW_END_UNKNOWN);
-        } else if (dbus_message_is_signal(msg, OBJECT_MANAGER, "InterfacesAdded"))
-                on_interfaces_added(b, msg);
-        else if (dbus_message_is_signal(msg, OBJECT_MANAGER, "InterfacesRemoved"))
-                on_interfaces_removed(b, msg);
+        dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &call_path, DBUS_TYPE_INVALID);
+        add_call(userdata, dbus_message_get_path(msg), call_path, false);
+}
+
+static void on_call_deleted_signal(DBusMessage *msg, void *userdata) {
+        const char *call_path;
+
+        dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &call_path, DBUS_TYPE_INVALID);
+        forget_call(userdata, call_path, CW_END_UNKNOWN);
+}
+
+/* Signatures as in ModemManager's introspection files
+ * (org.freedesktop.ModemManager1.Call.xml, .Modem.Voice.xml). */
+static const cw_dbus_signal_handler signal_handlers[] = {
+        { MM_CALL, "StateChanged", "iiu", on_state_changed },
+        { PROPERTIES, "PropertiesChanged", "sa{sv}as", on_properties_changed },
+        { MM_VOICE, "CallAdded", "o", on_call_added_signal },
+        { MM_VOICE, "CallDeleted", "o", on_call_deleted_signal },
+        { OBJECT_MANAGER, "InterfacesAdded", "oa{sa{sv}}", on_interfaces_added },
+        { OBJECT_MANAGER, "InterfacesRemoved", "oas", on_interfaces_removed },
+};
+
+static void on_signal(DBusMessage *msg, void *userdata) {
+        cw_dbus_dispatch_signal(msg, signal_handlers, sizeof signal_handlers / sizeof signal_handlers[0], userdata);
 }
 
 static const cw_dbus_service_ops service_ops = {

@@ -142,7 +142,8 @@ static void add_call(ofono_backend *b, const char *modem_path, const char *path,
                 free(call);
                 return;
         }
-        call->disconnect_reason = CW_END_HANGUP;
+        /* oFono sends DisconnectReason only when it knows one. */
+        call->disconnect_reason = CW_END_UNKNOWN;
         call->next = b->calls;
         b->calls = call;
         b->events->call_added(&(cw_modem_call_info) {
@@ -163,11 +164,9 @@ static void on_get_calls(DBusMessage *reply, void *userdata) {
         modem_request *request = userdata;
         DBusMessageIter iter, calls;
 
-        if (cw_dbus_reply_is_error(reply, "oFono GetCalls"))
+        if (!cw_dbus_reply_is(reply, "a(oa{sv})", "oFono GetCalls"))
                 return;
         dbus_message_iter_init(reply, &iter);
-        if (dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_ARRAY)
-                return;
         dbus_message_iter_recurse(&iter, &calls);
         for (; dbus_message_iter_get_arg_type(&calls) == DBUS_TYPE_STRUCT; dbus_message_iter_next(&calls)) {
                 DBusMessageIter call;
@@ -268,11 +267,9 @@ static void on_get_modems(DBusMessage *reply, void *userdata) {
         ofono_backend *b = userdata;
         DBusMessageIter iter, modems;
 
-        if (cw_dbus_reply_is_error(reply, "oFono GetModems"))
+        if (!cw_dbus_reply_is(reply, "a(oa{sv})", "oFono GetModems"))
                 return;
         dbus_message_iter_init(reply, &iter);
-        if (dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_ARRAY)
-                return;
         dbus_message_iter_recurse(&iter, &modems);
         for (; dbus_message_iter_get_arg_type(&modems) == DBUS_TYPE_STRUCT; dbus_message_iter_next(&modems)) {
                 DBusMessageIter modem;
@@ -305,18 +302,18 @@ static void service_vanished(void *userdata) {
         forget_everything(userdata, CW_END_MODEM_GONE);
 }
 
-static void on_call_property_changed(ofono_backend *b, const char *path, DBusMessage *msg) {
+static void on_call_property_changed(DBusMessage *msg, void *userdata) {
+        ofono_backend *b = userdata;
+        const char *path = dbus_message_get_path(msg);
         ofono_call *call = find_call(b, path, NULL);
         DBusMessageIter iter, value;
         const char *name, *text;
         cw_call_state state;
 
-        if (!call || !dbus_message_iter_init(msg, &iter) ||
-            dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_STRING)
+        if (!call || !dbus_message_iter_init(msg, &iter))
                 return;
         dbus_message_iter_get_basic(&iter, &name);
-        if (!dbus_message_iter_next(&iter) || dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_VARIANT)
-                return;
+        dbus_message_iter_next(&iter);
         dbus_message_iter_recurse(&iter, &value);
         if (!cw_dbus_get_string(&value, &text))
                 return;
@@ -333,20 +330,28 @@ static void on_call_property_changed(ofono_backend *b, const char *path, DBusMes
                 b->events->call_number(BACKEND, path, map_number(text), b->userdata);
 }
 
-static void on_disconnect_reason(ofono_backend *b, const char *path, DBusMessage *msg) {
-        ofono_call *call = find_call(b, path, NULL);
+static void on_disconnect_reason(DBusMessage *msg, void *userdata) {
+        ofono_call *call = find_call(userdata, dbus_message_get_path(msg), NULL);
         const char *reason;
 
-        /* "local", "remote" or "network": only the last is not a hang-up. */
-        if (call && dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &reason, DBUS_TYPE_INVALID))
-                call->disconnect_reason = strcmp(reason, "network") == 0 ? CW_END_ERROR : CW_END_HANGUP;
+        /* "local", "remote" or "network" (doc/voicecall-api.txt); anything
+         * else is a reason we cannot name. */
+        if (!call || !dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &reason, DBUS_TYPE_INVALID))
+                return;
+        if (strcmp(reason, "local") == 0 || strcmp(reason, "remote") == 0)
+                call->disconnect_reason = CW_END_HANGUP;
+        else if (strcmp(reason, "network") == 0)
+                call->disconnect_reason = CW_END_ERROR;
+        else
+                call->disconnect_reason = CW_END_UNKNOWN;
 }
 
-static void on_object_added(ofono_backend *b, DBusMessage *msg) {
+static void on_object_added(DBusMessage *msg, void *userdata) {
+        ofono_backend *b = userdata;
         DBusMessageIter iter;
         const char *object;
 
-        if (!dbus_message_iter_init(msg, &iter) || dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_OBJECT_PATH)
+        if (!dbus_message_iter_init(msg, &iter))
                 return;
         dbus_message_iter_get_basic(&iter, &object);
         dbus_message_iter_next(&iter);
@@ -359,42 +364,52 @@ static void on_object_added(ofono_backend *b, DBusMessage *msg) {
                 add_modem(b, object, &iter);
 }
 
-static void on_modem_property_changed(ofono_backend *b, DBusMessage *msg) {
+static void on_modem_property_changed(DBusMessage *msg, void *userdata) {
+        ofono_backend *b = userdata;
         ofono_modem *modem = find_modem(b, dbus_message_get_path(msg), NULL);
         DBusMessageIter iter, value;
         const char *name;
 
-        if (!modem || !dbus_message_iter_init(msg, &iter) || dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_STRING)
+        if (!modem || !dbus_message_iter_init(msg, &iter))
                 return;
         dbus_message_iter_get_basic(&iter, &name);
-        if (strcmp(name, "Interfaces") != 0 || !dbus_message_iter_next(&iter) ||
-            dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_VARIANT)
+        if (strcmp(name, "Interfaces") != 0 || !dbus_message_iter_next(&iter))
                 return;
         dbus_message_iter_recurse(&iter, &value);
         set_modem_voice(b, modem, cw_dbus_strv_contains(&value, OFONO_VCM));
 }
 
-static void on_signal(DBusMessage *msg, void *userdata) {
+static void on_call_removed_signal(DBusMessage *msg, void *userdata) {
         ofono_backend *b = userdata;
-        const char *path = dbus_message_get_path(msg), *object;
+        const char *object;
         ofono_call **link;
 
-        if (dbus_message_is_signal(msg, OFONO_CALL, "PropertyChanged"))
-                on_call_property_changed(b, path, msg);
-        else if (dbus_message_is_signal(msg, OFONO_CALL, "DisconnectReason"))
-                on_disconnect_reason(b, path, msg);
-        else if (dbus_message_is_signal(msg, OFONO_VCM, "CallAdded") ||
-                 dbus_message_is_signal(msg, OFONO_MANAGER, "ModemAdded"))
-                on_object_added(b, msg);
-        else if (dbus_message_is_signal(msg, OFONO_VCM, "CallRemoved")) {
-                if (dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &object, DBUS_TYPE_INVALID) &&
-                    find_call(b, object, &link))
-                        forget_call(b, link, (*link)->disconnect_reason);
-        } else if (dbus_message_is_signal(msg, OFONO_MANAGER, "ModemRemoved")) {
-                if (dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &object, DBUS_TYPE_INVALID))
-                        remove_modem(b, object);
-        } else if (dbus_message_is_signal(msg, OFONO_MODEM, "PropertyChanged"))
-                on_modem_property_changed(b, msg);
+        dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &object, DBUS_TYPE_INVALID);
+        if (find_call(b, object, &link))
+                forget_call(b, link, (*link)->disconnect_reason);
+}
+
+static void on_modem_removed_signal(DBusMessage *msg, void *userdata) {
+        const char *object;
+
+        dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &object, DBUS_TYPE_INVALID);
+        remove_modem(userdata, object);
+}
+
+/* Signatures as in oFono's doc/voicecallmanager-api.txt, voicecall-api.txt,
+ * manager-api.txt and modem-api.txt. */
+static const cw_dbus_signal_handler signal_handlers[] = {
+        { OFONO_CALL, "PropertyChanged", "sv", on_call_property_changed },
+        { OFONO_CALL, "DisconnectReason", "s", on_disconnect_reason },
+        { OFONO_VCM, "CallAdded", "oa{sv}", on_object_added },
+        { OFONO_MANAGER, "ModemAdded", "oa{sv}", on_object_added },
+        { OFONO_VCM, "CallRemoved", "o", on_call_removed_signal },
+        { OFONO_MANAGER, "ModemRemoved", "o", on_modem_removed_signal },
+        { OFONO_MODEM, "PropertyChanged", "sv", on_modem_property_changed },
+};
+
+static void on_signal(DBusMessage *msg, void *userdata) {
+        cw_dbus_dispatch_signal(msg, signal_handlers, sizeof signal_handlers / sizeof signal_handlers[0], userdata);
 }
 
 static const cw_dbus_service_ops service_ops = {

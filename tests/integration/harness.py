@@ -142,12 +142,35 @@ class Phone:
         # The call sink carries the other party; the microphone is the monitor
         # of a second sink, remapped into a source, so a test can "speak" into
         # it with paplay.
-        self.pactl('load-module', 'module-null-sink', 'sink_name=call_sink', 'rate=48000')
-        self.pactl('load-module', 'module-null-sink', 'sink_name=mic_sink', 'rate=48000')
+        self.load_null_sink('call_sink')
+        self.load_null_sink('mic_sink')
         self.pactl('load-module', 'module-remap-source', 'source_name=mic', 'master=mic_sink.monitor')
-        wait_for(lambda: 'mic' in self.pactl('list', 'short', 'sources').stdout.split(), 15, 'the mic source')
-        self.pactl('set-default-sink', 'call_sink')
-        self.pactl('set-default-source', 'mic')
+        self.wait_object('sources', 'mic')
+        self.set_default('sink', 'call_sink')
+        self.set_default('source', 'mic')
+
+    def load_null_sink(self, name):
+        '''A null sink, returned once the server lists it and its monitor:
+        pipewire-pulse answers load-module before the node is registered, and
+        using the name earlier fails (seen: set-default-sink exited 1).'''
+        self.pactl('load-module', 'module-null-sink', f'sink_name={name}', 'rate=48000')
+        self.wait_object('sinks', name)
+        self.wait_object('sources', name + '.monitor')
+
+    def wait_object(self, kind, name, timeout=15):
+        wait_for(lambda: name in self.pactl('list', 'short', kind, check=False).stdout.split(), timeout,
+                 f'{self.audio} to list {kind[:-1]} {name}')
+
+    def set_default(self, kind, name, timeout=15):
+        '''Sets the default sink or source and waits until the server reports
+        it: both servers apply it asynchronously (WirePlumber stores it).'''
+        field = 'Default Sink' if kind == 'sink' else 'Default Source'
+
+        def applied():
+            self.pactl(f'set-default-{kind}', name, check=False)
+            info = self.pactl('info', check=False).stdout
+            return f'{field}: {name}\n' in info
+        wait_for(applied, timeout, f'{name} as the default {kind}')
 
     def pactl(self, *args, check=True):
         return subprocess.run(['pactl', *args], env=self.env, capture_output=True, text=True, timeout=20,

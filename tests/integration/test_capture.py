@@ -42,7 +42,7 @@ class Capture(PhoneTestCase):
         # A codec that mixes both voices into its capture (the PinePhone's
         # with its mixer switched on): one sink both tones play into, whose
         # monitor is the only source.
-        phone.pactl('load-module', 'module-null-sink', 'sink_name=codec_mix', 'rate=48000')
+        phone.load_null_sink('codec_mix')
         phone.write_config('[audio]\nmode = mixed\nlocal_source = codec_mix.monitor\n')
         phone.start_modemmanager()
         phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')

@@ -51,7 +51,10 @@ class OfonoCalls(unittest.TestCase):
                                                  ['State', dbus.String(state, variant_level=1)])
 
     def remove(self, path, reason):
-        self.phone.ofono_object(path).EmitSignal(VOICECALL, 'DisconnectReason', 's', [reason])
+        '''Ends a call as oFono does; reason None: oFono knew none and sent
+        no DisconnectReason.'''
+        if reason:
+            self.phone.ofono_object(path).EmitSignal(VOICECALL, 'DisconnectReason', 's', [reason])
         self.set_state(path, 'disconnected')
         self.phone.ofono_object(MODEM).EmitSignal(VCM, 'CallRemoved', 'o', [dbus.ObjectPath(path)])
 
@@ -64,7 +67,21 @@ class OfonoCalls(unittest.TestCase):
         phone.wait_call(0, lambda c: c['number'] == '+8613800138000', 'the ringing call')
         time.sleep(1)
         self.set_state(call, 'active')
+        # Signals of shapes oFono's API documents never: ignored, not read.
+        empty = dbus.Dictionary({}, signature='iv')
+        for path, interface, member, signature, args in [
+                (call, VOICECALL, 'PropertyChanged', 'si', ['State', 7]),
+                (call, VOICECALL, 'PropertyChanged', 'ss', ['State', 'disconnected']),
+                (call, VOICECALL, 'DisconnectReason', 'i', [3]),
+                (MODEM, VCM, 'CallAdded', 'o', [dbus.ObjectPath('/ril_0/voicecall09')]),
+                (MODEM, VCM, 'CallAdded', 'oa{iv}', [dbus.ObjectPath('/ril_0/voicecall09'), empty]),
+                (MODEM, VCM, 'CallRemoved', 's', [call]),
+                (MODEM, 'org.ofono.Modem', 'PropertyChanged', 'ss', ['Interfaces', 'none']),
+                ('/', 'org.ofono.Manager', 'ModemAdded', 'oa{iv}', [dbus.ObjectPath('/ril_9'), empty]),
+                ('/', 'org.ofono.Manager', 'ModemRemoved', 's', [MODEM])]:
+            phone.ofono_object(path).EmitSignal(interface, member, signature, args)
         time.sleep(3)
+        self.assertIsNone(phone.calls()[0]['ended_at_ms'], 'malformed signals ended nothing')
         self.remove(call, 'remote')
         row = phone.wait_call(0, lambda c: c['sha256'], 'the finished recording')
         phone.stop_tones()
@@ -116,6 +133,16 @@ class OfonoCalls(unittest.TestCase):
         self.assertRegex(row['path'], r'_out_10086\.opus$')
         self.assertEqual(row['number'], '10086')
         self.assertEqual(json.loads(phone.cli('list', '--json').stdout)[0]['tags'], [])
+        self.assertEqual(row['end_reason'], 'hangup')
+
+        # oFono sends DisconnectReason only when it knows one.
+        call = self.incoming('voicecall02', '+8613800138000')
+        phone.wait_call(1, lambda c: c['number'] == '+8613800138000', 'the second call')
+        self.set_state(call, 'active')
+        time.sleep(1)
+        self.remove(call, None)
+        row = phone.wait_call(1, lambda c: c['sha256'], 'the second recording')
+        self.assertEqual(row['end_reason'], 'unknown')
         phone.stop_daemon()
 
 
