@@ -29,7 +29,7 @@ void cw_window_format(const cw_window *w, char buf[static CW_WINDOW_TEXT_MAX]);
 bool cw_window_contains(const cw_window *w, int minute_of_day);
 
 #define CW_TAG_NAME_MAX 32
-#define CW_TAG_REASON_MAX 256
+#define CW_TAG_REASON_MAX 1024
 
 typedef struct cw_tag {
         char name[CW_TAG_NAME_MAX];

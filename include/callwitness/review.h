@@ -11,6 +11,12 @@
 #include "callwitness/catalog.h"
 #include "callwitness/timestamp.h"
 
+/* What a person types is refused (-EINVAL) unless cw_text_check() accepts
+ * it: a note may have several lines, the rest are one line each. */
+#define CW_NOTE_MAX 16384
+#define CW_IDENTITY_FIELD_MAX 256
+#define CW_MANUAL_REASON_MAX (CW_TAG_REASON_MAX - 1)
+
 int cw_review_add_note(cw_catalog *c, int64_t call_id, const char *text, const cw_timestamp *at);
 
 /* What the caller said about who they are. NULL or "" leaves a field

@@ -11,6 +11,7 @@
 
 #include "callwitness/call-json.h"
 #include "callwitness/review.h"
+#include "callwitness/text.h"
 #include "common.h"
 #include "review.h"
 
@@ -60,7 +61,11 @@ static void print_call(const cw_call_record *call, cw_catalog *catalog) {
                        call->caller_name ? call->caller_name : "-");
         for (size_t i = 0; i < call->n_notes; i++) {
                 local_time(&call->notes[i].at, when, sizeof when);
-                printf(_("Note:      %s (%s)\n"), call->notes[i].text, when);
+                /* A note's later lines are indented: none can pass for a
+                 * line of its own. */
+                printf("%s", _("Note:      "));
+                cw_text_write_indented(stdout, call->notes[i].text, "           | ");
+                printf(" (%s)\n", when);
         }
         if (call->file) {
                 printf(_("File:      %s\n"), call->file);
@@ -168,6 +173,7 @@ static int open_for_change(int argc, char **argv, int min_args, int max_args, co
 }
 
 int cw_cli_note(int argc, char **argv) {
+        const char *problem;
         cw_catalog *catalog;
         cw_timestamp now = cw_timestamp_now();
         int64_t id;
@@ -179,6 +185,12 @@ int cw_cli_note(int argc, char **argv) {
                 return r;
         if (!argv[2][0]) {
                 fprintf(stderr, _("callwitness note: the note is empty\n"));
+                cw_catalog_free(catalog);
+                return 2;
+        }
+        if (cw_text_check(argv[2], CW_TEXT_LINES, CW_NOTE_MAX, &problem) < 0) {
+                fprintf(stderr, _("callwitness note: not added: %s (at most %d bytes of UTF-8 text)\n"), problem,
+                        CW_NOTE_MAX);
                 cw_catalog_free(catalog);
                 return 2;
         }
@@ -227,6 +239,16 @@ int cw_cli_identify(int argc, char **argv) {
         }
         if (cw_cli_parse_id(argv[optind], &id) < 0)
                 return 2;
+        for (size_t i = 0; i < 3; i++) {
+                const char *fields[] = { company, employee_id, name }, *problem;
+
+                if (fields[i] && *fields[i] &&
+                    cw_text_check(fields[i], CW_TEXT_LINE, CW_IDENTITY_FIELD_MAX, &problem) < 0) {
+                        fprintf(stderr, _("callwitness identify: '%s' not recorded: %s (one line, at most %d bytes)\n"),
+                                fields[i], problem, CW_IDENTITY_FIELD_MAX);
+                        return 2;
+                }
+        }
         if (cw_cli_open_catalog(true, &catalog, NULL) < 0)
                 return 1;
         r = report(cw_review_set_identity(catalog, id, company, employee_id, name, &now), id,
@@ -236,6 +258,7 @@ int cw_cli_identify(int argc, char **argv) {
 }
 
 int cw_cli_tag(int argc, char **argv, bool add) {
+        const char *problem;
         cw_catalog *catalog;
         cw_timestamp now = cw_timestamp_now();
         int64_t id;
@@ -248,6 +271,13 @@ int cw_cli_tag(int argc, char **argv, bool add) {
 
         if (r >= 0)
                 return r;
+        if (add && argc > 3 && argv[3][0] &&
+            cw_text_check(argv[3], CW_TEXT_LINE, CW_MANUAL_REASON_MAX, &problem) < 0) {
+                fprintf(stderr, _("callwitness tag: the reason was not recorded: %s (one line, at most %d bytes)\n"),
+                        problem, CW_MANUAL_REASON_MAX);
+                cw_catalog_free(catalog);
+                return 2;
+        }
         if (add)
                 r = cw_review_tag(catalog, id, argv[2], argc > 3 ? argv[3] : NULL, &now);
         else

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "callwitness/catalog.h"
+#include "callwitness/text.h"
 #include "catalog-db.h"
 
 /* Everything loaded for one call besides its row; freed after the callback. */
@@ -74,7 +75,10 @@ static int add_tag(sqlite3_stmt *stmt, call_extras *x) {
         if (!grow(&x->tags, x->n_tags, sizeof *x->tags) || !grow(&x->tags_manual, x->n_tags, sizeof *x->tags_manual))
                 return -ENOMEM;
         snprintf(x->tags[x->n_tags].name, sizeof x->tags[x->n_tags].name, "%s", cw_db_column_text(stmt, 0));
-        snprintf(x->tags[x->n_tags].reason, sizeof x->tags[x->n_tags].reason, "%s", cw_db_column_text(stmt, 1));
+        /* Reasons are limited at input; one longer (written by hand into the
+         * catalog) is cut between characters, never inside one. */
+        snprintf(x->tags[x->n_tags].reason, sizeof x->tags[x->n_tags].reason, "%.*s",
+                 (int) cw_utf8_fit(cw_db_column_text(stmt, 1), CW_TAG_REASON_MAX - 1), cw_db_column_text(stmt, 1));
         x->tags_manual[x->n_tags++] = sqlite3_column_int(stmt, 2);
         return 0;
 }

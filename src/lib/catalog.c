@@ -100,6 +100,30 @@ static const char *const migrations[CW_CATALOG_SCHEMA_VERSION] = {
         "  call_id INTEGER NOT NULL,"
         "  PRIMARY KEY (export_id, call_id)"
         ");",
+        /* 3 → 4: a call id is never given again, even after a delete: the
+         * audit log, notes in bundles and exports already name it. The
+         * table is rebuilt with AUTOINCREMENT (SQLite's way to change a
+         * table, https://sqlite.org/lang_altertable.html, with foreign keys
+         * off: see migrate()), its counter starting past every id the
+         * audit log ever named. */
+        "CREATE TABLE calls_v4 ("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  backend TEXT NOT NULL,"
+        "  modem_call_id TEXT,"
+        "  direction TEXT NOT NULL CHECK (direction IN ('incoming', 'outgoing', 'unknown')),"
+        "  number TEXT,"
+        "  started_at_ms INTEGER NOT NULL, started_offset_s INTEGER NOT NULL,"
+        "  answered_at_ms INTEGER, answered_offset_s INTEGER,"
+        "  ended_at_ms INTEGER, ended_offset_s INTEGER,"
+        "  end_reason TEXT"
+        ");"
+        "INSERT INTO calls_v4 SELECT id, backend, modem_call_id, direction, number, started_at_ms,"
+        "  started_offset_s, answered_at_ms, answered_offset_s, ended_at_ms, ended_offset_s, end_reason FROM calls;"
+        "DROP TABLE calls;"
+        "ALTER TABLE calls_v4 RENAME TO calls;"
+        "INSERT INTO sqlite_sequence (name, seq) VALUES ('calls', max("
+        "  coalesce((SELECT max(id) FROM calls), 0), coalesce((SELECT max(call_id) FROM audit_log), 0),"
+        "  coalesce((SELECT max(call_id) FROM export_calls), 0)));",
 };
 
 /* Calls and recordings that were finished before the audit log existed
@@ -206,10 +230,12 @@ int cw_catalog_open(const char *path, cw_catalog **ret) {
         /* WAL: readers never block the writer. synchronous=FULL: a
          * recording's row is evidence, worth an fsync per commit, and
          * commits happen a few times per call. */
+        /* Foreign keys go on after the migrations: one rebuilds the table
+         * others refer to, which SQLite allows only with them off. */
         if ((r = cw_db_exec(c, "PRAGMA journal_mode = WAL")) < 0 ||
             (r = cw_db_exec(c, "PRAGMA synchronous = FULL")) < 0 ||
-            (r = cw_db_exec(c, "PRAGMA foreign_keys = ON")) < 0 ||
-            (r = migrate(c)) < 0) {
+            (r = migrate(c)) < 0 ||
+            (r = cw_db_exec(c, "PRAGMA foreign_keys = ON")) < 0) {
                 cw_catalog_free(c);
                 return r;
         }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "callwitness/report.h"
+#include "callwitness/text.h"
 #include "callwitness/timestamp.h"
 
 #define _(text) gettext(text)
@@ -191,8 +192,13 @@ static void text_call_line(FILE *out, json_object *call) {
                         text_of(caller, "company") ? text_of(caller, "company") : "-",
                         text_of(caller, "employee_id") ? text_of(caller, "employee_id") : "-",
                         text_of(caller, "name") ? text_of(caller, "name") : "-");
-        for (size_t i = 0; i < length(notes); i++)
-                fprintf(out, _("       note: %s\n"), text_of(json_object_array_get_idx(notes, i), "text"));
+        /* A note's later lines are indented under it: no line of a note can
+         * pass for a call's row. */
+        for (size_t i = 0; i < length(notes); i++) {
+                fprintf(out, "%s", _("       note: "));
+                cw_text_write_indented(out, text_of(json_object_array_get_idx(notes, i), "text"), "       | ");
+                fputc('\n', out);
+        }
 }
 
 static const char *heat_char(int count) {

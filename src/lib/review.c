@@ -8,6 +8,7 @@
 
 #include "audit-db.h"
 #include "callwitness/review.h"
+#include "callwitness/text.h"
 #include "catalog-db.h"
 
 static int call_exists(cw_catalog *c, int64_t call_id) {
@@ -55,10 +56,11 @@ static int begin(cw_catalog *c, int64_t call_id) {
 }
 
 int cw_review_add_note(cw_catalog *c, int64_t call_id, const char *text, const cw_timestamp *at) {
+        const char *problem;
         json_object *body;
         int r;
 
-        if (!text || !*text)
+        if (cw_text_check(text, CW_TEXT_LINES, CW_NOTE_MAX, &problem) < 0)
                 return -EINVAL;
         if ((r = begin(c, call_id)) < 0)
                 return r;
@@ -71,11 +73,16 @@ int cw_review_add_note(cw_catalog *c, int64_t call_id, const char *text, const c
 
 int cw_review_set_identity(cw_catalog *c, int64_t call_id, const char *company, const char *employee_id,
                            const char *name, const cw_timestamp *at) {
+        const char *fields[] = { company, employee_id, name }, *problem;
         json_object *body;
         int r;
 
         if (!(company && *company) && !(employee_id && *employee_id) && !(name && *name))
                 return -EINVAL;
+        for (size_t i = 0; i < 3; i++)
+                if (fields[i] && *fields[i] &&
+                    cw_text_check(fields[i], CW_TEXT_LINE, CW_IDENTITY_FIELD_MAX, &problem) < 0)
+                        return -EINVAL;
         if ((r = begin(c, call_id)) < 0)
                 return r;
         r = cw_db_run(c, NULL,
@@ -94,13 +101,16 @@ int cw_review_set_identity(cw_catalog *c, int64_t call_id, const char *company, 
 }
 
 int cw_review_tag(cw_catalog *c, int64_t call_id, const char *tag, const char *reason, const cw_timestamp *at) {
+        const char *problem;
         json_object *body;
         int r;
 
-        if (!tag || !*tag || strlen(tag) >= CW_TAG_NAME_MAX || strpbrk(tag, " \t\n,"))
+        if (cw_text_check(tag, CW_TEXT_LINE, CW_TAG_NAME_MAX - 1, &problem) < 0 || strpbrk(tag, " ,"))
                 return -EINVAL;
         if (!reason || !*reason)
                 reason = "tagged by hand";
+        if (cw_text_check(reason, CW_TEXT_LINE, CW_MANUAL_REASON_MAX, &problem) < 0)
+                return -EINVAL;
         if ((r = begin(c, call_id)) < 0)
                 return r;
         r = cw_db_run(c, NULL,

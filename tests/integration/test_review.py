@@ -107,6 +107,58 @@ class Review(PhoneTestCase):
         result = phone.cli('verify', '--catalog', check=False)
         self.assertEqual(result.returncode, 0, result.stdout)
 
+    def test_hostile_text_is_refused_or_kept_in_its_place(self):
+        phone = self.phone
+        fake_row = '2026-11-25 03:00:00  in   +8613900000000   0:42  [night]'
+        refused = [
+            ('note', '1', 'caf\udce9'),                                  # Latin-1 é, not UTF-8
+            ('note', '1', 'see file \u202etxt.exe'),                     # right-to-left override
+            ('note', '1', 'bell\x07'),
+            ('identify', '1', '--company', 'Quick\nCollect'),
+            ('identify', '1', '--name', 'Wang\u2066'),
+            ('tag', '1', 'threat', 'line one\nline two'),
+            ('tag', '1', 'threat', '\u5a01' * 400),                     # 1200 bytes: longer than a reason holds
+        ]
+        for args in refused:
+            result = self.cli_fails(*args)
+            self.assertEqual(result.returncode, 2, args)
+            self.assertRegex(result.stderr, r'not valid UTF-8|control character|bidirectional|too long', args)
+        shown = json.loads(phone.cli('show', '1', '--json').stdout)
+        self.assertEqual((shown['notes'], shown.get('caller')), ([], None), 'nothing refused was stored')
+        self.assertEqual([e['kind'] for e in shown['audit']], ['call', 'recording'])
+
+        # A note of several lines; a long Chinese reason (361 bytes, more
+        # than the 255 that were cut mid-character before).
+        phone.cli('note', '1', f'He said:\n{fake_row}\nwas his next call')
+        reason = '\u50ac\u6536\u5458\u5a01\u80c1\u8bf4\u660e\u5929\u4e0a\u95e8' * 12 + '\u3002'
+        self.assertEqual(len(reason.encode()), 363)
+        phone.cli('tag', '1', 'threat', reason)
+
+        text = phone.cli('show', '1').stdout
+        self.assertIn(f'           | {fake_row}', text)
+        self.assertNotIn(f'\n{fake_row}', text)
+        self.assertEqual([t['reason'] for t in json.loads(phone.cli('show', '1', '--json').stdout)['tags']
+                          if t['tag'] == 'threat'], [reason])
+        listed = json.loads(phone.cli('list', '--json').stdout)
+        self.assertIn(reason, [t['reason'] for t in listed[0]['tags']])
+
+        bundle = os.path.join(phone.dir, 'hostile-bundle')
+        phone.cli('export', '1', '-o', bundle)
+        with open(os.path.join(bundle, 'manifest.json'), encoding='utf-8') as f:
+            manifest = json.load(f)
+        call = manifest['calls'][0]
+        self.assertIn(reason, [t['reason'] for t in call['tags']])
+        self.assertEqual(call['notes'][0]['text'], f'He said:\n{fake_row}\nwas his next call')
+        with open(os.path.join(bundle, 'report.txt'), encoding='utf-8') as f:
+            report = f.read()
+        self.assertIn(reason, report)
+        self.assertIn(f'       | {fake_row}', report)
+        self.assertNotIn(f'\n{fake_row}', report, 'a line of a note cannot pass for a row')
+        with open(os.path.join(bundle, 'report.html'), encoding='utf-8') as f:
+            self.assertIn(reason, f.read())
+        result = phone.cli('verify', bundle, check=False)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+
     def test_play_sends_both_sides_to_the_sound_server(self):
         # What play sends to the default sink, recorded from its monitor:
         # the user's tone on the left, the caller's on the right.

@@ -254,6 +254,38 @@ static void migration_from_schema_1_keeps_calls(void) {
         cw_catalog_free(c);
 }
 
+static int64_t add_call_at(cw_catalog *c, int64_t utc_s) {
+        int64_t id = -1;
+
+        if (cw_catalog_add_call(c, &(cw_call_start) {
+                    .backend = "modemmanager", .modem_call_id = "/Call/9", .direction = CW_DIRECTION_INCOMING,
+                    .number = "+86139", .state = CW_CALL_RINGING, .appeared = at(utc_s) }, &id) < 0)
+                return -1;
+        return id;
+}
+
+/* Run after migration_from_schema_1_keeps_calls: the audit log names
+ * call 1, which is then deleted by hand. */
+static void call_ids_are_never_reused(void) {
+        cw_catalog *c = NULL;
+        int64_t first, second, third;
+
+        sql("DELETE FROM call_warnings WHERE call_id = 1; DELETE FROM recordings WHERE call_id = 1;"
+            "DELETE FROM calls WHERE id = 1;");
+        cw_catalog_open(db_path, &c);
+        first = add_call_at(c, 1795534900);
+        ok(first == 2, "after the migration, the id of a deleted call the audit log names is not given (%lld)",
+           (long long) first);
+        second = add_call_at(c, 1795534910);
+        cw_catalog_free(c);
+        sql("DELETE FROM calls WHERE id = 3");
+        cw_catalog_open(db_path, &c);
+        third = add_call_at(c, 1795534920);
+        ok(second == 3 && third == 4, "the newest call's id is not given again after its deletion (%lld, %lld)",
+           (long long) second, (long long) third);
+        cw_catalog_free(c);
+}
+
 typedef struct warnings_seen {
         size_t n;
         char first[256];
@@ -290,6 +322,7 @@ int main(void) {
         migrations_and_refusals();
         migration_from_schema_1_keeps_calls();
         warnings_are_listed();
+        call_ids_are_never_reused();
 
         unlink(db_path);
         char wal[300];
