@@ -78,6 +78,18 @@ int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
                            void (*cb)(int64_t call_id, const char *relpath, void *userdata),
                            void *userdata);
 
+/* A read snapshot: what is read between begin and end is one consistent
+ * state of the catalog, however the daemon writes meanwhile (WAL readers do
+ * not block it). */
+int cw_catalog_begin_read(cw_catalog *c);
+void cw_catalog_end_read(cw_catalog *c);
+
+/* Inside a write transaction the caller opened (so that it commits only
+ * once the bundle is in place): the export of call_ids to output, and
+ * its audit entry. */
+int cw_catalog_record_export(cw_catalog *c, const char *output, const int64_t *call_ids, size_t n_calls,
+                             const char *sums_sha256, const cw_timestamp *at);
+
 /* What the user added about a call in review. */
 typedef struct cw_note {
         const char *text;

@@ -39,3 +39,10 @@ void cw_paths_sanitize_number(const char *number, char out[static CW_NUMBER_FILE
  * local time of the timestamp. The caller frees *ret. */
 int cw_paths_recording_relpath(const cw_timestamp *started, cw_direction direction,
                                const char *number, char **ret);
+
+/* Renames from to to, never replacing something at to (-EEXIST). Where the
+ * filesystem has no RENAME_NOREPLACE (FUSE, some network filesystems): a
+ * file is linked then unlinked, which cannot replace either; a directory
+ * is renamed after checking that nothing is at to, which leaves a moment
+ * in which another program could put something there. 0 or -errno. */
+int cw_paths_rename_noreplace(const char *from, const char *to);

@@ -412,9 +412,17 @@ int cw_audit_verify(cw_catalog *c, const char *data_dir, cw_audit_problem_fn cb,
         char *recordings = NULL;
         int r;
 
-        r = cw_audit_foreach(c, 0, check_entry, &v);
-        if (r == 0)
-                r = check_rows(&v);
+        /* Log and rows are compared in one snapshot, so a call ending
+         * meanwhile is not taken for an inconsistency. Files are then
+         * checked against the catalog as it is: a recording's row is
+         * written as its file is made. */
+        r = cw_catalog_begin_read(c);
+        if (r == 0) {
+                r = cw_audit_foreach(c, 0, check_entry, &v);
+                if (r == 0)
+                        r = check_rows(&v);
+                cw_catalog_end_read(c);
+        }
         if (r == 0 && asprintf(&recordings, "%s/recordings", data_dir) >= 0) {
                 walking = &v;
                 if (access(recordings, F_OK) == 0)

@@ -22,6 +22,7 @@
 #include "callwitness/bundle.h"
 #include "callwitness/call-json.h"
 #include "callwitness/hash.h"
+#include "callwitness/paths.h"
 #include "callwitness/report.h"
 #include "catalog-db.h"
 
@@ -49,6 +50,7 @@ typedef struct exporter {
         exported_call *calls;
         size_t n_calls;
         char *staging;
+        char *zip;               /* the finished zip, until it is moved to output */
         bundle_file files[MAX_FILES];
         size_t n_files;
         char *error;
@@ -109,6 +111,13 @@ static int choose_calls(exporter *x) {
         }
         for (size_t i = 0; i < req->n_ids; i++) {
                 size_t before = x->n_calls;
+                bool again = false;
+
+                /* "export 1 1" names call 1 once. */
+                for (size_t j = 0; j < i; j++)
+                        again |= req->ids[j] == req->ids[i];
+                if (again)
+                        continue;
 
                 r = cw_catalog_find_calls(x->catalog, &(cw_call_filter) { .id = req->ids[i] }, collect_call, x);
                 if (r < 0)
@@ -409,12 +418,13 @@ finish:
         return r;
 }
 
-/* Zips the staged folder into a hidden file next to output; its name
- * without ".zip" is the folder the zip unpacks into. */
+/* Zips the staged folder into a new file at zip_path (never through a
+ * link someone put there); its name without ".zip" is the folder the zip
+ * unpacks into. */
 static int write_zip(exporter *x, const char *zip_path) {
         struct archive *zip = archive_write_new();
         char *top = strdup(base_name(x->request->output)), *dot;
-        int r = 0;
+        int fd = -1, r = 0;
 
         if (!zip || !top) {
                 archive_write_free(zip);
@@ -423,15 +433,22 @@ static int write_zip(exporter *x, const char *zip_path) {
         }
         if ((dot = strrchr(top, '.')) && strcmp(dot, ".zip") == 0)
                 *dot = '\0';
-        if (archive_write_set_format_zip(zip) != ARCHIVE_OK || archive_write_open_filename(zip, zip_path) != ARCHIVE_OK)
+        fd = open(zip_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                r = fail(x, -errno, "%s: %s", zip_path, strerror(errno));
+        else if (archive_write_set_format_zip(zip) != ARCHIVE_OK || archive_write_open_fd(zip, fd) != ARCHIVE_OK)
                 r = fail(x, -EIO, "%s: %s", zip_path, archive_error_string(zip));
         for (size_t i = 0; r == 0 && i < x->n_files; i++)
                 if ((r = add_to_zip(zip, top, x->staging, &x->files[i])) < 0)
                         r = fail(x, r, "%s: cannot add %s: %s", x->request->output, x->files[i].name,
                                  archive_error_string(zip) ? archive_error_string(zip) : strerror(-r));
-        if (archive_write_close(zip) != ARCHIVE_OK && r == 0)
+        if (fd >= 0 && archive_write_close(zip) != ARCHIVE_OK && r == 0)
                 r = fail(x, -EIO, "%s: %s", x->request->output, archive_error_string(zip));
         archive_write_free(zip);
+        if (fd >= 0 && r == 0 && fsync(fd) < 0)
+                r = fail(x, -errno, "%s: %s", zip_path, strerror(errno));
+        if (fd >= 0)
+                close(fd);
         free(top);
         return r;
 }
@@ -448,54 +465,48 @@ static bool ends_with(const char *s, const char *suffix) {
         return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* The bundle as it will be moved to output: the staged folder itself, or
+ * a zip of it written beside it. Slow work, done before the catalog is
+ * locked for the export's record. */
+static int finish_bundle(exporter *x) {
+        if (!ends_with(x->request->output, ".zip"))
+                return 0;
+        if (asprintf(&x->zip, "%s.zip", x->staging) < 0) {
+                x->zip = NULL;
+                return -ENOMEM;
+        }
+        return write_zip(x, x->zip);
+}
+
 /* Moves the finished bundle to output, never over something there. */
 static int put_in_place(exporter *x) {
-        const char *output = x->request->output;
-        char *zip_path = NULL;
-        int r = 0;
+        const char *from = x->zip ? x->zip : x->staging;
+        int r = cw_paths_rename_noreplace(from, x->request->output);
 
-        if (!ends_with(output, ".zip")) {
-                if (renameat2(AT_FDCWD, x->staging, AT_FDCWD, output, RENAME_NOREPLACE) < 0)
-                        return fail(x, -errno, "%s: %s", output, strerror(errno));
+        if (r < 0)
+                return fail(x, r, "%s: %s", x->request->output, strerror(-r));
+        if (x->zip) {
+                free(x->zip);
+                x->zip = NULL;
+        } else {
                 free(x->staging);
                 x->staging = NULL;
-                return 0;
         }
-        if (asprintf(&zip_path, "%s.zip", x->staging) < 0)
-                return -ENOMEM;
-        r = write_zip(x, zip_path);
-        if (r == 0 && renameat2(AT_FDCWD, zip_path, AT_FDCWD, output, RENAME_NOREPLACE) < 0)
-                r = fail(x, -errno, "%s: %s", output, strerror(errno));
-        if (r < 0)
-                unlink(zip_path);
-        free(zip_path);
-        return r;
+        return 0;
 }
 
 /* --- the export as a whole ----------------------------------------------------- */
 
 static int record_export(exporter *x, const char *sums_sha256) {
-        const cw_export_request *req = x->request;
-        json_object *body = json_object_new_object(), *ids = json_object_new_array();
-        int64_t export_id;
+        int64_t *ids = calloc(x->n_calls, sizeof *ids);
         int r;
 
-        r = cw_db_run(x->catalog, NULL, "INSERT INTO exports (path, at_ms, offset_s) VALUES (?, ?, ?)", "tii",
-                      req->output, req->now.utc_ms, (int64_t) req->now.utc_offset_s);
-        export_id = sqlite3_last_insert_rowid(x->catalog->db);
-        for (size_t i = 0; r == 0 && i < x->n_calls; i++) {
-                r = cw_db_run(x->catalog, NULL, "INSERT INTO export_calls (export_id, call_id) VALUES (?, ?)", "ii",
-                              export_id, x->calls[i].id);
-                json_object_array_add(ids, json_object_new_int64(x->calls[i].id));
-        }
-        json_object_object_add(body, "output", json_object_new_string(req->output));
-        json_object_object_add(body, "calls", ids);
-        json_object_object_add(body, "sha256sums", json_object_new_string(sums_sha256));
-        if (r == 0)
-                r = cw_audit_append_in_transaction(x->catalog, "export", 0,
-                                                   json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN),
-                                                   &req->now);
-        json_object_put(body);
+        if (!ids)
+                return -ENOMEM;
+        for (size_t i = 0; i < x->n_calls; i++)
+                ids[i] = x->calls[i].id;
+        r = cw_catalog_record_export(x->catalog, x->request->output, ids, x->n_calls, sums_sha256, &x->request->now);
+        free(ids);
         return r;
 }
 
@@ -564,13 +575,21 @@ int cw_export(cw_catalog *c, const cw_export_request *request, cw_export_result 
         old_umask = umask(077);
         x->catalog = c;
         x->request = request;
-        r = choose_calls(x);
-        if (r == 0)
-                r = make_staging(x);
-        if (r == 0)
-                r = add_recordings(x);
-        if (r == 0 && !(manifest = build_manifest(x)))
-                r = -ENOMEM;
+        /* One snapshot for everything the bundle says of the catalog: a
+         * call ending meanwhile is in it wholly or not at all. */
+        r = cw_catalog_begin_read(c);
+        if (r < 0)
+                fail(x, r, "reading the catalog failed: %s", cw_catalog_last_error(c));
+        else {
+                r = choose_calls(x);
+                if (r == 0)
+                        r = make_staging(x);
+                if (r == 0)
+                        r = add_recordings(x);
+                if (r == 0 && !(manifest = build_manifest(x)))
+                        r = -ENOMEM;
+                cw_catalog_end_read(c);
+        }
         if (r == 0)
                 r = write_text(x, "manifest.json", json_object_to_json_string_ext(manifest, JSON_C_TO_STRING_PRETTY |
                                                                                      JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -583,8 +602,11 @@ int cw_export(cw_catalog *c, const cw_export_request *request, cw_export_result 
         free(text);
         if (r == 0)
                 r = write_sums_and_signature(x, sums_sha256);
+        if (r == 0)
+                r = finish_bundle(x);
         /* The catalog learns of the export only if the bundle is in place,
-         * and the bundle stays only if the catalog learned of it. */
+         * and the bundle stays only if the catalog learned of it. Only a
+         * rename happens while the catalog is locked. */
         if (r == 0 && (r = cw_db_exec(c, "BEGIN IMMEDIATE")) == 0) {
                 in_transaction = true;
                 r = record_export(x, sums_sha256);
@@ -602,6 +624,8 @@ int cw_export(cw_catalog *c, const cw_export_request *request, cw_export_result 
                 if (r < 0)
                         cw_db_exec(c, "ROLLBACK");
         }
+        if (x->zip)
+                unlink(x->zip);
         if (x->staging)
                 cw_bundle_remove_tree(x->staging);
         if (r == 0 && result)
@@ -619,6 +643,7 @@ int cw_export(cw_catalog *c, const cw_export_request *request, cw_export_result 
         for (size_t i = 0; i < x->n_files; i++)
                 free(x->files[i].name);
         free(x->calls);
+        free(x->zip);
         free(x->staging);
         free(x);
         umask(old_umask);

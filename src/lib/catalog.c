@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
+#include <json-c/json.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -438,5 +439,48 @@ int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
         }
         free(ids);
         free(paths);
+        return r;
+}
+
+int cw_catalog_begin_read(cw_catalog *c) {
+        /* BEGIN alone takes no snapshot: the first read does. Reading the
+         * schema version takes it now. */
+        int version, r = cw_db_exec(c, "BEGIN");
+
+        if (r == 0 && (r = cw_catalog_schema_version(c, &version)) < 0)
+                cw_db_exec(c, "ROLLBACK");
+        return r;
+}
+
+void cw_catalog_end_read(cw_catalog *c) {
+        cw_db_exec(c, "COMMIT");
+}
+
+int cw_catalog_record_export(cw_catalog *c, const char *output, const int64_t *call_ids, size_t n_calls,
+                             const char *sums_sha256, const cw_timestamp *at) {
+        json_object *body = json_object_new_object(), *ids = json_object_new_array();
+        int64_t export_id;
+        int r;
+
+        if (!body || !ids) {
+                json_object_put(body);
+                json_object_put(ids);
+                return -ENOMEM;
+        }
+        r = cw_db_run(c, NULL, "INSERT INTO exports (path, at_ms, offset_s) VALUES (?, ?, ?)", "tii", output,
+                      at->utc_ms, (int64_t) at->utc_offset_s);
+        export_id = sqlite3_last_insert_rowid(c->db);
+        for (size_t i = 0; r == 0 && i < n_calls; i++) {
+                r = cw_db_run(c, NULL, "INSERT INTO export_calls (export_id, call_id) VALUES (?, ?)", "ii",
+                              export_id, call_ids[i]);
+                json_object_array_add(ids, json_object_new_int64(call_ids[i]));
+        }
+        json_object_object_add(body, "output", json_object_new_string(output));
+        json_object_object_add(body, "calls", ids);
+        json_object_object_add(body, "sha256sums", json_object_new_string(sums_sha256));
+        if (r == 0)
+                r = cw_audit_append_in_transaction(c, "export", 0,
+                                                   json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), at);
+        json_object_put(body);
         return r;
 }

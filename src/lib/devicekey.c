@@ -27,6 +27,23 @@ static const unsigned char *public_part(const cw_device_key *k) {
         return k->secret + crypto_sign_SECRETKEYBYTES - crypto_sign_PUBLICKEYBYTES;
 }
 
+/* The secret key holds the seed and, after it, the public key that
+ * signatures are checked against. A public half that does not come from
+ * the seed (a flipped bit) would sign bundles no one can verify. */
+static int check_public_half(const cw_device_key *k) {
+        unsigned char seed[crypto_sign_SEEDBYTES], derived_public[crypto_sign_PUBLICKEYBYTES],
+                derived_secret[crypto_sign_SECRETKEYBYTES];
+        int r = 0;
+
+        crypto_sign_ed25519_sk_to_seed(seed, k->secret);
+        if (crypto_sign_seed_keypair(derived_public, derived_secret, seed) < 0 ||
+            sodium_memcmp(derived_public, public_part(k), sizeof derived_public) != 0)
+                r = -EBADMSG;
+        sodium_memzero(seed, sizeof seed);
+        sodium_memzero(derived_secret, sizeof derived_secret);
+        return r;
+}
+
 static int read_key(int fd, cw_device_key *k) {
         char text[256], *line;
         unsigned char raw[KEY_ID_BYTES + crypto_sign_SECRETKEYBYTES];
@@ -47,7 +64,7 @@ static int read_key(int fd, cw_device_key *k) {
         memcpy(k->secret, raw + KEY_ID_BYTES, sizeof k->secret);
         sodium_memzero(raw, sizeof raw);
         sodium_memzero(text, sizeof text);
-        return 0;
+        return check_public_half(k);
 }
 
 static int write_new_key(const char *path, cw_device_key *k) {

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "callwitness/paths.h"
 
@@ -111,4 +113,25 @@ int cw_paths_recording_relpath(const cw_timestamp *started, cw_direction directi
                 return -ENOMEM;
         *ret = path;
         return 0;
+}
+
+int cw_paths_rename_noreplace(const char *from, const char *to) {
+        struct stat st;
+
+        if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+                return 0;
+        if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+                return -errno;
+        if (lstat(from, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode)) {
+                if (link(from, to) < 0)
+                        return -errno;
+                return unlink(from) < 0 ? -errno : 0;
+        }
+        if (lstat(to, &st) == 0)
+                return -EEXIST;
+        if (errno != ENOENT)
+                return -errno;
+        return rename(from, to) < 0 ? -errno : 0;
 }

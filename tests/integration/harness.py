@@ -24,6 +24,7 @@ DAEMON = os.path.join(BUILD_DIR, 'src', 'daemon', 'callwitnessd')
 CLI = os.path.join(BUILD_DIR, 'src', 'cli', 'callwitness')
 MM_TEMPLATE = os.path.join(HERE, 'modemmanager_template.py')
 PROFILES_DIR = os.path.abspath(os.path.join(HERE, '..', '..', 'data', 'profiles'))
+FAULTINJECT = os.path.join(BUILD_DIR, 'tests', 'faults', 'libcwfaultinject.so')
 LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'
 MOCK_IFACE = 'org.freedesktop.DBus.Mock'
 
@@ -320,8 +321,9 @@ class Phone:
         return wait_for(check, timeout, what)
 
     def cli(self, *args, check=True, input='', env=None):
-        result = subprocess.run([CLI, *args], env=dict(self.env, TZ='Asia/Shanghai', **(env or {})),
-                                capture_output=True, text=True, timeout=30, input=input)
+        result = self.cli_start(*args, env=env, stdin=subprocess.PIPE)
+        stdout, stderr = result.communicate(input, timeout=30)
+        result = subprocess.CompletedProcess(result.args, result.returncode, stdout, stderr)
         # A sanitizer report fails the test even where the command is
         # expected to fail.
         reports = sanitizer_reports(result.stderr)
@@ -330,6 +332,16 @@ class Phone:
         if check:
             result.check_returncode()
         return result
+
+    def cli_start(self, *args, env=None, **kwargs):
+        '''The CLI running in the background. env may name faults of the
+        machine (tests/faults/faultinject.c), preloaded when given.'''
+        env = dict(self.env, TZ='Asia/Shanghai', **(env or {}))
+        if any(name.startswith('CW_FAULT_') for name in env):
+            env['LD_PRELOAD'] = FAULTINJECT
+            env['ASAN_OPTIONS'] = ':'.join(filter(None, [env.get('ASAN_OPTIONS'), 'verify_asan_link_order=0']))
+        return subprocess.Popen([CLI, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                **kwargs)
 
     def forget_data(self):
         '''A fresh catalog and no recordings, for the next test on the same

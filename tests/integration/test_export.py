@@ -14,10 +14,12 @@ import subprocess
 import sys
 import time
 import unittest
+import sqlite3
 import struct
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import wait_for  # noqa: E402
 from phonecase import MODEM, REASON_UNKNOWN, TERMINATED, PhoneTestCase  # noqa: E402
 
 CALLER = '+8613800138000'
@@ -185,6 +187,39 @@ class Export(PhoneTestCase):
         result = self.verify(truncated)
         self.assertEqual(result.returncode, 1)
         self.assertRegex(result.stdout, r'truncated.zip (is damaged or cut short|cannot be read as a zip)')
+
+    def test_zip_export_leaves_the_catalog_writable_while_it_zips(self):
+        phone = self.phone
+        bundle = os.path.join(self.out, 'slow.zip')
+        # The zip's file opens 4 s late, as a slow card would make zipping
+        # a long call slow.
+        export = phone.cli_start('export', '1', '-o', bundle,
+                                 env={'CW_FAULT_PAUSE_OPEN': '.zip', 'CW_FAULT_PAUSE_MS': '4000'})
+        staged = lambda: [f for f in os.listdir(self.out) if '.partial-' in f and not f.endswith('.zip')
+                          and os.path.exists(os.path.join(self.out, f, 'SHA256SUMS.minisig'))]
+        wait_for(lambda: staged() or export.poll() is not None, 15, 'the bundle staged')
+        time.sleep(0.5)
+        self.assertIsNone(export.poll(), 'the export is still zipping')
+        # A writer with a short busy timeout, as the daemon's writes are.
+        db = sqlite3.connect(os.path.join(phone.data_dir, 'catalog.db'), timeout=1)
+        try:
+            db.execute('BEGIN IMMEDIATE')
+            db.execute('ROLLBACK')
+        finally:
+            db.close()
+        stdout, stderr = export.communicate(timeout=30)
+        self.assertEqual(export.returncode, 0, stderr)
+        self.assertEqual(self.verify(bundle).returncode, 0)
+        with phone.catalog() as db:
+            self.assertEqual(db.execute('SELECT COUNT(*) FROM exports').fetchone()[0], 1)
+
+    def test_the_same_call_named_twice_is_exported_once(self):
+        bundle = os.path.join(self.out, 'twice')
+        result = self.export('1', '1', '-o', bundle)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn('Exported 1 call', result.stdout)
+        self.assertEqual([c['id'] for c in json.loads(read(os.path.join(bundle, 'manifest.json')))['calls']], [1])
+        self.assertEqual(self.verify(bundle).returncode, 0)
 
     def test_tampering_is_named(self):
         bundle = os.path.join(self.out, 'evidence')

@@ -64,6 +64,35 @@ static void damaged_key_is_refused(void) {
         unlink(path);
 }
 
+/* The key file of key_is_made_once_and_kept_private, with one bit of the
+ * public half (the last 32 bytes of the secret key) flipped. */
+static void key_with_a_damaged_public_half_is_refused(void) {
+        char text[512], path[300], *line, encoded[256];
+        unsigned char raw[8 + crypto_sign_SECRETKEYBYTES];
+        size_t raw_len = 0;
+        cw_device_key *k = NULL;
+        int created;
+        FILE *f = fopen(key_path, "re");
+        size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+
+        if (f)
+                fclose(f);
+        text[n] = '\0';
+        line = strchr(text, '\n') + 1;
+        line[strcspn(line, "\n")] = '\0';
+        ok(sodium_base642bin(raw, sizeof raw, line, strlen(line), NULL, &raw_len, NULL,
+                             sodium_base64_VARIANT_ORIGINAL) == 0 && raw_len == sizeof raw, "the key file decodes");
+        raw[sizeof raw - 1] ^= 0x01;
+        sodium_bin2base64(encoded, sizeof encoded, raw, sizeof raw, sodium_base64_VARIANT_ORIGINAL);
+        snprintf(path, sizeof path, "%s/flipped.key", dir);
+        snprintf(text, sizeof text, "callwitness device key v1\n%s\n", encoded);
+        tap_write_file(path, text);
+        chmod(path, 0600);
+        ok(cw_device_key_open(path, &k, &created) == -EBADMSG && !k,
+           "a key whose public half does not come from its seed is refused");
+        unlink(path);
+}
+
 static void signatures_hold_and_break(void) {
         static const char data[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  call.opus\n";
         char public_key[CW_PUBLIC_KEY_BASE64_LEN + 1], data_path[300], sig_path[320];
@@ -142,6 +171,7 @@ int main(void) {
 
         key_is_made_once_and_kept_private();
         damaged_key_is_refused();
+        key_with_a_damaged_public_half_is_refused();
         signatures_hold_and_break();
 
         unlink(key_path);
