@@ -46,3 +46,11 @@ int cw_paths_recording_relpath(const cw_timestamp *started, cw_direction directi
  * is renamed after checking that nothing is at to, which leaves a moment
  * in which another program could put something there. 0 or -errno. */
 int cw_paths_rename_noreplace(const char *from, const char *to);
+
+/* Creates a file under data_dir at relpath, or, if a file there already
+ * took the name (a second call in the same second), at "x-2.opus" …
+ * "x-9.opus", making missing directories 0700. create makes the file at
+ * path and returns 0, -EEXIST (next name) or another -errno (stop). The
+ * name taken goes to *relpath_ret (the caller frees it). 0 or -errno. */
+int cw_paths_create_unique(const char *data_dir, const char *relpath, int (*create)(const char *path, void *userdata),
+                           void *userdata, char **relpath_ret);

@@ -31,7 +31,8 @@ typedef struct levels {
         char *failure;
 } levels;
 
-static void on_frames(const float *frames, size_t n_frames, unsigned channels, void *userdata) {
+static void on_frames(const float *frames, size_t n_frames, unsigned channels, uint64_t first_frame,
+                      void *userdata) {
         levels *l = userdata;
 
         l->channels = channels;
@@ -45,10 +46,13 @@ static void on_frames(const float *frames, size_t n_frames, unsigned channels, v
         l->frames += n_frames;
 }
 
-static void on_failed(const char *message, void *userdata) {
+/* The first problem ends the test: a capture that lost a side or the
+ * server has its answer. */
+static void on_problem(const char *kind, const char *message, void *userdata) {
         levels *l = userdata;
 
-        free(l->failure);
+        if (l->failure)
+                return;
         l->failure = strdup(message);
         pa_mainloop_quit(l->loop, 1);
 }
@@ -126,7 +130,7 @@ int cw_cli_doctor(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        static const cw_capture_sink sink = { .frames = on_frames, .failed = on_failed };
+        static const cw_capture_sink sink = { .frames = on_frames, .problem = on_problem };
         char *config_path = NULL, *error = NULL, *end;
         double seconds = 3;
         cw_config cfg;
@@ -193,13 +197,14 @@ int cw_cli_doctor(int argc, char **argv) {
                 printf(_("\nCannot reach the sound server: %s\n"), strerror(-r));
                 goto finish;
         }
+        cw_capture_start_now(capture);
         pa_gettimeofday(&deadline);
         pa_timeval_add(&deadline, (pa_usec_t) (seconds * PA_USEC_PER_SEC));
         pa_mainloop_get_api(l.loop)->time_new(pa_mainloop_get_api(l.loop), &deadline, on_timeout, NULL);
         printf(_("\nListening for %.1f s…\n"), seconds);
         fflush(stdout);
         pa_mainloop_run(l.loop, &r);
-        cw_capture_drain(capture);
+        cw_capture_flush(capture, cw_capture_frame_now(capture));
 
         if (l.failure) {
                 printf(_("The capture failed: %s\n"), l.failure);

@@ -52,4 +52,6 @@ void cw_call_comments(const cw_call_description *call, cw_comment_list *list) {
         }
         for (size_t i = 0; i < call->n_tags; i++)
                 add_comment(list, "CALLWITNESS_TAG=%s: %s", call->tags[i].name, call->tags[i].reason);
+        for (size_t i = 0; i < call->n_warnings; i++)
+                add_comment(list, "CALLWITNESS_WARNING=%s", call->warnings[i]);
 }

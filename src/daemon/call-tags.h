@@ -12,6 +12,7 @@
 #include "callwitness/timestamp.h"
 
 #define CW_CALL_TAGS_MAX 4
+#define CW_CALL_WARNINGS_MAX 8
 #define CW_LOCAL_ONLY_WARNING "the other party's side was not captured (capture mode local-only)"
 
 typedef struct cw_call_description {
@@ -26,10 +27,12 @@ typedef struct cw_call_description {
         cw_end_reason end_reason;
         const cw_tag *tags;
         size_t n_tags;
+        const char *const *warnings;     /* "kind: message", raised during the call */
+        size_t n_warnings;
 } cw_call_description;
 
 typedef struct cw_comment_list {
-        char *items[16 + CW_CALL_TAGS_MAX];
+        char *items[16 + CW_CALL_TAGS_MAX + CW_CALL_WARNINGS_MAX];
         size_t n;
 } cw_comment_list;
 

@@ -13,7 +13,7 @@
 
 /* Room in the OpusTags packet for what is known only at hang-up (end time,
  * end reason, a number that arrived late). */
-#define COMMENT_PADDING 2048
+#define COMMENT_PADDING 4096
 /* libopusenc buffers 2 s by default before encoding and up to 1 s per page;
  * a killed daemon must leave at most about a second unwritten. */
 #define DECISION_DELAY (CW_CAPTURE_RATE / 10)

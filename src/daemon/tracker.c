@@ -14,21 +14,16 @@
 #include "call-tags.h"
 #include "capture.h"
 #include "mixer.h"
-#include "opus-writer.h"
+#include "recording.h"
 #include "tracker.h"
 
 /* After a hang-up, audio up to that instant is still in the sound server's
- * buffers; wait this long at most for it before padding with silence. */
-#define FINISH_DEADLINE_USEC (1 * PA_USEC_PER_SEC)
-/* A side silent (CW_SILENCE_LEVEL) this long after the answer was not
- * captured. */
-/* The first audio of a call may arrive late: a sound server wakes an idle
- * source on its old, long period (PulseAudio's null sink took 1.9 s) or a
- * phone opens its microphone late. What arrives then is recent audio, so
- * the gap goes at the start of the file as silence, keeping every word at
- * its true time. Less than this is ordinary fragment latency. */
-#define LATE_START_TOLERANCE (CW_CAPTURE_RATE / 10)
-#define SILENCE_WINDOW_FRAMES ((uint64_t) 10 * CW_CAPTURE_RATE)
+ * buffers (up to a fragment, 500 ms); wait this long at most for it before
+ * padding with silence. */
+#define FINISH_DEADLINE_USEC (2 * PA_USEC_PER_SEC)
+/* Silence padded at the end at most: more missing means capture failed,
+ * and inventing it would make the file claim to be the whole call. */
+#define MAX_END_PAD CW_CAPTURE_RATE
 
 typedef struct tracked_call {
         cw_tracker *tracker;
@@ -41,15 +36,11 @@ typedef struct tracked_call {
         bool was_answered;
         cw_tag tags[CW_CALL_TAGS_MAX];
         size_t n_tags;
-        cw_opus_writer *writer;
-        cw_capture_mode capture_mode;
-        bool heard[2];                   /* per channel: sound above CW_SILENCE_LEVEL so far */
-        bool silence_checked;
-        bool got_audio;
+        char *warnings[CW_CALL_WARNINGS_MAX];   /* "kind: message", for the file's tags */
+        size_t n_warnings;
+        cw_recording *recording;
         char *relpath;
-        bool write_error_logged;
-        pa_usec_t recording_started;     /* monotonic */
-        uint64_t frames_due;             /* set at the end: the active period's length */
+        cw_capture_mode capture_mode;
         cw_timestamp ended_at;
         cw_end_reason end_reason;
         pa_time_event *finish_deadline;  /* only while waiting for the last audio */
@@ -63,8 +54,8 @@ struct cw_tracker {
         cw_notifier *notifier;
         char *data_dir;
         cw_capture *capture;     /* while any call is in progress */
-        cw_mixer *mixer;         /* the configured controls, on while capture is */
-        pa_defer_event *release_capture;
+        cw_mixer *mixer;         /* the configured controls, on while any call is */
+        pa_defer_event *release;
         tracked_call *calls;
 };
 
@@ -78,7 +69,7 @@ static tracked_call *find_call(cw_tracker *t, const char *backend, const char *p
 static void complete_end(tracked_call *call);
 
 /* Something the person reviewing this call must know, told everywhere they
- * may look: the log, the catalog, and a notification now. */
+ * may look: the log, the catalog, the file's tags and a notification now. */
 static void raise_warning(tracked_call *call, const char *kind, const char *message) {
         cw_timestamp now = cw_timestamp_now();
 
@@ -86,13 +77,16 @@ static void raise_warning(tracked_call *call, const char *kind, const char *mess
         if (cw_catalog_add_warning(call->tracker->catalog, call->id, kind, message, &now) < 0)
                 cw_log_error("call %lld: catalog: %s", (long long) call->id,
                              cw_catalog_last_error(call->tracker->catalog));
+        if (call->n_warnings < CW_CALL_WARNINGS_MAX &&
+            asprintf(&call->warnings[call->n_warnings], "%s: %s", kind, message) >= 0)
+                call->n_warnings++;
         cw_notifier_send(call->tracker->notifier, "Call recording problem", message);
 }
 
-static void watch_silence(tracked_call *call, const float *peaks, unsigned channels) {
+static void tell_silence(tracked_call *call, unsigned channels, unsigned silent) {
         static const struct {
                 const char *kind, *message;
-        } silent[2][2] = {
+        } warnings[2][2] = {
                 { { "silent", "the recording stayed silent for the first 10 seconds of the call; "
                               "check [audio] local_source and the capture mode" } },
                 { { "silent-local", "the phone's own microphone stayed silent for the first 10 seconds of the call" },
@@ -102,84 +96,56 @@ static void watch_silence(tracked_call *call, const float *peaks, unsigned chann
         };
 
         for (unsigned i = 0; i < channels && i < 2; i++)
-                call->heard[i] |= peaks[i] > CW_SILENCE_LEVEL;
-        if (call->silence_checked || cw_opus_writer_frames(call->writer) < SILENCE_WINDOW_FRAMES)
+                if (silent & (1u << i))
+                        raise_warning(call, warnings[channels - 1][i].kind, warnings[channels - 1][i].message);
+}
+
+static void tell_write_error(tracked_call *call, int error) {
+        char *message;
+
+        if (asprintf(&message, "writing the recording failed (%s); the audio from then on is lost, the file is "
+                               "kept as far as it was written", strerror(-error)) < 0)
                 return;
-        call->silence_checked = true;
-        for (unsigned i = 0; i < channels && i < 2; i++)
-                if (!call->heard[i])
-                        raise_warning(call, silent[channels - 1][i].kind, silent[channels - 1][i].message);
+        raise_warning(call, "write-failed", message);
+        free(message);
 }
 
-static void write_silence(tracked_call *call, uint64_t n_frames);
-
-static void write_frames(tracked_call *call, const float *stereo, size_t n_frames) {
-        int r = cw_opus_writer_write(call->writer, stereo, n_frames);
-
-        if (r < 0 && !call->write_error_logged) {
-                call->write_error_logged = true;
-                cw_log_error("call %lld: writing %s failed: %s; the audio so far is kept",
-                             (long long) call->id, call->relpath, strerror(-r));
-        }
-}
-
-static void on_frames(const float *frames, size_t n_frames, unsigned channels, void *userdata) {
+static void on_frames(const float *frames, size_t n_frames, unsigned channels, uint64_t first_frame,
+                      void *userdata) {
         cw_tracker *t = userdata;
-        float peaks[2] = { 0, 0 };
         tracked_call *next;
 
-        /* Once per chunk, shared by every call listening. */
-        for (size_t i = 0; i < n_frames * channels; i++) {
-                float v = frames[i] < 0 ? -frames[i] : frames[i];
-
-                if (v > peaks[i % channels])
-                        peaks[i % channels] = v;
-        }
-
-        /* Held calls keep recording: one file per call, with the hold
-         * marked in the timeline rather than cut out of the audio. */
         for (tracked_call *call = t->calls; call; call = next) {
-                next = call->next;
-                /* A writer opened under another capture mode (a reload
-                 * between calls) gets no frames of the wrong shape. */
-                if (!call->writer || cw_opus_writer_channels(call->writer) != channels)
-                        continue;
-                if (!call->got_audio) {
-                        uint64_t elapsed = (pa_rtclock_now() - call->recording_started) * CW_CAPTURE_RATE /
-                                           PA_USEC_PER_SEC;
+                cw_recording_news news;
 
-                        call->got_audio = true;
-                        if (elapsed > n_frames + LATE_START_TOLERANCE) {
-                                cw_log_info("call %lld: audio began %llu ms after the answer; the file starts with "
-                                            "that much silence", (long long) call->id,
-                                            (unsigned long long) ((elapsed - n_frames) * 1000 / CW_CAPTURE_RATE));
-                                write_silence(call, elapsed - n_frames);
-                        }
-                }
-                write_frames(call, frames, n_frames);
-                watch_silence(call, peaks, channels);
-                if (call->finish_deadline && cw_opus_writer_frames(call->writer) >= call->frames_due)
+                next = call->next;
+                if (!call->recording)
+                        continue;
+                cw_recording_feed(call->recording, frames, n_frames, channels, first_frame, &news);
+                if (news.write_error)
+                        tell_write_error(call, news.write_error);
+                if (news.silence_checked)
+                        tell_silence(call, channels, news.silent_channels);
+                if (call->finish_deadline && cw_recording_complete(call->recording))
                         complete_end(call);
         }
 }
 
-static void on_capture_failed(const char *message, void *userdata) {
+static void on_capture_problem(const char *kind, const char *message, void *userdata) {
         cw_tracker *t = userdata;
-        char *sentence;
 
-        cw_log_error("Capture failed, calls in progress are not being recorded: %s", message);
-        if (asprintf(&sentence, "this call is not being recorded: %s", message) < 0)
-                return;
         for (tracked_call *call = t->calls; call; call = call->next)
-                if (call->state != CW_CALL_ENDED)
-                        raise_warning(call, "capture-failed", sentence);
-        free(sentence);
+                if (call->state != CW_CALL_ENDED || call->recording)
+                        raise_warning(call, kind, message);
+        if (!t->calls)
+                cw_log_warning("Capture: %s", message);
 }
 
-static const cw_capture_sink capture_sink = { .frames = on_frames, .failed = on_capture_failed };
+static const cw_capture_sink capture_sink = { .frames = on_frames, .problem = on_capture_problem };
 
-/* The profile's (or the configuration's) route of the call into the capture, before the first
- * frame. A missing control is told and the rest still switched. */
+/* The profile's (or the configuration's) route of the call into the
+ * capture, before the first frame. A missing control is told and the rest
+ * still switched. */
 static void engage_mixer(cw_tracker *t) {
         char *problems = NULL;
         int r;
@@ -199,13 +165,13 @@ static void engage_mixer(cw_tracker *t) {
 static void arm_capture(cw_tracker *t) {
         int r;
 
-        if (t->release_capture) {   /* a new call before the old capture went */
-                t->api->defer_free(t->release_capture);
-                t->release_capture = NULL;
+        if (t->release) {   /* a new call before the old capture went */
+                t->api->defer_free(t->release);
+                t->release = NULL;
         }
+        engage_mixer(t);
         if (t->capture)
                 return;
-        engage_mixer(t);
         r = cw_capture_new(t->api, t->cfg->capture_mode, t->cfg->local_source, t->cfg->remote_source,
                            &capture_sink, t, &t->capture);
         if (r < 0)
@@ -214,9 +180,15 @@ static void arm_capture(cw_tracker *t) {
 
 static bool recording_in_progress(cw_tracker *t) {
         for (tracked_call *call = t->calls; call; call = call->next)
-                if (call->writer)
+                if (call->recording)
                         return true;
         return false;
+}
+
+/* The instant of a state change on the capture's timeline, taken before
+ * anything slow (a catalog commit) can delay it. */
+static uint64_t capture_frame_now(cw_tracker *t) {
+        return t->capture ? cw_capture_frame_now(t->capture) : 0;
 }
 
 /* The tags a recording carries, from what the tracker knows of the call. */
@@ -227,85 +199,41 @@ static void describe_call(const tracked_call *call, const cw_timestamp *ended, c
                 .capture_mode = call->capture_mode, .appeared = call->appeared,
                 .answered = call->was_answered ? &call->answered : NULL, .ended = ended, .end_reason = reason,
                 .tags = call->tags, .n_tags = call->n_tags,
+                .warnings = (const char *const *) call->warnings, .n_warnings = call->n_warnings,
         }, list);
 }
 
-/* "…/x.opus", then "…/x-2.opus" … if a call in the same second already
- * took the name. */
-static int open_recording(tracked_call *call, cw_comment_list *tags) {
-        cw_tracker *t = call->tracker;
-        char *relpath = NULL, *path = NULL, *slash;
-        int r;
-
-        r = cw_paths_recording_relpath(&call->appeared, call->direction, call->number, &relpath);
-        if (r < 0)
-                return r;
-        for (int attempt = 1; attempt <= 9; attempt++) {
-                free(path);
-                if (attempt > 1) {
-                        char *numbered;
-                        size_t stem = strlen(relpath) - strlen(".opus");
-
-                        if (asprintf(&numbered, "%.*s-%d.opus", (int) stem, relpath, attempt) < 0) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        if (attempt > 2)
-                                free(call->relpath);
-                        call->relpath = numbered;
-                } else
-                        call->relpath = relpath;
-                if (asprintf(&path, "%s/%s", t->data_dir, call->relpath) < 0) {
-                        path = NULL;
-                        r = -ENOMEM;
-                        break;
-                }
-                slash = strrchr(path, '/');
-                *slash = '\0';
-                r = cw_paths_mkdir_p(path, 0700);
-                *slash = '/';
-                if (r < 0)
-                        break;
-                r = cw_opus_writer_open(path, call->capture_mode == CW_CAPTURE_SEPARATE ? 2 : 1, t->cfg->bitrate,
-                                        (const char *const *) tags->items, tags->n, &call->writer);
-                if (r != -EEXIST)
-                        break;
-        }
-        free(path);
-        if (call->relpath != relpath)
-                free(relpath);
-        if (r < 0) {
-                free(call->relpath);
-                call->relpath = NULL;
-        }
-        return r;
-}
-
-static void start_recording(tracked_call *call) {
+static void start_recording(tracked_call *call, uint64_t frame) {
         cw_tracker *t = call->tracker;
         cw_comment_list tags = { .n = 0 };
+        char *relpath = NULL, *message;
         int r;
 
-        /* Audio captured while ringing is not part of the call; the file
-         * starts at the answer. Another call recording keeps its buffer. */
-        if (t->capture && !recording_in_progress(t))
-                cw_capture_discard(t->capture);
-
-        /* The capture decides what the file holds; without one (the sound
-         * server unreachable) the configured mode names the empty file. */
+        /* The capture decides what the file holds; without one the
+         * configured mode names the empty file. */
         call->capture_mode = t->capture ? cw_capture_get_mode(t->capture) : t->cfg->capture_mode;
         describe_call(call, NULL, CW_END_UNKNOWN, &tags);
-        r = open_recording(call, &tags);
+        r = cw_paths_recording_relpath(&call->appeared, call->direction, call->number, &relpath);
+        if (r == 0)
+                r = cw_recording_open(t->data_dir, relpath, call->capture_mode == CW_CAPTURE_SEPARATE ? 2 : 1,
+                                      t->cfg->bitrate, &tags, frame, &call->recording);
+        free(relpath);
         cw_comment_list_clear(&tags);
         if (r < 0) {
-                cw_log_error("call %lld: cannot create the recording: %s", (long long) call->id, strerror(-r));
+                /* A full disk at the answer: the call is still in the catalog,
+                 * and the person reviewing it learns why it has no file. */
+                if (asprintf(&message, "the recording could not be created (%s); this call was not recorded",
+                             strerror(-r)) >= 0) {
+                        raise_warning(call, "write-failed", message);
+                        free(message);
+                }
                 return;
         }
-        call->recording_started = pa_rtclock_now();
-        cw_log_info("call %lld: recording to %s", (long long) call->id, call->relpath);
+        call->relpath = strdup(cw_recording_relpath(call->recording));
+        cw_log_info("call %lld: recording to %s", (long long) call->id, cw_recording_relpath(call->recording));
         /* In the catalog at once: a crash mid-call still points at the file. */
         r = cw_catalog_set_recording(t->catalog, call->id, &(cw_recording_info) {
-                .relpath = call->relpath, .capture_mode = call->capture_mode,
+                .relpath = cw_recording_relpath(call->recording), .capture_mode = call->capture_mode,
         });
         if (r == 0 && call->capture_mode == CW_CAPTURE_LOCAL_ONLY) {
                 cw_timestamp now = cw_timestamp_now();
@@ -316,17 +244,26 @@ static void start_recording(tracked_call *call) {
                 cw_log_error("call %lld: catalog: %s", (long long) call->id, cw_catalog_last_error(t->catalog));
 }
 
-static void finish_recording(tracked_call *call, const cw_timestamp *ended, cw_end_reason reason) {
+static void finish_recording(tracked_call *call) {
         cw_tracker *t = call->tracker;
         cw_comment_list tags = { .n = 0 };
-        cw_opus_result result;
+        cw_opus_result result = { 0 };
+        uint64_t missing;
+        char *message;
         int r;
 
-        if (!call->writer)
+        if (!call->recording)
                 return;
-        describe_call(call, ended, reason, &tags);
-        r = cw_opus_writer_finish(call->writer, (const char *const *) tags.items, tags.n, &result);
-        call->writer = NULL;
+        missing = cw_recording_missing(call->recording);
+        if (missing > MAX_END_PAD &&
+            asprintf(&message, "the capture delivered %llu ms less than the call lasted; the recording ends early",
+                     (unsigned long long) (missing * 1000 / CW_CAPTURE_RATE)) >= 0) {
+                raise_warning(call, "capture-short", message);
+                free(message);
+        }
+        describe_call(call, &call->ended_at, call->end_reason, &tags);
+        r = cw_recording_finish(call->recording, MAX_END_PAD, &tags, &result);
+        call->recording = NULL;
         cw_comment_list_clear(&tags);
         if (r < 0)
                 cw_log_error("call %lld: finishing %s: %s; the file is kept as far as it was written",
@@ -351,6 +288,8 @@ static void finish_recording(tracked_call *call, const cw_timestamp *ended, cw_e
 static void free_call(tracked_call *call) {
         if (call->finish_deadline)
                 call->tracker->api->time_free(call->finish_deadline);
+        for (size_t i = 0; i < call->n_warnings; i++)
+                free(call->warnings[i]);
         free(call->backend);
         free(call->path);
         free(call->number);
@@ -358,11 +297,11 @@ static void free_call(tracked_call *call) {
         free(call);
 }
 
-static void on_release_capture(pa_mainloop_api *api, pa_defer_event *e, void *userdata) {
+static void on_release(pa_mainloop_api *api, pa_defer_event *e, void *userdata) {
         cw_tracker *t = userdata;
 
         api->defer_free(e);
-        t->release_capture = NULL;
+        t->release = NULL;
         if (!t->calls) {
                 t->capture = cw_capture_free(t->capture);
                 t->mixer = cw_mixer_restore(t->mixer);
@@ -376,58 +315,36 @@ static void remove_call(cw_tracker *t, tracked_call *call) {
                         break;
                 }
         free_call(call);
-        /* Nothing to wake for until the next call. Released from the loop,
-         * not here: this may run inside the capture's own frame callback. */
-        if (!t->calls && t->capture && !t->release_capture)
-                t->release_capture = t->api->defer_new(t->api, on_release_capture, t);
+        /* Nothing to wake for until the next call; the mixer goes back
+         * whether a capture ran or not. Released from the loop, not here:
+         * this may run inside the capture's own frame callback. */
+        if (!t->calls && (t->capture || t->mixer) && !t->release)
+                t->release = t->api->defer_new(t->api, on_release, t);
 }
 
 static void complete_end(tracked_call *call) {
-        finish_recording(call, &call->ended_at, call->end_reason);
+        finish_recording(call);
         remove_call(call->tracker, call);
-}
-
-static void write_silence(tracked_call *call, uint64_t n_frames) {
-        static const float silence[2 * 960];
-
-        while (n_frames > 0 && !call->write_error_logged) {
-                size_t n = n_frames < 960 ? (size_t) n_frames : 960;
-
-                write_frames(call, silence, n);
-                n_frames -= n;
-        }
 }
 
 /* Ends the file now: what the server has not delivered by now is silence. */
 static void pad_and_complete(tracked_call *call) {
         cw_tracker *t = call->tracker;
-        bool other_writer = false;
+        bool other_recording = false;
 
-        /* No longer waiting: the drain below must not complete the call
+        /* No longer waiting: the flush below must not complete the call
          * from inside on_frames() while this function still holds it. */
         if (call->finish_deadline) {
                 t->api->time_free(call->finish_deadline);
                 call->finish_deadline = NULL;
         }
         for (tracked_call *other = t->calls; other; other = other->next)
-                other_writer |= other != call && other->writer;
-        /* Padding the side that is behind would put a gap into a call that
-         * goes on; only the last recording takes what is buffered. */
-        if (t->capture && !other_writer)
-                cw_capture_drain(t->capture);
-        if (call->writer && cw_opus_writer_frames(call->writer) < call->frames_due) {
-                uint64_t missing = call->frames_due - cw_opus_writer_frames(call->writer);
-
-                /* Up to a second is audio still in flight; more than that
-                 * means capture failed, and inventing silence for it would
-                 * make the file claim to be the whole call. */
-                if (missing > CW_CAPTURE_RATE) {
-                        cw_log_warning("call %lld: capture delivered %llu ms less than the call lasted",
-                                       (long long) call->id, (unsigned long long) (missing * 1000 / CW_CAPTURE_RATE));
-                        missing = CW_CAPTURE_RATE;
-                }
-                write_silence(call, missing);
-        }
+                other_recording |= other != call && other->recording;
+        /* Flushing puts silence where a side is behind, into every
+         * recording: only the last one may. Another pads itself. */
+        if (t->capture && !other_recording && call->recording)
+                cw_capture_flush(t->capture, capture_frame_now(t) < cw_recording_missing(call->recording)
+                                                     ? 0 : capture_frame_now(t));
         complete_end(call);
 }
 
@@ -440,12 +357,12 @@ static void on_finish_deadline(pa_mainloop_api *api, pa_time_event *e, const str
 
 /* The audio up to the hang-up is still in flight; keep writing until the
  * file covers the whole active period, or the deadline passes. */
-static void wait_for_last_audio(tracked_call *call) {
+static void wait_for_last_audio(tracked_call *call, uint64_t end_frame) {
         pa_mainloop_api *api = call->tracker->api;
         struct timeval deadline;
 
-        call->frames_due = (pa_rtclock_now() - call->recording_started) * CW_CAPTURE_RATE / PA_USEC_PER_SEC;
-        if (cw_opus_writer_frames(call->writer) >= call->frames_due) {
+        cw_recording_end_at(call->recording, end_frame);
+        if (cw_recording_complete(call->recording)) {
                 complete_end(call);
                 return;
         }
@@ -456,18 +373,42 @@ static void wait_for_last_audio(tracked_call *call) {
                 pad_and_complete(call);
 }
 
-/* The one place a call changes state. */
+/* The capture's frame at which a call became connected (active or held):
+ * the first connected call starts the capture's timeline, before any slow
+ * catalog commit can delay the instant. */
+static uint64_t connected_at(tracked_call *call, cw_call_state state) {
+        cw_tracker *t = call->tracker;
+
+        if ((state == CW_CALL_ACTIVE || state == CW_CALL_HELD) && !call->recording && !call->relpath &&
+            t->capture && !recording_in_progress(t))
+                cw_capture_start_now(t->capture);
+        return capture_frame_now(t);
+}
+
+/* A connected call's file: opened at the first connection; only the call
+ * that has the line gets the audio, a held call's file gets silence and
+ * never another call's words. */
+static void record_connected(tracked_call *call, cw_call_state state, uint64_t frame) {
+        if (!call->recording && !call->relpath)
+                start_recording(call, frame);
+        if (call->recording && cw_recording_set_audible(call->recording, frame, state == CW_CALL_ACTIVE) < 0)
+                cw_log_error("call %lld: out of memory marking the hold", (long long) call->id);
+}
+
+/* The one place a call changes state after its first. */
 static void call_transition(tracked_call *call, cw_call_state state, cw_end_reason reason) {
         cw_tracker *t = call->tracker;
         cw_timestamp now = cw_timestamp_now();
+        uint64_t frame;
         int r;
 
         if (call->state == CW_CALL_ENDED || state == call->state)
                 return;
         cw_log_debug("call %lld: %s -> %s", (long long) call->id, cw_call_state_to_string(call->state),
                      cw_call_state_to_string(state));
-
-        if (state == CW_CALL_ACTIVE && !call->was_answered) {
+        /* The instant first: the catalog's commits below may take long. */
+        frame = connected_at(call, state);
+        if ((state == CW_CALL_ACTIVE || state == CW_CALL_HELD) && !call->was_answered) {
                 call->was_answered = true;
                 call->answered = now;
         }
@@ -478,8 +419,8 @@ static void call_transition(tracked_call *call, cw_call_state state, cw_end_reas
 
         switch (state) {
         case CW_CALL_ACTIVE:
-                if (!call->writer && !call->relpath)
-                        start_recording(call);
+        case CW_CALL_HELD:
+                record_connected(call, state, frame);
                 break;
         case CW_CALL_ENDED:
                 cw_log_info("call %lld: ended (%s, %s)", (long long) call->id,
@@ -487,8 +428,8 @@ static void call_transition(tracked_call *call, cw_call_state state, cw_end_reas
                             cw_end_reason_to_string(reason));
                 call->ended_at = now;
                 call->end_reason = reason;
-                if (call->writer)
-                        wait_for_last_audio(call);
+                if (call->recording)
+                        wait_for_last_audio(call, frame);
                 else
                         complete_end(call);
                 break;
@@ -517,6 +458,10 @@ static void on_call_added(const cw_modem_call_info *info, void *userdata) {
         call->direction = info->direction;
         call->appeared = cw_timestamp_now();
         call->state = info->state;
+        /* Capture first: it connects while the catalog's commits run, and
+         * is running by the answer (nothing lost at the answer). */
+        if (call->state != CW_CALL_ENDED)
+                arm_capture(t);
 
         r = cw_catalog_add_call(t->catalog, &(cw_call_start) {
                 .backend = call->backend,
@@ -545,13 +490,12 @@ static void on_call_added(const cw_modem_call_info *info, void *userdata) {
                 remove_call(t, call);
                 return;
         }
-        arm_capture(t);
         if (call->state == CW_CALL_ACTIVE || call->state == CW_CALL_HELD) {
                 /* Already connected when we first saw it (the daemon started
                  * mid-call): record from now. */
                 call->was_answered = true;
                 call->answered = call->appeared;
-                start_recording(call);
+                record_connected(call, call->state, connected_at(call, call->state));
         }
 }
 
@@ -619,8 +563,8 @@ cw_tracker *cw_tracker_free(cw_tracker *t) {
                 if (t->calls == call)
                         pad_and_complete(call);
         }
-        if (t->release_capture)
-                t->api->defer_free(t->release_capture);
+        if (t->release)
+                t->api->defer_free(t->release);
         cw_capture_free(t->capture);
         cw_mixer_restore(t->mixer);
         free(t->data_dir);

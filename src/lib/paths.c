@@ -135,3 +135,39 @@ int cw_paths_rename_noreplace(const char *from, const char *to) {
                 return -errno;
         return rename(from, to) < 0 ? -errno : 0;
 }
+
+int cw_paths_create_unique(const char *data_dir, const char *relpath, int (*create)(const char *path, void *userdata),
+                           void *userdata, char **relpath_ret) {
+        const char *dot = strrchr(relpath, '.'), *slash = strrchr(relpath, '/');
+        size_t stem = dot && (!slash || dot > slash) ? (size_t) (dot - relpath) : strlen(relpath);
+        char *name = NULL, *path = NULL;
+        int r = -EEXIST;
+
+        for (int attempt = 1; attempt <= 9 && r == -EEXIST; attempt++) {
+                free(name);
+                free(path);
+                path = NULL;
+                if ((attempt == 1 ? asprintf(&name, "%s", relpath)
+                                  : asprintf(&name, "%.*s-%d%s", (int) stem, relpath, attempt, relpath + stem)) < 0) {
+                        name = NULL;
+                        return -ENOMEM;
+                }
+                if (asprintf(&path, "%s/%s", data_dir, name) < 0) {
+                        path = NULL;
+                        r = -ENOMEM;
+                        break;
+                }
+                *strrchr(path, '/') = '\0';
+                r = cw_paths_mkdir_p(path, 0700);
+                path[strlen(path)] = '/';
+                if (r == 0)
+                        r = create(path, userdata);
+        }
+        free(path);
+        if (r < 0) {
+                free(name);
+                return r;
+        }
+        *relpath_ret = name;
+        return 0;
+}

@@ -12,6 +12,7 @@ import shutil
 import signal
 import sqlite3
 import stat
+import struct
 import subprocess
 import tempfile
 import time
@@ -30,6 +31,7 @@ MOCK_IFACE = 'org.freedesktop.DBus.Mock'
 
 LOCAL_TONE_HZ = 440
 REMOTE_TONE_HZ = 1000
+BEEP_PERIOD_S = 0.25
 
 
 def wait_for(predicate, timeout=15.0, what='a condition'):
@@ -125,7 +127,7 @@ class Phone:
     def _start_audio(self):
         self.env['PULSE_SERVER'] = 'unix:' + os.path.join(self.runtime_dir, 'pulse', 'native')
         if self.audio == 'pulseaudio':
-            os.makedirs(os.path.join(self.runtime_dir, 'pulse'), 0o700)
+            os.makedirs(os.path.join(self.runtime_dir, 'pulse'), 0o700, exist_ok=True)
             script = os.path.join(self.dir, 'default.pa')
             with open(script, 'w') as f:
                 f.write(f'load-module module-native-protocol-unix auth-anonymous=1 '
@@ -143,7 +145,7 @@ class Phone:
         # The call sink carries the other party; the microphone is the monitor
         # of a second sink, remapped into a source, so a test can "speak" into
         # it with paplay.
-        self.load_null_sink('call_sink')
+        self.call_sink_module = self.load_null_sink('call_sink')
         self.load_null_sink('mic_sink')
         self.pactl('load-module', 'module-remap-source', 'source_name=mic', 'master=mic_sink.monitor')
         self.wait_object('sources', 'mic')
@@ -151,12 +153,14 @@ class Phone:
         self.set_default('source', 'mic')
 
     def load_null_sink(self, name):
-        '''A null sink, returned once the server lists it and its monitor:
-        pipewire-pulse answers load-module before the node is registered, and
-        using the name earlier fails (seen: set-default-sink exited 1).'''
-        self.pactl('load-module', 'module-null-sink', f'sink_name={name}', 'rate=48000')
+        '''A null sink, returned (its module's index) once the server lists it
+        and its monitor: pipewire-pulse answers load-module before the node is
+        registered, and using the name earlier fails (seen: set-default-sink
+        exited 1).'''
+        index = self.pactl('load-module', 'module-null-sink', f'sink_name={name}', 'rate=48000').stdout.strip()
         self.wait_object('sinks', name)
         self.wait_object('sources', name + '.monitor')
+        return index
 
     def wait_object(self, kind, name, timeout=15):
         wait_for(lambda: name in self.pactl('list', 'short', kind, check=False).stdout.split(), timeout,
@@ -172,6 +176,22 @@ class Phone:
             info = self.pactl('info', check=False).stdout
             return f'{field}: {name}\n' in info
         wait_for(applied, timeout, f'{name} as the default {kind}')
+
+    def restart_audio(self):
+        '''Kills the sound server (every process of it) and starts it again
+        with the same devices, as a phone's session restarts it.'''
+        self.stop_tones()
+        names = ('pulseaudio',) if self.audio == 'pulseaudio' else ('pipewire-pulse', 'wireplumber', 'pipewire')
+        for process in [p for p in self.processes if p.name in names]:
+            process.kill()
+            process.wait(10)
+            self._stop(process)
+        wait_for(lambda: self.pactl('info', check=False).returncode != 0, 15, f'{self.audio} to be gone')
+        for leftover in ('pipewire-0', 'pipewire-0.lock', os.path.join('pulse', 'native')):
+            path = os.path.join(self.runtime_dir, leftover)
+            if os.path.lexists(path):
+                os.unlink(path)
+        self._start_audio()
 
     def pactl(self, *args, check=True):
         return subprocess.run(['pactl', *args], env=self.env, capture_output=True, text=True, timeout=20,
@@ -230,9 +250,10 @@ class Phone:
         with open(os.path.join(self.config_home, 'callwitness', 'callwitness.conf'), 'w') as f:
             f.write(text)
 
-    def start_daemon(self, local_time='2026-11-24 23:40:00', tz='Asia/Shanghai'):
-        '''Starts callwitnessd with its wall clock starting at local_time in tz.'''
-        env = dict(self.env, TZ=tz)
+    def start_daemon(self, local_time='2026-11-24 23:40:00', tz='Asia/Shanghai', faults=None):
+        '''Starts callwitnessd with its wall clock starting at local_time in tz,
+        and the faults of the machine given (tests/faults/faultinject.c).'''
+        env = dict(self.env, TZ=tz, **(faults or {}))
         if local_time:
             # libfaketime: "@" starts the clock at that local time and lets it
             # run; the monotonic clock stays real so the main loop's timers do.
@@ -240,6 +261,9 @@ class Phone:
                        FAKETIME_DONT_RESET='1')
             # Preloading libfaketime puts it before an ASan build's runtime,
             # which ASan refuses unless told this order is intended.
+            env['ASAN_OPTIONS'] = ':'.join(filter(None, [env.get('ASAN_OPTIONS'), 'verify_asan_link_order=0']))
+        if faults:
+            env['LD_PRELOAD'] = ':'.join(filter(None, [FAULTINJECT, env.get('LD_PRELOAD')]))
             env['ASAN_OPTIONS'] = ':'.join(filter(None, [env.get('ASAN_OPTIONS'), 'verify_asan_link_order=0']))
         log_name = f'callwitnessd-{len([p for p in os.listdir(self.dir) if p.startswith("callwitnessd")])}'
         self.daemon_log_path = os.path.join(self.dir, log_name + '.log')
@@ -281,14 +305,25 @@ class Phone:
                             'sine', str(hz), 'vol', '0.5'], check=True, timeout=30)
         return path
 
-    def play_tones(self, local_sink='mic_sink', remote_sink='call_sink'):
-        '''The user speaks a 440 Hz tone; the other party a 1000 Hz one. Returns
-        once both play, as a phone's microphone and call audio would.'''
+    def beeps(self, hz, period_s=BEEP_PERIOD_S, seconds=60):
+        '''50 ms beeps of hz, one every period_s: a signal whose timing shows
+        any gap inserted into or audio dropped from a recording.'''
+        path = os.path.join(self.dir, f'beeps-{hz}.wav')
+        if not os.path.exists(path):
+            subprocess.run(['sox', '-n', '-r', '48000', '-c', '1', '-b', '16', path, 'synth', '0.05', 'sine', str(hz),
+                            'vol', '0.5', 'pad', '0', str(period_s - 0.05), 'repeat', str(int(seconds / period_s) - 1)],
+                           check=True, timeout=30)
+        return path
+
+    def play_tones(self, local_sink='mic_sink', remote_sink='call_sink', local=None, remote=None):
+        '''The user speaks a 440 Hz tone; the other party a 1000 Hz one (or
+        the files given). Returns once both play, as a phone's microphone and
+        call audio would.'''
         self.players.append(self._spawn('play-local', ['paplay', f'--device={local_sink}',
-                                                       self.tone(LOCAL_TONE_HZ)]))
+                                                       local or self.tone(LOCAL_TONE_HZ)]))
         if remote_sink:
             self.players.append(self._spawn('play-remote', ['paplay', f'--device={remote_sink}',
-                                                            self.tone(REMOTE_TONE_HZ)]))
+                                                            remote or self.tone(REMOTE_TONE_HZ)]))
         wait_for(lambda: len(self.pactl('list', 'short', 'sink-inputs').stdout.strip().splitlines())
                  >= len(self.players), 15, 'the tones playing')
         time.sleep(1.0)   # the remapped microphone starts delivering after its master sink runs
@@ -374,6 +409,35 @@ def tone_levels(path, channel):
     0.5-amplitude tone reads 0.22 (440 Hz) and 0.34 (1000 Hz) here, and
     leaks 0.02 into the other band through the filter alone.'''
     return band_rms(path, channel, 300, 600), band_rms(path, channel, 700, 1400)
+
+
+def beep_onsets(wav_path, channel, hz):
+    '''Times (s) at which beeps of hz start in one channel (1 or 2) of a
+    decoded recording: sox keeps the band, Python finds where its 2 ms
+    envelope crosses a third of its peak.'''
+    raw = subprocess.run(['sox', wav_path, '-t', 's16', '-r', '48000', '-', 'remix', str(channel),
+                          'sinc', f'{hz * 0.7:.0f}-{hz * 1.4:.0f}'], capture_output=True, timeout=60, check=True).stdout
+    samples = struct.unpack(f'<{len(raw) // 2}h', raw)
+    block = 96
+    envelope = [max(abs(v) for v in samples[i:i + block]) for i in range(0, len(samples) - block, block)]
+    threshold = max(envelope) / 3 if envelope else 1
+    onsets, above = [], False
+    for index, level in enumerate(envelope):
+        if level > threshold and not above:
+            onsets.append(index * block / 48000)
+        above = level > threshold
+    return onsets
+
+
+def check_beeps_regular(test, onsets, what, period_s=BEEP_PERIOD_S, tolerance_s=0.015):
+    '''Every beep follows the one before by one period: nothing was inserted
+    into or cut out of the recording between them.'''
+    # A beep cut by the start of the file starts nowhere.
+    onsets = [t for t in onsets if t > 0.01]
+    test.assertGreater(len(onsets), 4, f'{what}: beeps found')
+    for before, after in zip(onsets, onsets[1:]):
+        test.assertAlmostEqual(after - before, period_s, delta=tolerance_s,
+                               msg=f'{what}: beep at {after:.3f} s follows the one at {before:.3f} s')
 
 
 def decode(opus_path, wav_path):

@@ -150,7 +150,7 @@ class Capture(PhoneTestCase):
         phone.stop_tones()
         warnings = json.loads(phone.cli('list', '--json').stdout)[0]['warnings']
         self.assertEqual(len(warnings), 1, warnings)
-        self.assertIn("capture-failed: this call is not being recorded: No source matches 'alsa_input.*Modem*'",
+        self.assertIn("capture-failed: the other party's side is not being recorded: No source matches 'alsa_input.*Modem*'",
                       warnings[0])
         phone.stop_daemon()
 

@@ -5,7 +5,10 @@ signals, a sink that goes away mid-call, call waiting. One simulated phone
 for the whole module; each test starts its own ModemManager mock and
 daemon on a fresh catalog.'''
 
+import hashlib
 import os
+import signal
+import subprocess
 import sys
 import time
 import unittest
@@ -14,8 +17,11 @@ import dbus
 import dbus.lowlevel
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Phone, check_recording, wait_for  # noqa: E402
-from phonecase import AUDIO, CALL_IFACE, MODEM  # noqa: E402
+from harness import (Phone, beep_onsets, check_beeps_regular, check_recording, decode, opus_tags,  # noqa: E402
+                     tone_levels, band_rms, wait_for)
+from phonecase import ACTIVE, AUDIO, CALL_IFACE, MODEM, REASON_ACCEPTED  # noqa: E402
+
+HELD = 5
 
 MM_NAME = 'org.freedesktop.ModemManager1'
 MM_PATH = '/org/freedesktop/ModemManager1'
@@ -66,14 +72,14 @@ class Faults(unittest.TestCase):
             return None
         return wait_for(find, 15, "the daemon's bus name")
 
-    def answer(self, number):
+    def answer(self, number, ring_s=0.5):
         '''An incoming call from number, answered. Returns its modem path
         and its index among the catalog's calls.'''
         phone = self.phone
         index = len(phone.calls())
         call = phone.mm_call('AddIncomingCall', MODEM, number)
         phone.wait_call(index, lambda c: c['number'] == number, f'call {number} in the catalog')
-        time.sleep(0.5)
+        time.sleep(ring_s)
         phone.mm_object(call, CALL_IFACE).Accept()
         phone.wait_call(index, lambda c: c['answered_at_ms'], f'call {number} answered')
         return call, index
@@ -146,6 +152,211 @@ class Faults(unittest.TestCase):
         row = phone.wait_call(index, lambda c: c['sha256'], 'the second recording')
         self.assertEqual(row['end_reason'], 'hangup')
         forger.close()
+
+    # --- timing under stalls ------------------------------------------------
+
+    def beeping_call(self, number, talk_s, during=None, faults=None):
+        '''A call with beeps on both sides (440 Hz local, 1000 Hz remote,
+        every 250 ms); during(phone) runs in the middle of it. Returns the
+        finished row and the decoded file.'''
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai', faults=faults)
+        phone.play_tones(local=phone.beeps(440), remote=phone.beeps(1000))
+        # Rings long enough for the capture to run before the answer, slow
+        # disk or not.
+        call, index = self.answer(number, ring_s=2.5)
+        time.sleep(talk_s / 2)
+        if during:
+            during(phone)
+        time.sleep(talk_s / 2)
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        row = phone.wait_call(index, lambda c: c['sha256'], 'the finished recording', timeout=40)
+        phone.stop_tones()
+        wav = os.path.join(phone.dir, f'decoded-{row["id"]}.wav')
+        return row, wav, decode(os.path.join(phone.data_dir, row['path']), wav)
+
+    def check_in_time(self, row, wav, file_s):
+        active_s = (row['ended_at_ms'] - row['answered_at_ms']) / 1000
+        self.assertLess(abs(file_s - active_s), 0.1, f'file lasts {file_s:.3f} s, the call was active {active_s:.3f} s')
+        for channel, hz in ((1, 440), (2, 1000)):
+            onsets = beep_onsets(wav, channel, hz)
+            check_beeps_regular(self, onsets, f'channel {channel}')
+            self.assertGreater(onsets[-1], file_s - 0.4, f'channel {channel}: beeps up to the hang-up ({onsets[-1]:.3f} s '
+                                                         f'of {file_s:.3f} s)')
+            self.assertLess(onsets[0], 0.3, f'channel {channel}: beeps from the answer on')
+
+    def test_slow_disk_at_the_answer_moves_no_audio(self):
+        # Every fsync (the catalog's commits at the answer among them) takes
+        # 700 ms: audio arrives late, and must still be placed where it was
+        # captured.
+        row, wav, file_s = self.beeping_call('+8613800138001', 5.0, faults={'CW_FAULT_SLOW_FSYNC_MS': '700'})
+        self.check_in_time(row, wav, file_s)
+
+    def test_stalled_daemon_moves_no_audio(self):
+        def stall(phone):
+            phone.daemon.send_signal(signal.SIGSTOP)
+            time.sleep(2)
+            phone.daemon.send_signal(signal.SIGCONT)
+        row, wav, file_s = self.beeping_call('+8613800138002', 6.0, during=stall)
+        self.check_in_time(row, wav, file_s)
+
+    # --- call waiting -------------------------------------------------------
+
+    def test_call_waiting_keeps_each_conversation_in_its_own_file(self):
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        phone.play_tones(remote=phone.tone(1000))
+        first, first_index = self.answer('+8613800138010')
+        time.sleep(2)
+        # A second caller; the user holds the first and takes the second,
+        # who sounds different.
+        second_index = len(phone.calls())
+        second = phone.mm_call('AddIncomingCall', MODEM, '+8613900139020')
+        phone.wait_call(second_index, lambda c: c['number'] == '+8613900139020', 'the waiting call')
+        # Each switch has a second of quiet on either side: what the sound
+        # server still holds of one caller must not be taken for the other's.
+        phone.stop_tones()
+        time.sleep(1)
+        phone.mm_call('SetCallState', first, HELD, REASON_ACCEPTED)
+        phone.mm_object(second, CALL_IFACE).Accept()
+        time.sleep(1)
+        phone.play_tones(remote=phone.tone(2500))
+        time.sleep(3)
+        phone.stop_tones()
+        time.sleep(1)
+        phone.mm_object(second, CALL_IFACE).Hangup()
+        phone.mm_call('SetCallState', first, ACTIVE, REASON_ACCEPTED)
+        time.sleep(1)
+        phone.play_tones(remote=phone.tone(1000))
+        time.sleep(2)
+        phone.mm_object(first, CALL_IFACE).Hangup()
+        first_row = phone.wait_call(first_index, lambda c: c['sha256'], 'the first recording')
+        second_row = phone.wait_call(second_index, lambda c: c['sha256'], 'the second recording')
+        phone.stop_tones()
+
+        for row, own, other in ((first_row, 1000, 2500), (second_row, 2500, 1000)):
+            wav = os.path.join(phone.dir, f'decoded-{row["id"]}.wav')
+            decode(os.path.join(phone.data_dir, row['path']), wav)
+            own_level = band_rms(wav, 2, own * 0.8, own * 1.25)
+            other_level = band_rms(wav, 2, other * 0.8, other * 1.25)
+            self.assertGreater(own_level, 0.05, f'call {row["id"]} holds its own caller ({own} Hz)')
+            self.assertLess(other_level, own_level / 20, f'call {row["id"]} holds nothing of the other call '
+                                                         f'({other} Hz: {other_level} vs {own_level})')
+        # The first call's file spans its hold as silence, on both sides.
+        wav = os.path.join(phone.dir, f'decoded-{first_row["id"]}.wav')
+        held = os.path.join(phone.dir, 'held.wav')
+        subprocess.run(['sox', wav, held, 'trim', '4.5', '3.0'], check=True, timeout=30)
+        self.assertLess(max(tone_levels(held, 1) + tone_levels(held, 2)), 0.01, 'silence while held')
+
+    # --- devices and servers going away ---------------------------------------
+
+    def test_call_sink_going_away_is_not_replaced_by_the_microphone(self):
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        phone.play_tones()
+        call, index = self.answer('+8613800138030')
+        time.sleep(2)
+        phone.pactl('unload-module', phone.call_sink_module)
+        self.addCleanup(self.restore_call_sink)
+        time.sleep(3)
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        row = phone.wait_call(index, lambda c: c['sha256'], 'the finished recording')
+        phone.stop_tones()
+        wav = os.path.join(phone.dir, f'decoded-{row["id"]}.wav')
+        file_s = decode(os.path.join(phone.data_dir, row['path']), wav)
+        after = os.path.join(phone.dir, 'after-unload.wav')
+        subprocess.run(['sox', wav, after, 'trim', '3.0', str(file_s - 3.5)], check=True, timeout=30)
+        local_in_right, _ = tone_levels(after, 2)
+        self.assertLess(local_in_right, 0.02, 'the right channel does not carry the microphone')
+        self.assertGreater(tone_levels(after, 1)[0], 0.1, 'the microphone is still recorded')
+        with phone.catalog() as db:
+            kinds = [r[0] for r in db.execute('SELECT kind FROM call_warnings WHERE call_id = ?', (row['id'],))]
+        self.assertIn('side-lost', kinds)
+        self.assertIn("the other party's side stopped being captured", phone.daemon_log())
+        self.assertIn("side-lost: the other party's side stopped being captured",
+                      opus_tags(os.path.join(phone.data_dir, row['path']))[0].get('CALLWITNESS_WARNING', ''))
+
+    def restore_call_sink(self):
+        phone = self.phone
+        if 'call_sink' not in phone.pactl('list', 'short', 'sinks').stdout.split():
+            phone.call_sink_module = phone.load_null_sink('call_sink')
+        phone.set_default('sink', 'call_sink')
+
+    def test_sound_server_restart_mid_call_is_recorded_with_the_gap_told(self):
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_notification_daemon()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        phone.play_tones()
+        call, index = self.answer('+8613800138040')
+        time.sleep(2)
+        restarted = time.monotonic()
+        phone.restart_audio()
+        phone.play_tones()
+        gap_s = time.monotonic() - restarted
+        time.sleep(4)
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        row = phone.wait_call(index, lambda c: c['sha256'], 'the finished recording')
+        phone.stop_tones()
+        path = os.path.join(phone.data_dir, row['path'])
+        wav = os.path.join(phone.dir, f'decoded-{row["id"]}.wav')
+        file_s = decode(path, wav)
+        active_s = (row['ended_at_ms'] - row['answered_at_ms']) / 1000
+        self.assertLess(abs(file_s - active_s), 0.5, f'file lasts {file_s:.3f} s, the call was active {active_s:.3f} s')
+        tail = os.path.join(phone.dir, 'tail.wav')
+        subprocess.run(['sox', wav, tail, 'trim', str(file_s - 2.5), '2.0'], check=True, timeout=30)
+        self.assertGreater(tone_levels(tail, 1)[0], 0.1, 'the microphone after the restart')
+        self.assertGreater(tone_levels(tail, 2)[1], 0.1, 'the other party after the restart')
+        with phone.catalog() as db:
+            warnings = dict(db.execute('SELECT kind, message FROM call_warnings WHERE call_id = ?', (row['id'],)))
+        self.assertIn('capture-failed', warnings)
+        told_s = float(warnings['capture-gap'].split('no audio was captured for ')[1].split(' s')[0])
+        self.assertLess(told_s, gap_s + 2.5)
+        self.assertGreater(told_s, 0.1)
+        self.assertIn('no audio was captured for', phone.daemon_log())
+        self.assertIn('capture-gap: no audio was captured for', opus_tags(path)[0].get('CALLWITNESS_WARNING', '')
+                      + ''.join(opus_tags(path)[1]))
+        wait_for(lambda: 'no audio was captured for' in phone.notifications_log(), 10, 'the notification')
+
+    # --- a full disk ------------------------------------------------------------
+
+    def test_full_disk_mid_call_keeps_a_playable_file_and_says_so(self):
+        phone = self.phone
+        full = os.path.join(phone.dir, 'disk-full')
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai',
+                           faults={'CW_FAULT_ENOSPC_WHILE': full, 'CW_FAULT_ENOSPC_SUFFIX': '.opus'})
+        phone.play_tones()
+        call, index = self.answer('+8613800138050')
+        time.sleep(3)
+        open(full, 'w').close()
+        time.sleep(2)
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        row = phone.wait_call(index, lambda c: c['ended_at_ms'], 'the call to end')
+        row = phone.wait_call(index, lambda c: c['size'], 'the recording sealed')
+        path = os.path.join(phone.data_dir, row['path'])
+        file_s = decode(path, os.path.join(phone.dir, 'full.wav'))
+        self.assertGreater(file_s, 1.5, 'what was written before the disk filled plays')
+        with open(path, 'rb') as f:
+            self.assertEqual(row['sha256'], hashlib.sha256(f.read()).hexdigest())
+        with phone.catalog() as db:
+            warnings = dict(db.execute('SELECT kind, message FROM call_warnings WHERE call_id = ?', (row['id'],)))
+        self.assertIn('No space left on device', warnings.get('write-failed', ''))
+        self.assertIn('writing the recording failed (No space left on device)', phone.daemon_log())
+        shown = phone.cli('show', str(row['id'])).stdout
+        self.assertIn('write-failed', shown)
+        self.assertNotIn('never answered', shown)
+
+        # Space again: the next call is recorded whole.
+        os.unlink(full)
+        call, index = self.answer('+8613800138051')
+        time.sleep(2)
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        row = phone.wait_call(index, lambda c: c['sha256'], 'the next recording')
+        check_recording(self, phone, row, (row['ended_at_ms'] - row['answered_at_ms']) / 1000)
 
 
 if __name__ == '__main__':

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "callwitness/paths.h"
 #include "tap.h"
@@ -84,9 +89,63 @@ static void xdg_directories(void) {
         ok(r < 0, "no HOME and no XDG_DATA_HOME is an error");
 }
 
+static int create_exclusive(const char *path, void *userdata) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+        if (fd < 0)
+                return -errno;
+        close(fd);
+        return 0;
+}
+
+static void second_call_in_the_same_second_gets_its_own_file(void) {
+        char dir[] = "/tmp/test-paths-XXXXXX", path[256];
+        char *first = NULL, *second = NULL, *third = NULL;
+        struct stat st;
+
+        if (!mkdtemp(dir))
+                abort();
+        ok(cw_paths_create_unique(dir, "recordings/2026/11/a_in_+86.opus", create_exclusive, NULL, &first) == 0 &&
+           strcmp(first, "recordings/2026/11/a_in_+86.opus") == 0, "the first takes the name (%s)", first);
+        snprintf(path, sizeof path, "%s/recordings/2026", dir);
+        ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0700, "directories are made 0700");
+        ok(cw_paths_create_unique(dir, "recordings/2026/11/a_in_+86.opus", create_exclusive, NULL, &second) == 0 &&
+           strcmp(second, "recordings/2026/11/a_in_+86-2.opus") == 0, "the second gets -2 (%s)", second);
+        for (int i = 3; i <= 9; i++) {
+                free(third);
+                third = NULL;
+                cw_paths_create_unique(dir, "recordings/2026/11/a_in_+86.opus", create_exclusive, NULL, &third);
+        }
+        ok(cw_paths_create_unique(dir, "recordings/2026/11/a_in_+86.opus", create_exclusive, NULL, &third) == -EEXIST,
+           "after nine, -EEXIST");
+        free(first);
+        free(second);
+        free(third);
+        snprintf(path, sizeof path, "rm -rf %s", dir);
+        ok(system(path) == 0, "cleaned up");
+}
+
+static void rename_never_replaces(void) {
+        char dir[] = "/tmp/test-paths-XXXXXX", from[256], to[256];
+
+        if (!mkdtemp(dir))
+                abort();
+        snprintf(from, sizeof from, "%s/from", dir);
+        snprintf(to, sizeof to, "%s/to", dir);
+        tap_write_file(from, "new");
+        tap_write_file(to, "old");
+        ok(cw_paths_rename_noreplace(from, to) == -EEXIST, "an existing file is not replaced");
+        unlink(to);
+        ok(cw_paths_rename_noreplace(from, to) == 0 && access(from, F_OK) < 0 && access(to, F_OK) == 0, "renamed");
+        unlink(to);
+        rmdir(dir);
+}
+
 int main(void) {
         number_sanitizing();
         recording_name_uses_local_time();
         xdg_directories();
+        second_call_in_the_same_second_gets_its_own_file();
+        rename_never_replaces();
         return tap_done();
 }

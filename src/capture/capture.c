@@ -1,0 +1,607 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
+#include <fnmatch.h>
+#include <pulse/context.h>
+#include <pulse/error.h>
+#include <pulse/introspect.h>
+#include <pulse/rtclock.h>
+#include <pulse/stream.h>
+#include <pulse/timeval.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callwitness/log.h"
+#include "capture.h"
+
+enum { SIDE_LOCAL, SIDE_REMOTE, N_SIDES };
+
+/* Per side: room for what one side can run ahead of the other while the
+ * loop catches up after a stall (the rest waits in the server). */
+#define SIDE_CAPACITY (4 * CW_CAPTURE_RATE)
+/* Before the recording starts, only this much is kept. */
+#define UNMARKED_KEEP (CW_CAPTURE_RATE / 2)
+/* Frames handed to the sink per call. */
+#define CHUNK 4800
+/* While a call rings, small fragments: the instant of the answer is placed
+ * within one of them. Once recording, large ones: a recorder has no
+ * latency to meet, and two streams at 500 ms wake the daemon about four
+ * times a second while the audio still reaches the file within one. */
+#define RINGING_FRAGMENT_MS 50
+#define RECORDING_FRAGMENT_MS 500
+/* A side that delivered nothing for this long before the answer had not
+ * started (a source waking late): it is placed by its first audio. */
+#define NOT_DELIVERING_USEC (250 * PA_USEC_PER_MSEC)
+#define RECONNECT_USEC PA_USEC_PER_SEC
+
+static const char *const side_names[N_SIDES] = { "the phone's own side", "the other party's side" };
+static const char *const stream_names[N_SIDES] = { "local", "remote" };
+
+typedef struct side {
+        cw_capture *capture;
+        pa_stream *stream;
+        float *samples;
+        size_t fill;
+        uint64_t appended;         /* frames put into samples since the stream began */
+        pa_usec_t last_arrival;    /* monotonic; 0: nothing yet */
+        bool placed;
+        int64_t offset;            /* timeline frame = appended frame + offset */
+} side;
+
+struct cw_capture {
+        pa_mainloop_api *api;
+        pa_context *context;
+        cw_capture_mode mode;
+        unsigned n_sides;          /* 2 for separate, 1 for mixed and local-only */
+        char *configured[N_SIDES]; /* as configured: name, pattern or NULL */
+        char *source_names[N_SIDES];
+        side sides[N_SIDES];
+        cw_capture_sink sink;
+        void *userdata;
+        float interleaved[CHUNK * N_SIDES];
+        bool marked;
+        pa_usec_t mark_usec;       /* monotonic time of timeline frame 0 */
+        uint64_t delivered;        /* timeline frames handed to the sink */
+        pa_time_event *reconnect;
+        pa_usec_t lost_usec;       /* when the server went away; 0 while there */
+};
+
+static void connect_context(cw_capture *c);
+
+static int64_t timeline_now(const cw_capture *c) {
+        return c->marked ? (int64_t) ((pa_rtclock_now() - c->mark_usec) * CW_CAPTURE_RATE / PA_USEC_PER_SEC) : 0;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void report(cw_capture *c, const char *kind, const char *format, ...) {
+        char message[512];
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(message, sizeof message, format, ap);
+        va_end(ap);
+        c->sink.problem(kind, message, c->userdata);
+}
+
+static bool stream_live(const side *s) {
+        return s->stream && pa_stream_get_state(s->stream) == PA_STREAM_READY;
+}
+
+/* Places the side so that its newest sample is at the timeline's frame
+ * at_frame (it was captured then). */
+static void place_newest_at(side *s, int64_t at_frame) {
+        cw_log_debug("capture: %s stream placed: newest sample at frame %lld, %zu frames buffered",
+                     stream_names[s - s->capture->sides], (long long) at_frame, s->fill);
+        s->offset = at_frame - (int64_t) s->appended;
+        s->placed = true;
+}
+
+/* At the answer: a side delivering until now is continuous; the sample
+ * captured now is the one after its newest, as many frames on as time has
+ * passed since it arrived (never more than a fragment: the server would
+ * have sent it). A side that was not delivering is placed by its first
+ * audio instead (place_newest_at(now) after its first read). */
+static void place_at_mark(side *s) {
+        cw_capture *c = s->capture;
+        pa_usec_t since;
+        int64_t ahead;
+
+        s->placed = false;
+        if (!s->last_arrival || (since = c->mark_usec - s->last_arrival) > NOT_DELIVERING_USEC)
+                return;
+        ahead = (int64_t) (since * CW_CAPTURE_RATE / PA_USEC_PER_SEC);
+        if (ahead > CW_CAPTURE_RATE * RINGING_FRAGMENT_MS / 1000)
+                ahead = CW_CAPTURE_RATE * RINGING_FRAGMENT_MS / 1000;
+        place_newest_at(s, -ahead);
+}
+
+static void take_frames(side *s, size_t n) {
+        memmove(s->samples, s->samples + n, (s->fill - n) * sizeof s->samples[0]);
+        s->fill -= n;
+}
+
+/* Appends n stream frames; NULL: a hole in the stream, silence. */
+static void append(side *s, const float *samples, size_t n) {
+        if (samples)
+                memcpy(s->samples + s->fill, samples, n * sizeof(float));
+        else
+                memset(s->samples + s->fill, 0, n * sizeof(float));
+        s->fill += n;
+        s->appended += n;
+}
+
+static size_t room(const side *s) {
+        return SIDE_CAPACITY - s->fill;
+}
+
+/* Takes what the stream has, as far as there is room. */
+static void read_side(side *s) {
+        cw_capture *c = s->capture;
+        bool got = false;
+        const void *data;
+        size_t nbytes;
+
+        while (stream_live(s) && pa_stream_readable_size(s->stream) > 0) {
+                if (pa_stream_peek(s->stream, &data, &nbytes) < 0) {
+                        cw_log_warning("capture: reading %s failed: %s", side_names[s - c->sides],
+                                       pa_strerror(pa_context_errno(c->context)));
+                        return;
+                }
+                if (nbytes == 0)
+                        break;
+                if (!c->marked && nbytes / sizeof(float) + s->fill > UNMARKED_KEEP) {
+                        size_t excess = nbytes / sizeof(float) + s->fill - UNMARKED_KEEP;
+
+                        take_frames(s, excess < s->fill ? excess : s->fill);
+                }
+                if (nbytes / sizeof(float) > room(s))
+                        return;   /* stays in the stream until the other side catches up */
+                append(s, data, nbytes / sizeof(float));
+                pa_stream_drop(s->stream);
+                got = true;
+        }
+        if (!got)
+                return;
+        s->last_arrival = pa_rtclock_now();
+        if (!c->marked)
+                return;
+        if (!s->placed)   /* its first audio since the answer is recent */
+                place_newest_at(s, timeline_now(c));
+}
+
+/* Fills channel of c->interleaved for timeline frames [from, from + n). */
+static void take_channel(cw_capture *c, unsigned channel, uint64_t from, size_t n) {
+        side *s = &c->sides[channel];
+        size_t lead = n, taken = 0;
+
+        if (s->placed) {
+                int64_t first = (int64_t) (s->appended - s->fill) + s->offset;
+
+                if (first < (int64_t) from) {   /* captured before the timeline reached it: not ours */
+                        uint64_t stale = from - (uint64_t) first;
+
+                        take_frames(s, stale < s->fill ? stale : s->fill);
+                        first = (int64_t) (s->appended - s->fill) + s->offset;
+                }
+                lead = first > (int64_t) from ? (size_t) ((uint64_t) first - from) : 0;
+                if (lead > n)
+                        lead = n;
+                taken = n - lead < s->fill ? n - lead : s->fill;
+        }
+        for (size_t i = 0; i < n; i++) {
+                float sample = 0.0f;
+
+                if (i >= lead && i < lead + taken)
+                        sample = s->samples[i - lead];
+                c->interleaved[i * c->n_sides + channel] = sample;
+        }
+        if (taken)
+                take_frames(s, taken);
+}
+
+/* Hands the sink every timeline frame all live sides have, up to limit
+ * (UINT64_MAX: no limit; then a side not yet placed holds the rest back). */
+static void deliver(cw_capture *c, uint64_t limit) {
+        uint64_t end = limit;
+        bool any_live = false;
+
+        if (!c->marked)
+                return;
+        for (unsigned i = 0; i < c->n_sides; i++) {
+                side *s = &c->sides[i];
+                int64_t side_end;
+
+                if (!stream_live(s))
+                        continue;
+                any_live = true;
+                if (!s->placed) {
+                        if (limit == UINT64_MAX)
+                                end = c->delivered;
+                        continue;
+                }
+                side_end = (int64_t) s->appended + s->offset;
+                if (side_end < (int64_t) c->delivered)
+                        side_end = (int64_t) c->delivered;
+                if (limit == UINT64_MAX && (uint64_t) side_end < end)
+                        end = (uint64_t) side_end;
+        }
+        if (!any_live && limit == UINT64_MAX)
+                return;   /* nothing to go by until a stream is back */
+        while (c->delivered < end) {
+                size_t n = end - c->delivered < CHUNK ? (size_t) (end - c->delivered) : CHUNK;
+
+                for (unsigned i = 0; i < c->n_sides; i++)
+                        take_channel(c, i, c->delivered, n);
+                c->delivered += n;
+                c->sink.frames(c->interleaved, n, c->n_sides, c->delivered - n, c->userdata);
+        }
+}
+
+/* A side whose ring is full waits for the others; one that has nothing
+ * while another is full has stopped delivering: it is placed again at now,
+ * its silence until then told. */
+static void unblock(cw_capture *c) {
+        bool full = false;
+
+        for (unsigned i = 0; i < c->n_sides; i++)
+                full |= room(&c->sides[i]) < CW_CAPTURE_RATE / 2;
+        if (!full)
+                return;
+        for (unsigned i = 0; i < c->n_sides; i++) {
+                side *s = &c->sides[i];
+
+                if (s->fill == 0 && stream_live(s) && c->marked) {
+                        place_newest_at(s, timeline_now(c));
+                        report(c, "capture-gap", "%s delivered no audio for over %d seconds; that time is silence "
+                                                 "in the recording", side_names[i], SIDE_CAPACITY / CW_CAPTURE_RATE - 1);
+                }
+        }
+}
+
+static void pump(cw_capture *c) {
+        for (int round = 0; round < 4; round++) {
+                for (unsigned i = 0; i < c->n_sides; i++)
+                        read_side(&c->sides[i]);
+                deliver(c, UINT64_MAX);
+                unblock(c);
+        }
+}
+
+static void on_read(pa_stream *stream, size_t nbytes, void *userdata) {
+        side *s = userdata;
+
+        pump(s->capture);
+}
+
+static void drop_stream(side *s) {
+        if (!s->stream)
+                return;
+        pa_stream_set_state_callback(s->stream, NULL, NULL);
+        pa_stream_set_read_callback(s->stream, NULL, NULL);
+        pa_stream_set_overflow_callback(s->stream, NULL, NULL);
+        pa_stream_disconnect(s->stream);
+        pa_stream_unref(s->stream);
+        s->stream = NULL;
+}
+
+static void drop_context(cw_capture *c) {
+        for (int i = 0; i < N_SIDES; i++)
+                drop_stream(&c->sides[i]);
+        if (c->context) {
+                pa_context_set_state_callback(c->context, NULL, NULL);
+                pa_context_disconnect(c->context);
+                pa_context_unref(c->context);
+                c->context = NULL;
+        }
+}
+
+static void on_reconnect(pa_mainloop_api *api, pa_time_event *e, const struct timeval *tv, void *userdata) {
+        cw_capture *c = userdata;
+
+        api->time_free(e);
+        c->reconnect = NULL;
+        connect_context(c);
+}
+
+/* The sound server is gone or refused us: what it had is delivered, the
+ * rest is silence until it is back; try again every second while the
+ * capture lives (only while a call is in progress). */
+static void lose_server(cw_capture *c, const char *why) {
+        struct timeval tv;
+
+        for (unsigned i = 0; i < c->n_sides; i++)
+                read_side(&c->sides[i]);
+        drop_context(c);
+        if (!c->lost_usec) {
+                c->lost_usec = pa_rtclock_now();
+                report(c, "capture-failed", "%s: the call is not being recorded until the sound server is back", why);
+        }
+        if (!c->reconnect) {
+                pa_gettimeofday(&tv);
+                pa_timeval_add(&tv, RECONNECT_USEC);
+                c->reconnect = c->api->time_new(c->api, &tv, on_reconnect, c);
+        }
+}
+
+static void on_stream_state(pa_stream *stream, void *userdata) {
+        side *s = userdata;
+        cw_capture *c = s->capture;
+        int index = (int) (s - c->sides);
+
+        switch (pa_stream_get_state(stream)) {
+        case PA_STREAM_READY:
+                cw_log_debug("capture: %s stream recording from %s", stream_names[index],
+                             pa_stream_get_device_name(stream));
+                if (c->lost_usec) {
+                        report(c, "capture-gap", "no audio was captured for %.1f s while the sound server was away",
+                               (double) (pa_rtclock_now() - c->lost_usec) / PA_USEC_PER_SEC);
+                        c->lost_usec = 0;
+                }
+                break;
+        case PA_STREAM_FAILED:
+        case PA_STREAM_TERMINATED:
+                /* Its source went away: the stream is not moved elsewhere
+                 * (PA_STREAM_DONT_MOVE), it ends. What it had still goes into the
+                 * recording; from here on that side is silence. */
+                read_side(s);
+                drop_stream(s);
+                report(c, "side-lost", "%s stopped being captured: its source went away", side_names[index]);
+                pump(c);
+                break;
+        default:
+                break;
+        }
+}
+
+static pa_buffer_attr buffer_attr(unsigned fragment_ms) {
+        return (pa_buffer_attr) {
+                .maxlength = (uint32_t) -1,
+                .fragsize = (uint32_t) (CW_CAPTURE_RATE * fragment_ms / 1000 * sizeof(float)),
+        };
+}
+
+/* The server dropped audio we did not read in time (a stall longer than
+ * its buffer): what comes next no longer follows on; it is placed as new
+ * audio, and the loss told. */
+static void on_overflow(pa_stream *stream, void *userdata) {
+        side *s = userdata;
+        cw_capture *c = s->capture;
+
+        if (!c->marked)
+                return;
+        s->placed = false;
+        report(c, "capture-gap", "%s lost audio: the sound server dropped what callwitness could not read in time",
+               side_names[s - c->sides]);
+}
+
+static int connect_side(cw_capture *c, int index, const char *name) {
+        static const pa_sample_spec spec = { .format = PA_SAMPLE_FLOAT32NE, .rate = CW_CAPTURE_RATE, .channels = 1 };
+        pa_buffer_attr attr = buffer_attr(c->marked ? RECORDING_FRAGMENT_MS : RINGING_FRAGMENT_MS);
+        side *s = &c->sides[index];
+
+        s->stream = pa_stream_new(c->context, name, &spec, NULL);
+        if (!s->stream)
+                return -ENOMEM;
+        s->placed = false;
+        pa_stream_set_state_callback(s->stream, on_stream_state, s);
+        pa_stream_set_read_callback(s->stream, on_read, s);
+        pa_stream_set_overflow_callback(s->stream, on_overflow, s);
+        /* DONT_MOVE: a "remote" stream the server moved to the microphone
+         * when the call sink went away carried the user's voice as the other
+         * party's. */
+        if (pa_stream_connect_record(s->stream, c->source_names[index], &attr,
+                                     PA_STREAM_ADJUST_LATENCY | PA_STREAM_DONT_MOVE) < 0)
+                return -EIO;
+        return 0;
+}
+
+static void on_default_sink(pa_context *context, const pa_sink_info *info, int eol, void *userdata) {
+        cw_capture *c = userdata;
+
+        if (eol)
+                return;
+        free(c->source_names[SIDE_REMOTE]);
+        c->source_names[SIDE_REMOTE] = info ? strdup(info->monitor_source_name) : NULL;
+        if (!c->source_names[SIDE_REMOTE] || connect_side(c, SIDE_REMOTE, "call: remote side") < 0)
+                report(c, "side-lost", "%s cannot be captured: the default sink has no monitor", side_names[SIDE_REMOTE]);
+}
+
+static void on_server_info(pa_context *context, const pa_server_info *info, void *userdata) {
+        cw_capture *c = userdata;
+        pa_operation *o;
+
+        if (!info || !info->default_sink_name) {
+                report(c, "side-lost", "%s cannot be captured: the sound server names no default sink",
+                       side_names[SIDE_REMOTE]);
+                return;
+        }
+        /* Ask the sink for its monitor rather than trusting
+         * "@DEFAULT_MONITOR@": pipewire-pulse 0.3.65 resolves that to the
+         * default source, which would record the user twice and the other
+         * party never. */
+        o = pa_context_get_sink_info_by_name(context, info->default_sink_name, on_default_sink, c);
+        if (o)
+                pa_operation_unref(o);
+}
+
+static bool is_pattern(const char *name) {
+        return name && strpbrk(name, "*?[");
+}
+
+static void connect_sides(cw_capture *c) {
+        pa_operation *o;
+
+        /* A pattern that matched nothing was told; that side stays silent. */
+        if (is_pattern(c->source_names[SIDE_LOCAL]))
+                return;
+        if (connect_side(c, SIDE_LOCAL, c->mode == CW_CAPTURE_MIXED ? "call: both sides" : "call: local side") < 0)
+                report(c, "side-lost", "%s cannot be captured: the stream was refused", side_names[SIDE_LOCAL]);
+        if (c->n_sides == 1)
+                return;
+        if (is_pattern(c->source_names[SIDE_REMOTE]))
+                return;
+        if (c->source_names[SIDE_REMOTE]) {
+                if (connect_side(c, SIDE_REMOTE, "call: remote side") < 0)
+                        report(c, "side-lost", "%s cannot be captured: the stream was refused",
+                               side_names[SIDE_REMOTE]);
+                return;
+        }
+        o = pa_context_get_server_info(c->context, on_server_info, c);
+        if (o)
+                pa_operation_unref(o);
+}
+
+
+/* Profiles name sources by pattern ("alsa_input.*Modem*"): device names
+ * carry bus paths and serials. The first source of the server's list that
+ * matches is taken. */
+static void on_source(pa_context *context, const pa_source_info *info, int eol, void *userdata) {
+        cw_capture *c = userdata;
+
+        if (eol < 0) {
+                lose_server(c, "Cannot list the sound server's sources");
+                return;
+        }
+        if (!eol) {
+                for (unsigned i = 0; i < c->n_sides; i++)
+                        if (is_pattern(c->source_names[i]) && fnmatch(c->source_names[i], info->name, 0) == 0) {
+                                char *name = strdup(info->name);
+
+                                if (name) {
+                                        free(c->source_names[i]);
+                                        c->source_names[i] = name;
+                                }
+                        }
+                return;
+        }
+        for (unsigned i = 0; i < c->n_sides; i++)
+                if (is_pattern(c->source_names[i]))
+                        report(c, "capture-failed", "%s is not being recorded: No source matches '%s'",
+                               c->n_sides == 1 ? "this call" : side_names[i], c->source_names[i]);
+        connect_sides(c);
+}
+
+static void on_context_state(pa_context *context, void *userdata) {
+        cw_capture *c = userdata;
+        pa_operation *o;
+
+        switch (pa_context_get_state(context)) {
+        case PA_CONTEXT_READY:
+                if (!is_pattern(c->source_names[SIDE_LOCAL]) && !is_pattern(c->source_names[SIDE_REMOTE])) {
+                        connect_sides(c);
+                        break;
+                }
+                o = pa_context_get_source_info_list(context, on_source, c);
+                if (o)
+                        pa_operation_unref(o);
+                else
+                        lose_server(c, "Cannot list the sound server's sources");
+                break;
+        case PA_CONTEXT_FAILED:
+                lose_server(c, "Cannot reach the sound server");
+                break;
+        case PA_CONTEXT_TERMINATED:
+                lose_server(c, "The sound server closed the connection");
+                break;
+        default:
+                break;
+        }
+}
+
+/* Names are resolved anew for every connection: after a restart a pattern
+ * may match another device. */
+static void connect_context(cw_capture *c) {
+        for (int i = 0; i < N_SIDES; i++) {
+                free(c->source_names[i]);
+                c->source_names[i] = c->configured[i] ? strdup(c->configured[i]) : NULL;
+        }
+        c->context = pa_context_new(c->api, "callwitness");
+        if (!c->context) {
+                lose_server(c, "Cannot create a sound server connection");
+                return;
+        }
+        pa_context_set_state_callback(c->context, on_context_state, c);
+        /* No autospawn: a phone's sound server is started by the session,
+         * and a daemon spawning its own would record nothing useful. */
+        if (pa_context_connect(c->context, NULL, PA_CONTEXT_NOAUTOSPAWN, NULL) < 0)
+                lose_server(c, "Cannot reach the sound server");
+}
+
+int cw_capture_new(pa_mainloop_api *api, cw_capture_mode mode, const char *local_source, const char *remote_source,
+                   const cw_capture_sink *sink, void *userdata, cw_capture **ret) {
+        cw_capture *c = calloc(1, sizeof *c);
+
+        if (!c)
+                return -ENOMEM;
+        c->api = api;
+        c->mode = mode;
+        c->n_sides = mode == CW_CAPTURE_SEPARATE ? 2 : 1;
+        c->sink = *sink;
+        c->userdata = userdata;
+        c->configured[SIDE_LOCAL] = local_source ? strdup(local_source) : NULL;
+        c->configured[SIDE_REMOTE] = remote_source && c->n_sides == 2 ? strdup(remote_source) : NULL;
+        for (int i = 0; i < N_SIDES; i++) {
+                c->sides[i].capture = c;
+                c->sides[i].samples = calloc(SIDE_CAPACITY, sizeof(float));
+                if (!c->sides[i].samples)
+                        goto fail;
+        }
+        if ((local_source && !c->configured[SIDE_LOCAL]) ||
+            (remote_source && c->n_sides == 2 && !c->configured[SIDE_REMOTE]))
+                goto fail;
+        connect_context(c);
+        *ret = c;
+        return 0;
+fail:
+        cw_capture_free(c);
+        return -ENOMEM;
+}
+
+cw_capture *cw_capture_free(cw_capture *c) {
+        if (!c)
+                return NULL;
+        drop_context(c);
+        if (c->reconnect)
+                c->api->time_free(c->reconnect);
+        for (int i = 0; i < N_SIDES; i++) {
+                free(c->sides[i].samples);
+                free(c->source_names[i]);
+                free(c->configured[i]);
+        }
+        free(c);
+        return NULL;
+}
+
+cw_capture_mode cw_capture_get_mode(const cw_capture *c) {
+        return c->mode;
+}
+
+void cw_capture_start_now(cw_capture *c) {
+        c->marked = true;
+        c->mark_usec = pa_rtclock_now();
+        c->delivered = 0;
+        for (unsigned i = 0; i < c->n_sides; i++) {
+                side *s = &c->sides[i];
+                pa_buffer_attr attr = buffer_attr(RECORDING_FRAGMENT_MS);
+                pa_operation *o;
+
+                /* What arrives from here on may still hold audio from before
+                 * the answer: placed, it is dropped as such. */
+                read_side(s);
+                place_at_mark(s);
+                if (stream_live(s) && (o = pa_stream_set_buffer_attr(s->stream, &attr, NULL, NULL)))
+                        pa_operation_unref(o);
+        }
+}
+
+uint64_t cw_capture_frame_now(const cw_capture *c) {
+        return (uint64_t) timeline_now(c);
+}
+
+void cw_capture_flush(cw_capture *c, uint64_t end) {
+        for (unsigned i = 0; i < c->n_sides; i++)
+                read_side(&c->sides[i]);
+        deliver(c, end);
+}
