@@ -47,9 +47,16 @@ char *cw_local_time_zone_name(void);
 /* One thing wrong with a bundle, as a sentence naming the file. */
 typedef void (*cw_bundle_problem_fn)(const char *problem, void *userdata);
 
-/* Checks a bundle folder or .zip: the signature of SHA256SUMS with the
- * public key its manifest names (and, when expected_key is not NULL, that
- * it is that key), every listed hash, no file missing or unlisted, and the
- * manifest against the files. Returns the number of problems, or -errno
- * when the bundle cannot be read at all (also reported through cb). */
-int cw_bundle_verify(const char *path, const char *expected_key, cw_bundle_problem_fn cb, void *userdata);
+/* Checks a bundle folder or .zip: the signature of SHA256SUMS with
+ * expected_key, or (NULL) with the public key its manifest names, every
+ * listed hash, no file missing or unlisted, and the manifest against the
+ * files. A zip is unpacked into a temporary folder, every entry inside one
+ * folder, at most CW_BUNDLE_MAX_ENTRIES entries and CW_BUNDLE_MAX_UNPACKED
+ * bytes. *signing_key_ret (may be NULL): the key the signature was checked
+ * with, for the caller to say whose it was. Returns the number of problems,
+ * or -errno when the bundle cannot be read at all (also reported through
+ * cb). */
+#define CW_BUNDLE_MAX_ENTRIES 4096
+#define CW_BUNDLE_MAX_UNPACKED (8ULL << 30)
+int cw_bundle_verify(const char *path, const char *expected_key, char **signing_key_ret, cw_bundle_problem_fn cb,
+                     void *userdata);

@@ -42,12 +42,22 @@ static int verify_catalog(void) {
 }
 
 static int verify_bundle(const char *path, const char *key) {
-        int problems = cw_bundle_verify(path, key, print_problem, NULL);
+        char *signing_key = NULL;
+        int problems = cw_bundle_verify(path, key, &signing_key, print_problem, NULL);
 
-        if (problems == 0)
-                printf(_("%s: the signature, every file and the manifest match.\n"), path);
+        if (problems == 0 && key)
+                printf(_("%s: every file and the manifest match, and the signature was made with the key you "
+                         "gave (%s).\n"), path, key);
+        else if (problems == 0)
+                /* A bundle signs itself with the key it names: anyone who
+                 * doctored it could have signed it anew. */
+                printf(_("%s: every file and the manifest match, and the signature was made with the key the "
+                         "manifest names (%s).\nThat key was not checked against one you trust: compare it with "
+                         "what the phone's owner gets from 'callwitness key', or give it with --key.\n"),
+                       path, signing_key ? signing_key : "?");
         else if (problems > 0)
                 printf(ngettext("%d problem found.\n", "%d problems found.\n", (unsigned long) problems), problems);
+        free(signing_key);
         return problems == 0 ? 0 : 1;
 }
 

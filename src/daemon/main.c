@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,6 +30,8 @@
 typedef struct daemon_state {
         pa_mainloop *loop;
         cw_config cfg;
+        bool config_loaded;      /* a configuration is in force: a reload keeps it on any error */
+        int lock_fd;
         char *config_path;
         char *data_dir;
         cw_catalog *catalog;
@@ -53,8 +56,16 @@ static void load_config(daemon_state *d) {
                 return;
         }
         r = cw_profile_select(cw_paths_profiles_dir(), cfg.profile, "/", &profile, &error);
+        if (r < 0 && d->config_loaded) {
+                /* A mistyped profile must not silently change how calls are
+                 * captured: the configuration in force stays, whole. */
+                cw_log_error("No device profile (%s); keeping the previous configuration", error ? error : strerror(-r));
+                free(error);
+                cw_config_clear(&cfg);
+                return;
+        }
         if (r < 0) {
-                /* Recording with the defaults beats not recording. */
+                /* At start, recording with the defaults beats not recording. */
                 cw_log_error("No device profile (%s); capturing with the defaults", error ? error : strerror(-r));
                 free(error);
         } else {
@@ -68,8 +79,18 @@ static void load_config(daemon_state *d) {
                 if (profile.notes)
                         cw_log_info("Device profile note: %s", profile.notes);
         }
+        /* The backends follow their services from the start on; changing
+         * them in a running daemon would end calls in progress. */
+        if (d->config_loaded && (cfg.backend_modemmanager != d->cfg.backend_modemmanager ||
+                                 cfg.backend_ofono != d->cfg.backend_ofono)) {
+                cw_log_warning("[modem] backends changed: this takes effect when callwitnessd starts again "
+                               "(systemctl --user restart callwitnessd)");
+                cfg.backend_modemmanager = d->cfg.backend_modemmanager;
+                cfg.backend_ofono = d->cfg.backend_ofono;
+        }
         cw_config_clear(&d->cfg);
         d->cfg = cfg;
+        d->config_loaded = true;
         cw_profile_clear(&profile);
         cw_log_info("Configuration from %s: capture %s, %d bit/s, %zu night window(s)", d->config_path,
                     cw_capture_mode_to_string(d->cfg.capture_mode), d->cfg.bitrate, d->cfg.n_night);
@@ -119,6 +140,19 @@ static int open_data(daemon_state *d) {
         r = cw_paths_mkdir_p(d->data_dir, 0700);
         if (r < 0) {
                 cw_log_error("Cannot create '%s': %s", d->data_dir, strerror(-r));
+                return r;
+        }
+        /* One daemon per data directory: a second one would take the
+         * first's calls in progress for orphans and close them. The lock
+         * goes with the process, however it ends. */
+        if (asprintf(&db_path, "%s/callwitnessd.lock", d->data_dir) < 0)
+                return -ENOMEM;
+        d->lock_fd = open(db_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        free(db_path);
+        if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+                r = -errno;
+                cw_log_error(r == -EWOULDBLOCK ? "Another callwitnessd is already recording to '%s'; not starting"
+                                               : "Cannot lock '%s': %m", d->data_dir);
                 return r;
         }
         if (asprintf(&db_path, "%s/catalog.db", d->data_dir) < 0)
@@ -185,6 +219,8 @@ static void stop(daemon_state *d) {
                 dbus_connection_unref(d->system_bus);
         }
         cw_catalog_free(d->catalog);
+        if (d->lock_fd >= 0)
+                close(d->lock_fd);
         cw_config_clear(&d->cfg);
         free(d->config_path);
         free(d->data_dir);
@@ -211,7 +247,7 @@ int main(int argc, char **argv) {
                 { "version", no_argument, NULL, 'V' },
                 {}
         };
-        daemon_state d = { 0 };
+        daemon_state d = { .lock_fd = -1 };
         pa_mainloop_api *api;
         int opt, r, ret = 1;
 

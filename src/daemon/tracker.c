@@ -53,6 +53,7 @@ struct cw_tracker {
         cw_catalog *catalog;
         cw_notifier *notifier;
         char *data_dir;
+        char *mixer_state;       /* what to restore of the mixer, kept on disk while it is engaged */
         cw_capture *capture;     /* while any call is in progress */
         cw_mixer *mixer;         /* the configured controls, on while any call is */
         pa_defer_event *release;
@@ -152,7 +153,7 @@ static void engage_mixer(cw_tracker *t) {
 
         if (t->mixer || !t->cfg->mixer_card || t->cfg->n_mixer_controls == 0)
                 return;
-        r = cw_mixer_engage(t->cfg->mixer_card, t->cfg->mixer_controls, t->cfg->n_mixer_controls,
+        r = cw_mixer_engage(t->cfg->mixer_card, t->cfg->mixer_controls, t->cfg->n_mixer_controls, t->mixer_state,
                             &t->mixer, &problems);
         if (r < 0 || problems)
                 cw_log_warning("Mixer for the call: %s", problems ? problems : strerror(-r));
@@ -538,11 +539,24 @@ const cw_modem_events cw_tracker_modem_events = {
 int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catalog,
                    cw_notifier *notifier, const char *data_dir, cw_tracker **ret) {
         cw_tracker *t = calloc(1, sizeof *t);
+        char *problems = NULL;
+        int r;
 
-        if (!t || !(t->data_dir = strdup(data_dir))) {
+        if (!t || !(t->data_dir = strdup(data_dir)) ||
+            asprintf(&t->mixer_state, "%s/mixer-restore.state", data_dir) < 0) {
+                if (t)
+                        free(t->data_dir);
                 free(t);
                 return -ENOMEM;
         }
+        /* A daemon that died mid-call left the call's route switched on. */
+        r = cw_mixer_restore_saved(t->mixer_state, &problems);
+        if (r > 0)
+                cw_log_warning("Mixer controls left on by a callwitnessd that stopped during a call were restored");
+        else if (r < 0)
+                cw_log_warning("Mixer controls left on by a callwitnessd that stopped during a call: %s",
+                               problems ? problems : strerror(-r));
+        free(problems);
         t->api = api;
         t->cfg = cfg;
         t->catalog = catalog;
@@ -567,6 +581,7 @@ cw_tracker *cw_tracker_free(cw_tracker *t) {
                 t->api->defer_free(t->release);
         cw_capture_free(t->capture);
         cw_mixer_restore(t->mixer);
+        free(t->mixer_state);
         free(t->data_dir);
         free(t);
         return NULL;

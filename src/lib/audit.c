@@ -181,6 +181,7 @@ typedef struct logged_call {
         json_object *recording;
         bool deleted;
         bool seen_in_catalog;
+        bool recording_seen;     /* the catalog has a recording row for it */
 } logged_call;
 
 typedef struct verifier {
@@ -294,8 +295,14 @@ static void check_call_row(verifier *v, sqlite3_stmt *row) {
 
         if (call)
                 call->seen_in_catalog = true;
-        if (sqlite3_column_type(row, 7) == SQLITE_NULL)
-                return;   /* in progress: logged when it ends */
+        if (sqlite3_column_type(row, 7) == SQLITE_NULL) {
+                /* In progress: logged when it ends. One the log saw end was
+                 * made to look unfinished (verify would skip it). */
+                if (!call || !call->call || call->deleted)
+                        return;
+                cw_problems_add(&v->problems, "call %" PRId64 ": ended according to the audit log, but the "
+                                "catalog says it is in progress", id);
+        }
         if (!call || !call->call) {
                 cw_problems_add(&v->problems, "call %" PRId64 ": ended, but the audit log has no entry for it", id);
                 return;
@@ -343,8 +350,16 @@ static void check_recording_row(verifier *v, sqlite3_stmt *row) {
         logged_call *call = logged(v, id, false);
         const char *logged_path, *logged_sha256;
 
-        if (!sha256)
-                return;   /* still being written */
+        if (call)
+                call->recording_seen = true;
+        if (!sha256) {
+                /* Still being written, unless the log saw it finished. */
+                if (call && call->recording)
+                        cw_problems_add(&v->problems, "call %" PRId64 ": %s is finished according to the audit log, "
+                                        "but the catalog lost its SHA-256", id, path);
+                else
+                        return;
+        }
         if (!call || !call->recording) {
                 cw_problems_add(&v->problems, "call %" PRId64 ": %s is finished, but the audit log has no entry for it", id, path);
                 return;
@@ -352,8 +367,8 @@ static void check_recording_row(verifier *v, sqlite3_stmt *row) {
         logged_path = json_text(call->recording, "file");
         logged_sha256 = json_text(call->recording, "sha256");
         json_int(call->recording, "size", &logged_size);
-        if (!same_text(logged_path, path) || !same_text(logged_sha256, sha256) ||
-            logged_size != sqlite3_column_int64(row, 2))
+        if (sha256 && (!same_text(logged_path, path) || !same_text(logged_sha256, sha256) ||
+                       logged_size != sqlite3_column_int64(row, 2)))
                 cw_problems_add(&v->problems, "call %" PRId64 ": the catalog's recording row (%s) differs from the audit log", id, path);
         if (logged_path && logged_sha256)
                 check_file(v, id, logged_path, logged_sha256, logged_size);
@@ -381,9 +396,25 @@ static int check_rows(verifier *v) {
         if (rc != SQLITE_DONE)
                 return cw_db_errno(rc);
 
-        for (size_t i = 0; i < v->n_calls; i++)
-                if (!v->calls[i].deleted && !v->calls[i].seen_in_catalog)
-                        cw_problems_add(&v->problems, "call %" PRId64 ": in the audit log, but its catalog row is gone", v->calls[i].id);
+        for (size_t i = 0; i < v->n_calls; i++) {
+                logged_call *call = &v->calls[i];
+                const char *file;
+                int64_t size = -1;
+
+                if (call->deleted)
+                        continue;
+                if (!call->seen_in_catalog)
+                        cw_problems_add(&v->problems, "call %" PRId64 ": in the audit log, but its catalog row is gone",
+                                        call->id);
+                if (!call->recording || call->recording_seen)
+                        continue;
+                file = json_text(call->recording, "file");
+                cw_problems_add(&v->problems, "call %" PRId64 ": the audit log records its recording %s, but the "
+                                "catalog's recording row is gone", call->id, file ? file : "");
+                json_int(call->recording, "size", &size);
+                if (file && json_text(call->recording, "sha256"))
+                        check_file(v, call->id, file, json_text(call->recording, "sha256"), size);
+        }
         return 0;
 }
 

@@ -22,7 +22,10 @@
 #include "callwitness/hash.h"
 #include "problems.h"
 
-#define MAX_LISTED 4096
+#define MAX_LISTED CW_BUNDLE_MAX_ENTRIES
+/* A zip unpacks to at most this many times its own size: recordings do
+ * not compress, and a bomb is refused before it fills the disk. */
+#define MAX_EXPANSION 20
 
 typedef struct listed_file {
         char *name;
@@ -32,6 +35,7 @@ typedef struct listed_file {
 
 typedef struct checker {
         char *dir;
+        char *signing_key;
         cw_problems problems;
         listed_file listed[MAX_LISTED];
         size_t n_listed;
@@ -69,12 +73,44 @@ static bool safe_name(const char *name) {
                !(strlen(name) >= 3 && strcmp(name + strlen(name) - 3, "/..") == 0);
 }
 
-/* Unpacks into a new temporary folder; *top_ret is the bundle folder in it. */
+/* Copies an entry's data into fd, counting against *budget. */
+static int unpack_entry(struct archive *zip, int fd, uint64_t *budget) {
+        const void *block;
+        size_t size;
+        la_int64_t offset;
+        int rc;
+
+        while ((rc = archive_read_data_block(zip, &block, &size, &offset)) == ARCHIVE_OK) {
+                if (size > *budget)
+                        return -EFBIG;
+                *budget -= size;
+                if (pwrite(fd, block, size, offset) != (ssize_t) size)
+                        return -errno;
+        }
+        return rc == ARCHIVE_EOF ? 0 : -EBADMSG;
+}
+
+/* The first path component of an entry: the bundle's folder. */
+static size_t top_length(const char *name) {
+        const char *slash = strchr(name, '/');
+
+        return slash ? (size_t) (slash - name) : 0;
+}
+
+/* Unpacks into a new temporary folder; *top_ret is the bundle folder in it.
+ * Every entry must be inside that one folder: anything beside it would be
+ * shown to whoever opens the zip without being part of what is checked. */
 static int unzip(checker *k, const char *zip_path, char **tmp_ret, char **top_ret) {
         struct archive *zip = archive_read_new();
         struct archive_entry *entry;
-        char *tmp = NULL, *top = NULL;
+        char *tmp = NULL, *top = NULL, *top_name = NULL;
+        uint64_t budget = CW_BUNDLE_MAX_UNPACKED;
+        size_t entries = 0;
+        struct stat st;
         int r = 0, rc;
+
+        if (stat(zip_path, &st) == 0 && (uint64_t) st.st_size * MAX_EXPANSION + (64 << 20) < budget)
+                budget = (uint64_t) st.st_size * MAX_EXPANSION + (64 << 20);
 
         if (!zip || asprintf(&tmp, "%s/callwitness-verify-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp") < 0)
                 return -ENOMEM;
@@ -91,7 +127,7 @@ static int unzip(checker *k, const char *zip_path, char **tmp_ret, char **top_re
         }
         while ((rc = archive_read_next_header(zip, &entry)) == ARCHIVE_OK) {
                 const char *name = archive_entry_pathname(entry);
-                char *path = NULL, *slash;
+                char *path = NULL;
                 int fd;
 
                 if (!safe_name(name)) {
@@ -99,9 +135,28 @@ static int unzip(checker *k, const char *zip_path, char **tmp_ret, char **top_re
                         cw_problems_add(&k->problems, "%s: the entry '%s' points outside the bundle", zip_path, name);
                         break;
                 }
-                if (!top && (slash = strchr(name, '/')) && asprintf(&top, "%s/%.*s", tmp, (int) (slash - name),
-                                                                      name) < 0) {
+                if (++entries > CW_BUNDLE_MAX_ENTRIES) {
+                        r = -EFBIG;
+                        cw_problems_add(&k->problems, "%s holds more than %d entries: refused", zip_path,
+                                        CW_BUNDLE_MAX_ENTRIES);
+                        break;
+                }
+                if (!top_name && top_length(name) &&
+                    (!(top_name = strndup(name, top_length(name))) ||
+                     asprintf(&top, "%s/%s", tmp, top_name) < 0)) {
+                        top = NULL;
                         r = -ENOMEM;
+                        break;
+                }
+                if (!top_name || top_length(name) != strlen(top_name) || strncmp(name, top_name, strlen(top_name)) != 0) {
+                        r = -EBADMSG;
+                        cw_problems_add(&k->problems, "%s: '%s' is outside the bundle's folder%s%s", zip_path, name,
+                                        top_name ? " " : "", top_name ? top_name : "");
+                        break;
+                }
+                if (archive_entry_filetype(entry) != AE_IFDIR && archive_entry_filetype(entry) != AE_IFREG) {
+                        r = -EBADMSG;
+                        cw_problems_add(&k->problems, "%s: '%s' is not a file", zip_path, name);
                         break;
                 }
                 if (asprintf(&path, "%s/%s", tmp, name) < 0) {
@@ -119,15 +174,18 @@ static int unzip(checker *k, const char *zip_path, char **tmp_ret, char **top_re
                         free(path);
                         continue;
                 }
-                fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
                 free(path);
-                if (fd < 0 || archive_read_data_into_fd(zip, fd) != ARCHIVE_OK) {
-                        r = -EBADMSG;
+                if (fd < 0 || (r = unpack_entry(zip, fd, &budget)) < 0) {
                         if (fd < 0)
                                 cw_problems_add(&k->problems, "%s: '%s' cannot be unpacked: %s", zip_path, name, strerror(errno));
+                        else if (r == -EFBIG)
+                                cw_problems_add(&k->problems, "%s unpacks to more than %llu bytes: refused", zip_path,
+                                                (unsigned long long) (CW_BUNDLE_MAX_UNPACKED - budget));
                         else
                                 cw_problems_add(&k->problems, "%s is damaged or cut short: '%s' cannot be unpacked (%s)", zip_path,
-                                        name, archive_error_string(zip));
+                                        name, archive_error_string(zip) ? archive_error_string(zip) : strerror(-r));
+                        r = r == -EFBIG ? r : -EBADMSG;
                         if (fd >= 0)
                                 close(fd);
                         break;
@@ -144,6 +202,7 @@ static int unzip(checker *k, const char *zip_path, char **tmp_ret, char **top_re
         }
 finish:
         archive_read_free(zip);
+        free(top_name);
         *tmp_ret = tmp;
         if (r == 0)
                 *top_ret = top;
@@ -224,36 +283,54 @@ static int check_unlisted(const char *path, const struct stat *st, int type, str
         return 0;
 }
 
-static void check_manifest(checker *k, json_object *manifest) {
-        json_object *calls, *format;
+/* A string member, or NULL: the manifest is read as untrusted input. */
+static const char *string_member(json_object *o, const char *key) {
+        json_object *value;
 
-        if (!json_object_object_get_ex(manifest, "format", &format) ||
-            strcmp(json_object_get_string(format), CW_BUNDLE_FORMAT) != 0)
+        return json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, key, &value) &&
+               json_object_is_type(value, json_type_string) ? json_object_get_string(value) : NULL;
+}
+
+static void check_manifest(checker *k, json_object *manifest) {
+        const char *format = string_member(manifest, "format");
+        json_object *calls;
+
+        if (!format || strcmp(format, CW_BUNDLE_FORMAT) != 0)
                 cw_problems_add(&k->problems, "manifest.json: not a %s manifest", CW_BUNDLE_FORMAT);
-        if (!json_object_object_get_ex(manifest, "calls", &calls) || !json_object_is_type(calls, json_type_array)) {
+        if (!json_object_is_type(manifest, json_type_object) || !json_object_object_get_ex(manifest, "calls", &calls) ||
+            !json_object_is_type(calls, json_type_array)) {
                 cw_problems_add(&k->problems, "manifest.json lists no calls");
                 return;
         }
         for (size_t i = 0; i < json_object_array_length(calls); i++) {
-                json_object *call = json_object_array_get_idx(calls, i), *files, *id;
+                json_object *call = json_object_array_get_idx(calls, i), *files, *id = NULL;
+                const char *id_text;
 
+                if (!json_object_is_type(call, json_type_object)) {
+                        cw_problems_add(&k->problems, "manifest.json: entry %zu of calls is not a call", i + 1);
+                        continue;
+                }
                 json_object_object_get_ex(call, "id", &id);
+                id_text = json_object_is_type(id, json_type_int) ? json_object_get_string(id) : "?";
                 if (!json_object_object_get_ex(call, "files", &files) || !json_object_is_type(files, json_type_array))
                         continue;
                 for (size_t j = 0; j < json_object_array_length(files); j++) {
-                        json_object *file = json_object_array_get_idx(files, j), *name, *sha256;
+                        json_object *file = json_object_array_get_idx(files, j);
+                        const char *name = string_member(file, "name"), *sha256 = string_member(file, "sha256");
                         listed_file *f;
 
-                        if (!json_object_object_get_ex(file, "name", &name) ||
-                            !json_object_object_get_ex(file, "sha256", &sha256))
+                        if (!name || !sha256) {
+                                cw_problems_add(&k->problems, "manifest.json: call %s lists a file without a name or "
+                                                "SHA-256", id_text);
                                 continue;
-                        f = find_listed(k, json_object_get_string(name));
+                        }
+                        f = find_listed(k, name);
                         if (!f)
                                 cw_problems_add(&k->problems, "manifest.json: call %s names %s, which SHA256SUMS does not list",
-                                        json_object_get_string(id), json_object_get_string(name));
-                        else if (strcmp(f->sha256, json_object_get_string(sha256)) != 0)
+                                        id_text, name);
+                        else if (strcmp(f->sha256, sha256) != 0)
                                 cw_problems_add(&k->problems, "manifest.json: call %s gives %s a SHA-256 that SHA256SUMS does not",
-                                        json_object_get_string(id), json_object_get_string(name));
+                                        id_text, name);
                 }
         }
 }
@@ -261,12 +338,12 @@ static void check_manifest(checker *k, json_object *manifest) {
 static void check_signature(checker *k, json_object *manifest, const char *expected_key, const char *sums,
                             size_t sums_size) {
         char *signature = read_all(k->dir, "SHA256SUMS.minisig", NULL);
-        json_object *key_json = NULL;
-        const char *key = expected_key;
+        const char *named_key = manifest ? string_member(manifest, "device_public_key") : NULL;
+        const char *key = expected_key ? expected_key : named_key;
         int r;
 
-        if (!key && manifest && json_object_object_get_ex(manifest, "device_public_key", &key_json))
-                key = json_object_get_string(key_json);
+        if (key && !(k->signing_key = strdup(key)))
+                return;
         if (!signature) {
                 cw_problems_add(&k->problems, "SHA256SUMS.minisig is missing: the bundle is not signed");
                 return;
@@ -278,14 +355,13 @@ static void check_signature(checker *k, json_object *manifest, const char *expec
         else if (r < 0)
                 cw_problems_add(&k->problems, "SHA256SUMS.minisig %s", r == -EBADE ? "does not match SHA256SUMS: the list was altered"
                                                                : "is damaged");
-        if (expected_key && key_json == NULL && manifest &&
-            json_object_object_get_ex(manifest, "device_public_key", &key_json) &&
-            strcmp(json_object_get_string(key_json), expected_key) != 0)
+        if (expected_key && named_key && strcmp(named_key, expected_key) != 0)
                 cw_problems_add(&k->problems, "manifest.json names another device key than the one given");
         free(signature);
 }
 
-int cw_bundle_verify(const char *path, const char *expected_key, cw_bundle_problem_fn cb, void *userdata) {
+int cw_bundle_verify(const char *path, const char *expected_key, char **signing_key_ret, cw_bundle_problem_fn cb,
+                     void *userdata) {
         checker *k = calloc(1, sizeof *k);
         char *tmp = NULL, *sums = NULL;
         json_object *manifest = NULL;
@@ -332,6 +408,11 @@ int cw_bundle_verify(const char *path, const char *expected_key, cw_bundle_probl
         if (tmp)
                 cw_bundle_remove_tree(tmp);
         r = r < 0 ? r : k->problems.count;
+        if (signing_key_ret) {
+                *signing_key_ret = k->signing_key;
+                k->signing_key = NULL;
+        }
+        free(k->signing_key);
         json_object_put(manifest);
         for (size_t i = 0; i < k->n_listed; i++)
                 free(k->listed[i].name);

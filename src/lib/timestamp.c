@@ -27,6 +27,11 @@ cw_timestamp cw_timestamp_from_utc_ms(int64_t utc_ms) {
 cw_timestamp cw_timestamp_now(void) {
         struct timespec now;
 
+        /* localtime_r() does not look at the zone again: a phone that
+         * travels (or whose owner sets the zone) changes /etc/localtime,
+         * and tzset() reads it anew when it changed (glibc compares the
+         * file's inode and mtime; a few syscalls, a few times per call). */
+        tzset();
         clock_gettime(CLOCK_REALTIME, &now);
         return cw_timestamp_from_utc_ms((int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000);
 }

@@ -250,10 +250,16 @@ class Phone:
         with open(os.path.join(self.config_home, 'callwitness', 'callwitness.conf'), 'w') as f:
             f.write(text)
 
-    def start_daemon(self, local_time='2026-11-24 23:40:00', tz='Asia/Shanghai', faults=None):
+    def start_daemon(self, local_time='2026-11-24 23:40:00', tz='Asia/Shanghai', faults=None, localtime=None):
         '''Starts callwitnessd with its wall clock starting at local_time in tz,
-        and the faults of the machine given (tests/faults/faultinject.c).'''
+        and the faults of the machine given (tests/faults/faultinject.c).
+        localtime: a zone file the daemon sees as /etc/localtime (in a mount
+        namespace of its own), with TZ unset, as on a phone.'''
         env = dict(self.env, TZ=tz, **(faults or {}))
+        wrapper = []
+        if localtime:
+            del env['TZ']
+            wrapper = ['unshare', '--mount', 'sh', '-c', 'mount --bind "$0" /etc/localtime && exec "$@"', localtime]
         if local_time:
             # libfaketime: "@" starts the clock at that local time and lets it
             # run; the monotonic clock stays real so the main loop's timers do.
@@ -267,7 +273,7 @@ class Phone:
             env['ASAN_OPTIONS'] = ':'.join(filter(None, [env.get('ASAN_OPTIONS'), 'verify_asan_link_order=0']))
         log_name = f'callwitnessd-{len([p for p in os.listdir(self.dir) if p.startswith("callwitnessd")])}'
         self.daemon_log_path = os.path.join(self.dir, log_name + '.log')
-        self.daemon = self._spawn(log_name, [DAEMON, '--verbose'], env=env)
+        self.daemon = self._spawn(log_name, wrapper + [DAEMON, '--verbose'], env=env)
         wait_for(lambda: 'ready' in self.daemon_log() or self.daemon.poll() is not None, 15, 'callwitnessd')
         if self.daemon.poll() is not None:
             raise AssertionError('callwitnessd exited at start:\n' + self.daemon_log())

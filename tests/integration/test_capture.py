@@ -174,6 +174,22 @@ class Capture(PhoneTestCase):
         wait_for(lambda: 'Mute: yes' in phone.pactl('list', 'sources').stdout.split('Name: mic\n')[1].split('Name:')[0],
                  10, 'the mic muted again after the call')
         self.assertIn("Mixer for the call: 'AIF9 Route Switch' on 'pulse'", phone.daemon_log())
+
+        # Killed mid-call with the route switched on: the next start puts
+        # it back as it was before the call, not as the dead daemon left it.
+        mic_muted = lambda: 'Mute: yes' in phone.pactl('list', 'sources').stdout.split('Name: mic\n')[1].split('Name:')[0]
+        call = phone.mm_call('AddIncomingCall', MODEM, '+8613900139000')
+        phone.wait_call(1, lambda c: c['number'] == '+8613900139000', 'the second call')
+        wait_for(lambda: not mic_muted(), 10, 'the route switched on')
+        phone.daemon.kill()
+        phone.daemon.wait(10)
+        phone.daemon = None
+        self.assertFalse(mic_muted(), 'the dead daemon left it on')
+        phone.mm_call('SetCallState', call, 7, 0)   # the call ends while no daemon runs
+        phone.start_daemon(local_time='2026-11-24 12:05:00', tz='Asia/Shanghai')
+        self.assertTrue(mic_muted(), 'restored at the next start')
+        self.assertIn('Mixer controls left on by a callwitnessd that stopped during a call were restored',
+                      phone.daemon_log())
         phone.stop_daemon()
 
 if __name__ == '__main__':

@@ -117,8 +117,12 @@ class Export(PhoneTestCase):
 
         result = self.verify(bundle)
         self.assertEqual(result.returncode, 0, result.stdout)
-        self.assertIn('the signature, every file and the manifest match', result.stdout)
-        self.assertEqual(self.phone.cli('verify', bundle, '--key', self.key, check=False).returncode, 0)
+        self.assertIn('every file and the manifest match, and the signature was made with the key the manifest '
+                      f'names ({self.key})', result.stdout)
+        self.assertIn('That key was not checked against one you trust', result.stdout)
+        with_key = self.phone.cli('verify', bundle, '--key', self.key, check=False)
+        self.assertEqual(with_key.returncode, 0)
+        self.assertIn(f'the signature was made with the key you gave ({self.key})', with_key.stdout)
 
         # An exported call is evidence: delete refuses it without --force.
         refused = phone.cli('delete', '2', '--yes', check=False)
@@ -227,7 +231,7 @@ class Export(PhoneTestCase):
         recording = [f for f in os.listdir(os.path.join(bundle, 'recordings')) if f.endswith('.opus')][0]
 
         def tampered(name, change):
-            copy = os.path.join(self.out, 'copy-' + name.replace('/', '-'))
+            copy = os.path.join(self.out, f'copy-{len(os.listdir(self.out))}-' + name.replace('/', '-'))
             shutil.copytree(bundle, copy)
             change(os.path.join(copy, name))
             result = self.verify(copy)
@@ -257,6 +261,44 @@ class Export(PhoneTestCase):
         result = self.phone.cli('verify', bundle, '--key', stranger, check=False)
         self.assertEqual(result.returncode, 1)
         self.assertIn('made with another key', result.stdout)
+
+        # A manifest of the wrong shape is a finding, not a crash.
+        def null_format(path):
+            manifest = json.loads(read(path))
+            manifest['format'] = None
+            manifest['calls'][0]['files'][0]['name'] = None
+            manifest['calls'].append('not a call')
+            with open(path, 'w') as f:
+                json.dump(manifest, f)
+        out = tampered('manifest.json', null_format)
+        self.assertIn('not a callwitness-evidence-1 manifest', out)
+        self.assertIn('lists a file without a name', out)
+        self.assertIn('entry 3 of calls is not a call', out)
+
+    def test_doctored_zips_are_refused(self):
+        zipped = os.path.join(self.out, 'evidence.zip')
+        self.assertEqual(self.export('1', '-o', zipped).returncode, 0)
+
+        def doctored(name, add):
+            path = os.path.join(self.out, name)
+            shutil.copy(zipped, path)
+            with zipfile.ZipFile(path, 'a', compression=zipfile.ZIP_DEFLATED) as z:
+                add(z)
+            result = self.verify(path)
+            self.assertEqual(result.returncode, 1, result.stdout)
+            return result.stdout
+
+        # Beside the bundle's folder: shown to whoever opens the zip, never checked.
+        self.assertIn("'READ-ME-FIRST.html' is outside the bundle's folder evidence",
+                      doctored('beside.zip', lambda z: z.writestr('READ-ME-FIRST.html', '<h1>forged</h1>')))
+        self.assertIn("'other/fake.opus' is outside the bundle's folder evidence",
+                      doctored('other.zip', lambda z: z.writestr('other/fake.opus', 'OggS')))
+        # A bomb: 300 MB of zeros in a zip of a few hundred kB is refused
+        # before it fills the disk.
+        out = doctored('bomb.zip', lambda z: z.writestr('evidence/recordings/zeros.wav', bytes(300 << 20)))
+        self.assertIn('unpacks to more than', out)
+        self.assertEqual(glob.glob(os.path.join(os.environ.get('TMPDIR', '/tmp'), 'callwitness-verify-*', '**',
+                                                'zeros.wav'), recursive=True), [], 'nothing left unpacked')
 
     def test_bad_requests_change_nothing(self):
         phone = self.phone

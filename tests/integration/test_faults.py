@@ -17,7 +17,7 @@ import dbus
 import dbus.lowlevel
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Phone, beep_onsets, check_beeps_regular, check_recording, decode, opus_tags,  # noqa: E402
+from harness import (DAEMON, Phone, beep_onsets, check_beeps_regular, check_recording, decode, opus_tags,  # noqa: E402
                      tone_levels, band_rms, wait_for)
 from phonecase import ACTIVE, AUDIO, CALL_IFACE, MODEM, REASON_ACCEPTED  # noqa: E402
 
@@ -320,6 +320,53 @@ class Faults(unittest.TestCase):
         self.assertIn('capture-gap: no audio was captured for', opus_tags(path)[0].get('CALLWITNESS_WARNING', '')
                       + ''.join(opus_tags(path)[1]))
         wait_for(lambda: 'no audio was captured for' in phone.notifications_log(), 10, 'the notification')
+
+    # --- a second daemon ------------------------------------------------------
+
+    def test_second_daemon_refuses_to_start_and_closes_nothing(self):
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        phone.play_tones()
+        call, index = self.answer('+8613800138070')
+        second = subprocess.run([DAEMON, '--verbose'], env=dict(phone.env, TZ='Asia/Shanghai'), capture_output=True,
+                                text=True, timeout=20)
+        self.assertNotEqual(second.returncode, 0)
+        self.assertIn('Another callwitnessd is already recording to', second.stderr)
+        self.assertNotIn('was in progress when callwitnessd stopped', second.stderr)
+        time.sleep(1)
+        self.assertIsNone(phone.calls()[index]['ended_at_ms'], 'the call in progress was not closed')
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        row = phone.wait_call(index, lambda c: c['sha256'], 'the recording')
+        self.assertEqual(row['end_reason'], 'hangup')
+        check_recording(self, phone, row, (row['ended_at_ms'] - row['answered_at_ms']) / 1000)
+
+    # --- the phone's time zone -----------------------------------------------
+
+    def test_time_zone_change_between_calls_is_followed(self):
+        phone = self.phone
+        localtime = os.path.join(phone.dir, 'localtime')
+        with open('/usr/share/zoneinfo/Asia/Shanghai', 'rb') as f, open(localtime, 'wb') as g:
+            g.write(f.read())
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 23:40:00', localtime=localtime)
+        call, index = self.answer('+8613800138060')
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        first = phone.wait_call(index, lambda c: c['sha256'], 'the first recording')
+        # The owner flies to London: the zone file changes in place, as
+        # timedatectl set-timezone changes what /etc/localtime names.
+        with open('/usr/share/zoneinfo/Europe/London', 'rb') as f, open(localtime, 'r+b') as g:
+            g.write(f.read())
+            g.truncate()
+        os.utime(localtime, (time.time() + 5, time.time() + 5))
+        call, index = self.answer('+8613800138061')
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        second = phone.wait_call(index, lambda c: c['sha256'], 'the second recording')
+        self.assertEqual(first['started_offset_s'], 8 * 3600)
+        self.assertEqual(second['started_offset_s'], 0)
+        self.assertRegex(second['path'], r'2026-11-24_15-4\d-\d\d_in_')
+        self.assertTrue(opus_tags(os.path.join(phone.data_dir, second['path']))[0]['CALLWITNESS_STARTED_AT']
+                        .endswith('+00:00'))
 
     # --- a full disk ------------------------------------------------------------
 

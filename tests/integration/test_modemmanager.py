@@ -110,6 +110,49 @@ class ModemManagerCalls(PhoneTestCase):
         self.assertEqual(result.returncode, 1)
         self.assertIn(f"call {row['id']}: in the audit log, but its catalog row is gone", result.stdout)
 
+    def test_catalog_tampering_found_in_review_is_named(self):
+        # What a review did to a catalog that verify --catalog called
+        # clean: one call's recording row and file deleted; another call's
+        # end erased, its number changed, its file overwritten and its
+        # SHA-256 erased.
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 23:40:00', tz='Asia/Shanghai')
+        phone.play_tones()
+        rows = []
+        for index, number in enumerate(('+8613800138000', '+8613900139000')):
+            call = phone.mm_call('AddIncomingCall', MODEM, number)
+            phone.wait_call(index, lambda c: c['number'] == number, f'call {number}')
+            phone.mm_object(call, CALL_IFACE).Accept()
+            time.sleep(1)
+            phone.mm_object(call, CALL_IFACE).Hangup()
+            rows.append(phone.wait_call(index, lambda c: c['sha256'], f'recording {number}'))
+        phone.stop_tones()
+        phone.stop_daemon()
+        first, second = rows
+        os.unlink(os.path.join(phone.data_dir, first['path']))
+        with open(os.path.join(phone.data_dir, second['path']), 'wb') as f:
+            f.write(b'OggS overwritten')
+        db = sqlite3.connect(os.path.join(phone.data_dir, 'catalog.db'))
+        db.execute('DELETE FROM recordings WHERE call_id = ?', (first['id'],))
+        db.execute("UPDATE calls SET ended_at_ms = NULL, ended_offset_s = NULL, number = '+10000000000' WHERE id = ?",
+                   (second['id'],))
+        db.execute('UPDATE recordings SET sha256 = NULL WHERE call_id = ?', (second['id'],))
+        db.commit()
+        db.close()
+        result = phone.cli('verify', '--catalog', check=False)
+        self.assertEqual(result.returncode, 1, result.stdout)
+        self.assertIn(f"call {first['id']}: the audit log records its recording {first['path']}, but the catalog's "
+                      'recording row is gone', result.stdout)
+        self.assertIn(f"call {first['id']}: {first['path']}: the recording is missing", result.stdout)
+        self.assertIn(f"call {second['id']}: ended according to the audit log, but the catalog says it is in "
+                      'progress', result.stdout)
+        self.assertIn(f"call {second['id']}: {second['path']} is finished according to the audit log, but the "
+                      'catalog lost its SHA-256', result.stdout)
+        self.assertIn(f"call {second['id']}: {second['path']} was altered", result.stdout)
+        self.assertIn(f"call {second['id']}: number in the catalog ('+10000000000') differs from the audit log "
+                      "('+8613900139000')", result.stdout)
+
     def test_afternoon_call_not_tagged(self):
         phone = self.phone
         phone.start_modemmanager()
@@ -282,6 +325,20 @@ class ModemManagerCalls(PhoneTestCase):
         phone.wait_log("callwitness.conf:2: [audio] bitrate: 'loud'")
         self.missed_call(2, '333')
         self.assertEqual([t['tag'] for t in json.loads(phone.cli('list', '--json').stdout)[2]['tags']], ['night'])
+
+        # A mistyped profile on reload: the whole previous configuration
+        # stays (the night window of 12:00-14:00 with it), not the rest of
+        # the new file without its profile. Backends change only at a start.
+        phone.write_config('[device]\nprofile = pinephone-typo\n[modem]\nbackends = ofono\n')
+        phone.daemon.send_signal(signal.SIGHUP)
+        phone.wait_log('pinephone-typo')
+        self.assertRegex(phone.daemon_log(), r'No device profile \(.*pinephone-typo.*\); keeping the previous configuration')
+        self.missed_call(3, '444')
+        self.assertEqual([t['tag'] for t in json.loads(phone.cli('list', '--json').stdout)[3]['tags']], ['night'])
+        phone.write_config('[tagging]\nnight = 12:00-14:00\n[modem]\nbackends = ofono\n')
+        phone.daemon.send_signal(signal.SIGHUP)
+        phone.wait_log('[modem] backends changed: this takes effect when callwitnessd starts again')
+        self.missed_call(4, '555')
         phone.stop_daemon()
 
     # ModemManager as it really behaves (seen on ModemManager 1.20): calls
