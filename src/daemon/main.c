@@ -20,6 +20,7 @@
 #include "callwitness/config.h"
 #include "callwitness/hash.h"
 #include "callwitness/log.h"
+#include "callwitness/oggfile.h"
 #include "callwitness/paths.h"
 #include "callwitness/profile.h"
 #include "dbus-glue.h"
@@ -108,22 +109,37 @@ static void on_signal(pa_mainloop_api *api, pa_signal_event *e, int sig, void *u
 }
 
 /* A daemon that died mid-call left rows without an end and a file without
- * final tags; close the rows and hash what the file holds. */
-static void finish_orphan(int64_t call_id, const char *relpath, void *userdata) {
+ * final tags: the call ends where its audio on disk ends (not at this
+ * start, hours later perhaps), said as such, and the file is hashed as it
+ * is. */
+static void finish_orphan(const cw_orphan *orphan, cw_timestamp *ended, void *userdata) {
         daemon_state *d = userdata;
-        char sha256[CW_SHA256_HEX_LEN + 1], *path;
+        char sha256[CW_SHA256_HEX_LEN + 1], when[CW_RFC3339_MAX], *path, *message;
+        int64_t audio_ms;
         uint64_t size = 0;
         int fd;
 
-        cw_log_warning("call %lld: was in progress when callwitnessd stopped; closed", (long long) call_id);
-        if (!relpath || asprintf(&path, "%s/%s", d->data_dir, relpath) < 0)
+        cw_log_warning("call %lld: was in progress when callwitnessd stopped; closed", (long long) orphan->id);
+        if (!orphan->relpath || asprintf(&path, "%s/%s", d->data_dir, orphan->relpath) < 0)
                 return;
         fd = open(path, O_RDONLY | O_CLOEXEC);
         free(path);
         if (fd < 0)
                 return;
-        if (cw_sha256_fd(fd, sha256, &size) == 0 && cw_catalog_seal_recording(d->catalog, call_id, size, sha256) < 0)
-                cw_log_error("call %lld: catalog: %s", (long long) call_id, cw_catalog_last_error(d->catalog));
+        if (orphan->answered && cw_oggfile_duration_ms(fd, &audio_ms) == 0 &&
+            orphan->answered_at.utc_ms + audio_ms < ended->utc_ms) {
+                *ended = cw_timestamp_from_utc_ms(orphan->answered_at.utc_ms + audio_ms);
+                cw_timestamp_format_rfc3339(ended, when);
+                if (asprintf(&message, "callwitnessd stopped during this call; it is ended at the last audio that "
+                                       "reached the disk (%s), the real end is not known", when) >= 0) {
+                        if (cw_catalog_add_warning(d->catalog, orphan->id, "daemon-stopped", message, ended) < 0)
+                                cw_log_error("call %lld: catalog: %s", (long long) orphan->id,
+                                             cw_catalog_last_error(d->catalog));
+                        free(message);
+                }
+        }
+        if (cw_sha256_fd(fd, sha256, &size) == 0 && cw_catalog_seal_recording(d->catalog, orphan->id, size, sha256) < 0)
+                cw_log_error("call %lld: catalog: %s", (long long) orphan->id, cw_catalog_last_error(d->catalog));
         close(fd);
 }
 

@@ -154,6 +154,10 @@ int cw_opus_writer_write(cw_opus_writer *w, const float *frames, size_t n_frames
         return w->error;
 }
 
+int cw_opus_writer_sync(cw_opus_writer *w) {
+        return fdatasync(w->fd) < 0 ? -errno : 0;
+}
+
 uint64_t cw_opus_writer_frames(const cw_opus_writer *w) {
         return w->frames;
 }

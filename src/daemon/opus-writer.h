@@ -25,6 +25,9 @@ unsigned cw_opus_writer_channels(const cw_opus_writer *w);
  * frames are dropped but what is on disk stays playable. */
 int cw_opus_writer_write(cw_opus_writer *w, const float *frames, size_t n_frames);
 
+/* Pushes what was written so far to the disk (fdatasync). 0 or -errno. */
+int cw_opus_writer_sync(cw_opus_writer *w);
+
 /* Frames encoded so far. */
 uint64_t cw_opus_writer_frames(const cw_opus_writer *w);
 

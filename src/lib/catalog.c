@@ -389,18 +389,18 @@ int cw_catalog_seal_recording(cw_catalog *c, int64_t call_id, uint64_t size, con
 }
 
 int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
-                           void (*cb)(int64_t call_id, const char *relpath, void *userdata),
+                           void (*cb)(const cw_orphan *orphan, cw_timestamp *ended, void *userdata),
                            void *userdata) {
         sqlite3_stmt *stmt;
-        int64_t *ids = NULL;
-        char **paths = NULL;
+        cw_orphan *orphans = NULL;
         size_t n = 0, allocated = 0;
         int r, rc;
 
         /* Collect first, then write: a write inside an open SELECT on the
          * same table is legal in sqlite but hard to reason about. */
         r = cw_db_run(c, &stmt,
-                "SELECT calls.id, recordings.path FROM calls LEFT JOIN recordings ON recordings.call_id = calls.id"
+                "SELECT calls.id, recordings.path, calls.answered_at_ms, calls.answered_offset_s FROM calls"
+                " LEFT JOIN recordings ON recordings.call_id = calls.id"
                 " WHERE calls.ended_at_ms IS NULL ORDER BY calls.id", "");
         if (r < 0)
                 return r;
@@ -409,21 +409,20 @@ int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
 
                 if (n == allocated) {
                         size_t grown = allocated ? allocated * 2 : 8;
-                        int64_t *new_ids = realloc(ids, grown * sizeof *ids);
-                        char **new_paths;
+                        cw_orphan *more = realloc(orphans, grown * sizeof *orphans);
 
-                        if (new_ids)
-                                ids = new_ids;
-                        new_paths = new_ids ? realloc(paths, grown * sizeof *paths) : NULL;
-                        if (!new_paths) {
+                        if (!more) {
                                 r = -ENOMEM;
                                 break;
                         }
-                        paths = new_paths;
+                        orphans = more;
                         allocated = grown;
                 }
-                ids[n] = sqlite3_column_int64(stmt, 0);
-                paths[n] = path ? strdup((const char *) path) : NULL;
+                orphans[n] = (cw_orphan) {
+                        .id = sqlite3_column_int64(stmt, 0),
+                        .relpath = path ? strdup((const char *) path) : NULL,
+                };
+                orphans[n].answered = cw_db_column_timestamp(stmt, 2, &orphans[n].answered_at);
                 n++;
         }
         if (r == 0 && rc != SQLITE_DONE)
@@ -431,14 +430,15 @@ int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
         sqlite3_finalize(stmt);
 
         for (size_t i = 0; i < n; i++) {
-                if (r == 0)
-                        r = cw_catalog_add_state(c, ids[i], CW_CALL_ENDED, CW_END_DAEMON_STOPPED, now);
+                cw_timestamp ended = *now;
+
                 if (r == 0 && cb)
-                        cb(ids[i], paths[i], userdata);
-                free(paths[i]);
+                        cb(&orphans[i], &ended, userdata);
+                if (r == 0)
+                        r = cw_catalog_add_state(c, orphans[i].id, CW_CALL_ENDED, CW_END_DAEMON_STOPPED, &ended);
+                free((char *) orphans[i].relpath);
         }
-        free(ids);
-        free(paths);
+        free(orphans);
         return r;
 }
 

@@ -280,10 +280,16 @@ class ModemManagerCalls(PhoneTestCase):
         path = os.path.join(phone.data_dir, row['path'])
         self.assertGreater(decode(path, os.path.join(phone.dir, 'killed.wav')), 1.0,
                            'at least the pages flushed before the kill play')
-        # The next start closes the orphaned call and hashes its file.
-        phone.start_daemon(local_time='2026-11-24 12:01:00', tz='Asia/Shanghai')
+        # The next start, eight hours later, closes the orphaned call where
+        # its audio on disk ends, says so, and hashes its file.
+        phone.start_daemon(local_time='2026-11-24 20:00:00', tz='Asia/Shanghai')
         row = phone.wait_call(0, lambda c: c['sha256'], 'the orphan closed at start')
         self.assertEqual(row['end_reason'], 'daemon-stopped')
+        on_disk_s = decode(path, os.path.join(phone.dir, 'orphan.wav'))
+        self.assertAlmostEqual((row['ended_at_ms'] - row['answered_at_ms']) / 1000, on_disk_s, delta=0.1)
+        with phone.catalog() as db:
+            warning = db.execute("SELECT message FROM call_warnings WHERE kind = 'daemon-stopped'").fetchone()
+        self.assertIn('it is ended at the last audio that reached the disk (2026-11-24T12:00:0', warning[0])
         with open(path, 'rb') as f:
             self.assertEqual(row['sha256'], hashlib.sha256(f.read()).hexdigest())
         phone.stop_tones()

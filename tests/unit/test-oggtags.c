@@ -9,6 +9,7 @@
 
 #include "callwitness/hash.h"
 #include "callwitness/oggtags.h"
+#include "callwitness/oggfile.h"
 #include "tap.h"
 
 static char path[] = "/tmp/test-oggtags-XXXXXX";
@@ -52,7 +53,8 @@ int main(void) {
         const char *too_much[] = { huge };
         found f = { 0 };
         uint64_t size_before, size_after;
-        int fd;
+        int64_t duration_ms = -1;
+        int fd, r;
 
         fd = mkstemp(path);
         close(fd);
@@ -77,8 +79,20 @@ int main(void) {
         ok(strcmp(before, after) == 0, "and the file is untouched");
         close(fd);
 
-        fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+        /* 50 frames of 20 ms: one second of audio, as the last page says. */
+        fd = open(path, O_RDWR | O_CLOEXEC);
+        r = cw_oggfile_duration_ms(fd, &duration_ms);
+        ok(r == 0 && duration_ms == 1000, "1 s of audio (%lld ms)", (long long) duration_ms);
+        /* A crash cut the last page short: the pages before it count. */
+        r = ftruncate(fd, (off_t) size_after - 20) < 0 ? -errno : cw_oggfile_duration_ms(fd, &duration_ms);
+        ok(r == 0 && duration_ms > 0 && duration_ms < 1000, "cut short: %lld ms, what the intact pages hold",
+           (long long) duration_ms);
+        close(fd);
+
+        tap_write_file(path, "not an Ogg file, but long enough to have looked like a header\n");
+        fd = open(path, O_RDONLY | O_CLOEXEC);
         ok(cw_oggtags_read(fd, collect, &f) == -EBADMSG, "a file that is not Ogg: -EBADMSG");
+        ok(cw_oggfile_duration_ms(fd, &duration_ms) == -EBADMSG, "and it has no duration");
         close(fd);
 
         unlink(path);

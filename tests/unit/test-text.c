@@ -59,7 +59,7 @@ static void later_lines_are_indented(void) {
 
         cw_text_write_indented(out, "first\n2026-11-24 23:59 in +86 [night]\nlast", "  | ");
         fclose(out);
-        ok(strcmp(text, "first\n  | 2026-11-24 23:59 in +86 [night]\n  | last") == 0, "indented: %s", text);
+        ok(strcmp(text, "first\n  | 2026-11-24 23:59 in +86 [night]\n  | last") == 0, "later lines indented");
         free(text);
 }
 
