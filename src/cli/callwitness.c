@@ -19,6 +19,7 @@
 #include "export.h"
 #include "key.h"
 #include "play.h"
+#include "recover.h"
 #include "review.h"
 #include "verify.h"
 
@@ -165,7 +166,8 @@ static void usage(FILE *out) {
                        "                             write chosen calls as a signed evidence bundle (folder or .zip)\n"
                        "  verify --catalog           check every recording and catalog row against the audit log\n"
                        "  verify PATH [--key KEY]    check an evidence bundle\n"
-                       "  key                        print this device's public key (bundles are signed with it)\n"));
+                       "  key                        print this device's public key (bundles are signed with it)\n"
+                       "  recover [--force]          rebuild a lost or damaged catalog from the recordings\n"));
 }
 
 int main(int argc, char **argv) {
@@ -200,6 +202,8 @@ int main(int argc, char **argv) {
                 return cw_cli_export(argc - 1, argv + 1);
         if (strcmp(argv[1], "key") == 0)
                 return cw_cli_key(argc - 1, argv + 1);
+        if (strcmp(argv[1], "recover") == 0)
+                return cw_cli_recover(argc - 1, argv + 1);
         if (strcmp(argv[1], "verify") == 0)
                 return cw_cli_verify(argc - 1, argv + 1);
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -8,6 +8,7 @@ hashes here, with Python's hashlib).'''
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 import unittest
@@ -158,6 +159,57 @@ class Review(PhoneTestCase):
             self.assertIn(reason, f.read())
         result = phone.cli('verify', bundle, check=False)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+
+    def test_recover_rebuilds_a_lost_or_damaged_catalog(self):
+        phone = self.phone
+        before = {c['file']: c for c in json.loads(phone.cli('list', '--json').stdout) if c['file']}
+        self.assertEqual(len(before), 2)
+        result = phone.cli('recover', check=False)
+        self.assertEqual(result.returncode, 1, 'a catalog that opens is left alone')
+        self.assertIn('opens fine; nothing was changed', result.stderr)
+
+        # Lost: the catalog is gone, the recordings are there.
+        for suffix in ('', '-wal', '-shm'):
+            path = os.path.join(phone.data_dir, 'catalog.db' + suffix)
+            if os.path.exists(path):
+                os.unlink(path)
+        result = phone.cli('recover')
+        self.assertIn('Rebuilt 2 call(s) from their recordings; 0 file(s) could not be used.', result.stdout)
+        after = {c['file']: c for c in json.loads(phone.cli('list', '--json').stdout)}
+        self.assertEqual(sorted(after), sorted(before))
+        for path, call in before.items():
+            rebuilt = after[path]
+            for field in ('number', 'direction', 'started_at', 'answered_at', 'ended_at', 'end_reason', 'sha256',
+                          'capture_mode'):
+                self.assertEqual(rebuilt[field], call[field], f'{path}: {field}')
+            self.assertEqual([t['tag'] for t in rebuilt['tags']], [t['tag'] for t in call['tags']])
+            self.assertTrue(any(w.startswith('recovered: this call was rebuilt from its recording') for w in
+                                rebuilt['warnings']), rebuilt['warnings'])
+        result = phone.cli('verify', '--catalog', check=False)
+        self.assertEqual(result.returncode, 0, result.stdout)
+        with phone.catalog() as db:
+            self.assertEqual(db.execute('SELECT kind FROM audit_log ORDER BY seq LIMIT 1').fetchone()[0], 'recover')
+
+        # Damaged: kept aside byte for byte, never deleted.
+        damaged = b'SQLite format 3\x00' + b'\xff' * 4000
+        for suffix in ('-wal', '-shm'):
+            path = os.path.join(phone.data_dir, 'catalog.db' + suffix)
+            if os.path.exists(path):
+                os.unlink(path)
+        with open(os.path.join(phone.data_dir, 'catalog.db'), 'wb') as f:
+            f.write(damaged)
+        result = phone.cli('recover')
+        aside = re.search(r'The old catalog was kept as (\S+)\.\n', result.stdout).group(1)
+        with open(aside, 'rb') as f:
+            self.assertEqual(f.read(), damaged)
+        self.assertEqual(len(json.loads(phone.cli('list', '--json').stdout)), 2)
+
+        # Never under a running daemon.
+        phone.start_daemon(local_time='2026-11-25 15:00:00', tz='Asia/Shanghai')
+        result = phone.cli('recover', '--force', check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn('stop callwitnessd first', result.stderr)
+        phone.stop_daemon()
 
     def test_play_sends_both_sides_to_the_sound_server(self):
         # What play sends to the default sink, recorded from its monitor:

@@ -194,8 +194,10 @@ int main(int argc, char **argv) {
         bad_config_names_line_and_key("bitrate not a number", "[audio]\n\nbitrate = 32k\n", 3, "[audio] bitrate");
         bad_config_names_line_and_key("bitrate too high", "[audio]\nbitrate=900000\n", 2, "[audio] bitrate");
         bad_config_names_line_and_key("bad night window", "[tagging]\nnight = 21:00-25:00\n", 2, "[tagging] night");
-        bad_config_names_line_and_key("bad capture mode", "[audio]\nmode = both\n", 2, "[audio] mode");
-        bad_config_names_line_and_key("unknown key", "[audio]\nbitrate = 24000\nvolume = 3\n", 3, "[audio] volume");
+        /* A good line before the bad one must not stay in force either:
+         * the whole file is refused, the earlier configuration kept. */
+        bad_config_names_line_and_key("bad capture mode", "[audio]\nbitrate = 16000\nmode = both\n", 3, "[audio] mode");
+        bad_config_names_line_and_key("unknown key", "[audio]\nbitrate = 16000\nvolume = 3\n", 3, "[audio] volume");
         bad_config_names_line_and_key("unknown section", "[video]\nfps = 3\n", 2, "[video] fps");
         bad_config_names_line_and_key("unknown backend", "[modem]\nbackends = hayes\n", 2, "[modem] backends");
         bad_config_names_line_and_key("line without =", "[audio]\nbitrate\n", 2, NULL);

@@ -51,6 +51,13 @@ static void call_json_has_every_field(void) {
         ok(caller && strcmp(text_at(caller, "employee_id"), "QC-1") == 0 && !text_at(caller, "name"),
            "caller identity, unknown fields null");
         ok(json_object_object_get_ex(call, "notes", &v) && json_object_array_length(v) == 1, "notes");
+        ok(text_at(call, "answered_at") && strcmp(text_at(call, "answered_at"), "2026-11-24T23:40:05+08:00") == 0 &&
+           text_at(call, "ended_at") && strcmp(text_at(call, "ended_at"), "2026-11-24T23:41:05+08:00") == 0,
+           "answer and end in the local offset");
+        ok(json_object_object_get_ex(call, "duration_ms", &v) && json_object_get_int64(v) == 60000, "duration_ms");
+        ok(text_at(call, "sha256") && strcmp(text_at(call, "sha256"), "ab") == 0 && text_at(call, "file") &&
+           strcmp(text_at(call, "file"), "recordings/a.opus") == 0, "file and its SHA-256");
+        ok(text_at(call, "end_reason") && strcmp(text_at(call, "end_reason"), "hangup") == 0, "end reason");
         json_object_put(call);
 
         call = sample_call(2, NULL, false, false, NULL);
