@@ -344,8 +344,7 @@ static void pad_and_complete(tracked_call *call) {
         /* Flushing puts silence where a side is behind, into every
          * recording: only the last one may. Another pads itself. */
         if (t->capture && !other_recording && call->recording)
-                cw_capture_flush(t->capture, capture_frame_now(t) < cw_recording_missing(call->recording)
-                                                     ? 0 : capture_frame_now(t));
+                cw_capture_flush(t->capture, capture_frame_now(t));
         complete_end(call);
 }
 
