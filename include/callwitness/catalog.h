@@ -57,12 +57,14 @@ typedef struct cw_recording_info {
         int64_t duration_ms;
         uint64_t size;
         const char *sha256;       /* hex, NULL while recording */
+        cw_timestamp at;          /* when: the time of the audit entry of a finished recording */
 } cw_recording_info;
 
 int cw_catalog_set_recording(cw_catalog *c, int64_t call_id, const cw_recording_info *rec);
 /* Records size and hash of a call's file as found, touching nothing else:
  * for a file whose writer died with it. */
-int cw_catalog_seal_recording(cw_catalog *c, int64_t call_id, uint64_t size, const char *sha256);
+int cw_catalog_seal_recording(cw_catalog *c, int64_t call_id, uint64_t size, const char *sha256,
+                              const cw_timestamp *at);
 
 /* Something the person reviewing the call must know: the other party's side
  * was not captured, a channel stayed silent. kind is a short word

@@ -138,7 +138,7 @@ static void finish_orphan(const cw_orphan *orphan, cw_timestamp *ended, void *us
                         free(message);
                 }
         }
-        if (cw_sha256_fd(fd, sha256, &size) == 0 && cw_catalog_seal_recording(d->catalog, orphan->id, size, sha256) < 0)
+        if (cw_sha256_fd(fd, sha256, &size) == 0 && cw_catalog_seal_recording(d->catalog, orphan->id, size, sha256, ended) < 0)
                 cw_log_error("call %lld: catalog: %s", (long long) orphan->id, cw_catalog_last_error(d->catalog));
         close(fd);
 }

@@ -235,6 +235,7 @@ static void start_recording(tracked_call *call, uint64_t frame) {
         /* In the catalog at once: a crash mid-call still points at the file. */
         r = cw_catalog_set_recording(t->catalog, call->id, &(cw_recording_info) {
                 .relpath = cw_recording_relpath(call->recording), .capture_mode = call->capture_mode,
+                .at = cw_timestamp_now(),
         });
         if (r == 0 && call->capture_mode == CW_CAPTURE_LOCAL_ONLY) {
                 cw_timestamp now = cw_timestamp_now();
@@ -279,6 +280,7 @@ static void finish_recording(tracked_call *call) {
                 .duration_ms = result.duration_ms,
                 .size = result.size,
                 .sha256 = result.sha256[0] ? result.sha256 : NULL,
+                .at = cw_timestamp_now(),
         });
         if (r < 0)
                 cw_log_error("call %lld: catalog: %s", (long long) call->id, cw_catalog_last_error(t->catalog));

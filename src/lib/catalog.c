@@ -337,8 +337,7 @@ int cw_catalog_set_policy_tag(cw_catalog *c, int64_t call_id, const cw_tag *tag)
 
 /* Runs the change to a recording row and, once the file is finished (it has
  * a hash), its audit entry, in one transaction. */
-static int commit_recording(cw_catalog *c, int64_t call_id, int r) {
-        cw_timestamp now = cw_timestamp_now();
+static int commit_recording(cw_catalog *c, int64_t call_id, int r, const cw_timestamp *at) {
         bool finished = false;
         sqlite3_stmt *stmt;
 
@@ -348,7 +347,7 @@ static int commit_recording(cw_catalog *c, int64_t call_id, int r) {
                 sqlite3_finalize(stmt);
         }
         if (r == 0 && finished)
-                r = cw_audit_log_recording(c, call_id, &now);
+                r = cw_audit_log_recording(c, call_id, at);
         if (r < 0) {
                 cw_db_exec(c, "ROLLBACK");
                 return r;
@@ -368,7 +367,7 @@ int cw_catalog_set_recording(cw_catalog *c, int64_t call_id, const cw_recording_
                    " duration_ms = excluded.duration_ms, size = excluded.size, sha256 = excluded.sha256",
                    "ittiit", call_id, rec->relpath, cw_capture_mode_to_string(rec->capture_mode),
                    rec->duration_ms, (int64_t) rec->size, rec->sha256);
-        return commit_recording(c, call_id, r);
+        return commit_recording(c, call_id, r, &rec->at);
 }
 
 int cw_catalog_add_warning(cw_catalog *c, int64_t call_id, const char *kind, const char *message,
@@ -378,14 +377,15 @@ int cw_catalog_add_warning(cw_catalog *c, int64_t call_id, const char *kind, con
                    "ittii", call_id, kind, message, at->utc_ms, (int64_t) at->utc_offset_s);
 }
 
-int cw_catalog_seal_recording(cw_catalog *c, int64_t call_id, uint64_t size, const char *sha256) {
+int cw_catalog_seal_recording(cw_catalog *c, int64_t call_id, uint64_t size, const char *sha256,
+                              const cw_timestamp *at) {
         int r = cw_db_exec(c, "BEGIN IMMEDIATE");
 
         if (r < 0)
                 return r;
         r = cw_db_run(c, NULL, "UPDATE recordings SET size = ?, sha256 = ? WHERE call_id = ?",
                       "iti", (int64_t) size, sha256, call_id);
-        return commit_recording(c, call_id, r);
+        return commit_recording(c, call_id, r, at);
 }
 
 int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,

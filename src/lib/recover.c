@@ -186,7 +186,7 @@ static int recover_file(recovery *v, const char *relpath) {
         if (r == 0)
                 r = cw_catalog_set_recording(v->catalog, id, &(cw_recording_info) {
                         .relpath = relpath, .capture_mode = mode, .duration_ms = duration_ms, .size = size,
-                        .sha256 = sha256,
+                        .sha256 = sha256, .at = *v->now,
                 });
         if (r == 0)
                 r = cw_catalog_add_state(v->catalog, id, CW_CALL_ENDED, cw_end_reason_from_string(t.end_reason), &ended);
