@@ -202,13 +202,17 @@ static void take_channel(cw_capture *c, unsigned channel, uint64_t from, size_t 
 }
 
 /* Hands the sink every timeline frame all live sides have, up to limit
- * (UINT64_MAX: no limit; then a side not yet placed holds the rest back). */
+ * (UINT64_MAX: no limit; then a side not yet placed holds the rest back,
+ * and nothing past now goes out: a sink's monitor hands out what the sink
+ * will play, ahead of its time, and a call that ends now must not get it). */
 static void deliver(cw_capture *c, uint64_t limit) {
         uint64_t end = limit;
         bool any_live = false;
 
         if (!c->marked)
                 return;
+        if (limit == UINT64_MAX)
+                end = (uint64_t) timeline_now(c);
         for (unsigned i = 0; i < c->n_sides; i++) {
                 side *s = &c->sides[i];
                 int64_t side_end;

@@ -364,6 +364,8 @@ static void wait_for_last_audio(tracked_call *call, uint64_t end_frame) {
         struct timeval deadline;
 
         cw_recording_end_at(call->recording, end_frame);
+        cw_log_debug("call %lld: ends at capture frame %llu, %llu frames still to come", (long long) call->id,
+                     (unsigned long long) end_frame, (unsigned long long) cw_recording_missing(call->recording));
         if (cw_recording_complete(call->recording)) {
                 complete_end(call);
                 return;

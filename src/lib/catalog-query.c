@@ -53,21 +53,53 @@ static void *grow(void *array_ptr, size_t n, size_t size) {
         return grown;
 }
 
-/* Runs sql (one parameter: the call id) and hands each row to add. */
-static int each_row(cw_catalog *c, const char *sql, int64_t call_id, int (*add)(sqlite3_stmt *, call_extras *),
-                    call_extras *x) {
-        sqlite3_stmt *stmt;
-        int r, rc;
+/* What is read of each call besides its row: prepared once per listing,
+ * not once per call (a catalog of years lists tens of thousands). */
+enum { EXTRA_TAGS, EXTRA_WARNINGS, EXTRA_NOTES, EXTRA_IDENTITY, EXTRA_EXPORTED, N_EXTRAS };
 
-        r = cw_db_run(c, &stmt, sql, "i", call_id);
-        if (r < 0)
-                return r;
+static const char *const extra_sql[N_EXTRAS] = {
+        [EXTRA_TAGS] = "SELECT tag, reason, origin = 'manual' FROM tags WHERE call_id = ? ORDER BY tag",
+        [EXTRA_WARNINGS] = "SELECT kind, message FROM call_warnings WHERE call_id = ? ORDER BY id",
+        [EXTRA_NOTES] = "SELECT text, at_ms, offset_s FROM notes WHERE call_id = ? ORDER BY id",
+        [EXTRA_IDENTITY] = "SELECT company, employee_id, name FROM caller_identities WHERE call_id = ?",
+        [EXTRA_EXPORTED] = "SELECT 1 FROM export_calls WHERE call_id = ? LIMIT 1",
+};
+
+typedef struct extras_statements {
+        sqlite3_stmt *stmt[N_EXTRAS];
+} extras_statements;
+
+static void extras_statements_free(extras_statements *e) {
+        for (int i = 0; i < N_EXTRAS; i++)
+                sqlite3_finalize(e->stmt[i]);
+}
+
+static int extras_statements_prepare(cw_catalog *c, extras_statements *e) {
+        for (int i = 0; i < N_EXTRAS; i++) {
+                int rc = sqlite3_prepare_v2(c->db, extra_sql[i], -1, &e->stmt[i], NULL);
+
+                if (rc != SQLITE_OK) {
+                        extras_statements_free(e);
+                        return cw_db_errno(rc);
+                }
+        }
+        return 0;
+}
+
+/* Runs one of the statements for call_id and hands each row to add. */
+static int each_row(sqlite3_stmt *stmt, int64_t call_id, int (*add)(sqlite3_stmt *, call_extras *), call_extras *x) {
+        int r = 0, rc;
+
+        sqlite3_reset(stmt);
+        rc = sqlite3_bind_int64(stmt, 1, call_id);
+        if (rc != SQLITE_OK)
+                return cw_db_errno(rc);
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
                 if ((r = add(stmt, x)) < 0)
                         break;
-        if (r == 0 && rc != SQLITE_DONE)
+        if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
                 r = cw_db_errno(rc);
-        sqlite3_finalize(stmt);
+        sqlite3_reset(stmt);
         return r;
 }
 
@@ -103,51 +135,40 @@ static int add_note(sqlite3_stmt *stmt, call_extras *x) {
         return 0;
 }
 
-static int load_identity_and_exports(cw_catalog *c, int64_t call_id, call_extras *x) {
-        sqlite3_stmt *stmt;
-        int r, rc;
-
-        r = cw_db_run(c, &stmt,
-                      "SELECT company, employee_id, name FROM caller_identities WHERE call_id = ?", "i", call_id);
-        if (r < 0)
-                return r;
-        rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW) {
-                x->company = dup_column(stmt, 0);
-                x->employee_id = dup_column(stmt, 1);
-                x->name = dup_column(stmt, 2);
-        }
-        sqlite3_finalize(stmt);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-                return cw_db_errno(rc);
-
-        r = cw_db_run(c, &stmt, "SELECT 1 FROM export_calls WHERE call_id = ? LIMIT 1", "i", call_id);
-        if (r < 0)
-                return r;
-        rc = sqlite3_step(stmt);
-        x->exported = rc == SQLITE_ROW;
-        sqlite3_finalize(stmt);
-        return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cw_db_errno(rc);
+static int add_identity(sqlite3_stmt *stmt, call_extras *x) {
+        x->company = dup_column(stmt, 0);
+        x->employee_id = dup_column(stmt, 1);
+        x->name = dup_column(stmt, 2);
+        return 0;
 }
 
-static int load_extras(cw_catalog *c, int64_t call_id, call_extras *x) {
-        int r;
+static int add_exported(sqlite3_stmt *stmt, call_extras *x) {
+        x->exported = true;
+        return 0;
+}
 
-        if ((r = each_row(c, "SELECT tag, reason, origin = 'manual' FROM tags WHERE call_id = ? ORDER BY tag",
-                          call_id, add_tag, x)) < 0 ||
-            (r = each_row(c, "SELECT kind, message FROM call_warnings WHERE call_id = ? ORDER BY id",
-                          call_id, add_warning, x)) < 0 ||
-            (r = each_row(c, "SELECT text, at_ms, offset_s FROM notes WHERE call_id = ? ORDER BY id",
-                          call_id, add_note, x)) < 0 ||
-            (r = load_identity_and_exports(c, call_id, x)) < 0)
+static int load_extras(extras_statements *e, int64_t call_id, call_extras *x) {
+        static int (*const add[N_EXTRAS])(sqlite3_stmt *, call_extras *) = {
+                [EXTRA_TAGS] = add_tag, [EXTRA_WARNINGS] = add_warning, [EXTRA_NOTES] = add_note,
+                [EXTRA_IDENTITY] = add_identity, [EXTRA_EXPORTED] = add_exported,
+        };
+        int r = 0;
+
+        for (int i = 0; r == 0 && i < N_EXTRAS; i++)
+                r = each_row(e->stmt[i], call_id, add[i], x);
+        if (r < 0)
                 extras_clear(x);
         return r;
 }
 
 int cw_catalog_find_calls(cw_catalog *c, const cw_call_filter *f, cw_catalog_call_fn cb, void *userdata) {
+        extras_statements extras = { { NULL } };
         sqlite3_stmt *stmt;
         int r, rc;
 
+        r = extras_statements_prepare(c, &extras);
+        if (r < 0)
+                return r;
         /* Every filter is a parameter that is off when zero, so one
          * statement serves every combination. The newest N are chosen
          * first, then listed oldest first. */
@@ -172,8 +193,10 @@ int cw_catalog_find_calls(cw_catalog *c, const cw_call_filter *f, cw_catalog_cal
                 ") SELECT * FROM chosen ORDER BY started_at_ms, id",
                 "iittiiiiii", f->id, (int64_t) f->tagged_only, f->tag, f->number, (int64_t) f->has_since,
                 f->since_ms, (int64_t) f->has_until, f->until_ms, (int64_t) f->missed_only, f->limit);
-        if (r < 0)
+        if (r < 0) {
+                extras_statements_free(&extras);
                 return r;
+        }
 
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
                 cw_call_record call = {
@@ -200,7 +223,7 @@ int cw_catalog_find_calls(cw_catalog *c, const cw_call_filter *f, cw_catalog_cal
                         if (call.answered)
                                 call.duration_ms = call.ended_at.utc_ms - call.answered_at.utc_ms;
                 }
-                r = load_extras(c, call.id, &x);
+                r = load_extras(&extras, call.id, &x);
                 if (r < 0)
                         break;
                 call.tags = x.tags;
@@ -222,6 +245,7 @@ int cw_catalog_find_calls(cw_catalog *c, const cw_call_filter *f, cw_catalog_cal
         if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
                 r = cw_db_errno(rc);
         sqlite3_finalize(stmt);
+        extras_statements_free(&extras);
         return r;
 }
 

@@ -124,7 +124,11 @@ static const char *const migrations[CW_CATALOG_SCHEMA_VERSION] = {
         "ALTER TABLE calls_v4 RENAME TO calls;"
         "INSERT INTO sqlite_sequence (name, seq) VALUES ('calls', max("
         "  coalesce((SELECT max(id) FROM calls), 0), coalesce((SELECT max(call_id) FROM audit_log), 0),"
-        "  coalesce((SELECT max(call_id) FROM export_calls), 0)));",
+        "  coalesce((SELECT max(call_id) FROM export_calls), 0)));"
+        /* Listing reads calls in time order and asks, per call, whether it
+         * was exported: years of calls must not make either a full scan. */
+        "CREATE INDEX calls_by_start ON calls(started_at_ms);"
+        "CREATE INDEX export_calls_by_call ON export_calls(call_id);",
 };
 
 /* Calls and recordings that were finished before the audit log existed

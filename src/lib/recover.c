@@ -34,6 +34,22 @@ static void take(char **slot, const char *value) {
         *slot = strdup(value);
 }
 
+/* The value of "KEY=value" when comment starts with key ("KEY="). */
+static const char *after_key(const char *comment, const char *key) {
+        size_t n = strlen(key);
+
+        return strncmp(comment, key, n) == 0 ? comment + n : NULL;
+}
+
+/* The ": " between a tag's name and its reason. (A loop, not strstr():
+ * GCC 12 with the sanitizers warns wrongly about strstr on a suffix.) */
+static const char *separator(const char *text) {
+        for (; *text; text++)
+                if (text[0] == ':' && text[1] == ' ')
+                        return text;
+        return NULL;
+}
+
 static void read_tag(const char *comment, void *userdata) {
         static const struct {
                 const char *key;
@@ -50,21 +66,21 @@ static void read_tag(const char *comment, void *userdata) {
                 { "CALLWITNESS_END_REASON=", offsetof(file_tags, end_reason) },
         };
         file_tags *t = userdata;
-        const char *colon;
+        const char *value, *colon;
 
         for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-                if (strncmp(comment, fields[i].key, strlen(fields[i].key)) == 0) {
-                        take((char **) ((char *) t + fields[i].offset), comment + strlen(fields[i].key));
+                if ((value = after_key(comment, fields[i].key))) {
+                        take((char **) ((char *) t + fields[i].offset), value);
                         return;
                 }
-        if (strncmp(comment, "CALLWITNESS_TAG=", 16) == 0 && t->n_tags < 8 && (colon = strstr(comment + 16, ": ")) &&
-            (size_t) (colon - comment - 16) < CW_TAG_NAME_MAX) {
+        if ((value = after_key(comment, "CALLWITNESS_TAG=")) && t->n_tags < 8 && (colon = separator(value)) &&
+            (size_t) (colon - value) < CW_TAG_NAME_MAX) {
                 cw_tag *tag = &t->tags[t->n_tags++];
 
-                snprintf(tag->name, sizeof tag->name, "%.*s", (int) (colon - comment - 16), comment + 16);
+                snprintf(tag->name, sizeof tag->name, "%.*s", (int) (colon - value), value);
                 snprintf(tag->reason, sizeof tag->reason, "%s", colon + 2);
-        } else if (strncmp(comment, "CALLWITNESS_WARNING=", 20) == 0 && t->n_warnings < 16)
-                t->warnings[t->n_warnings++] = strdup(comment + 20);
+        } else if ((value = after_key(comment, "CALLWITNESS_WARNING=")) && t->n_warnings < 16)
+                t->warnings[t->n_warnings++] = strdup(value);
 }
 
 static void clear_tags(file_tags *t) {
