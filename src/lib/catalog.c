@@ -239,6 +239,9 @@ int cw_catalog_open(const char *path, cw_catalog **ret) {
          * others refer to, which SQLite allows only with them off. */
         if ((r = cw_db_exec(c, "PRAGMA journal_mode = WAL")) < 0 ||
             (r = cw_db_exec(c, "PRAGMA synchronous = FULL")) < 0 ||
+            /* A daemon that runs for months needs few pages: its writes
+             * touch the newest rows. (sqlite's default is 2 MB.) */
+            (r = cw_db_exec(c, "PRAGMA cache_size = -256")) < 0 ||
             (r = migrate(c)) < 0 ||
             (r = cw_db_exec(c, "PRAGMA foreign_keys = ON")) < 0) {
                 cw_catalog_free(c);
