@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "callwitness/log.h"
 #include "capture.h"
@@ -548,9 +549,16 @@ int cw_capture_new(pa_mainloop_api *api, cw_capture_mode mode, const char *local
         c->configured[SIDE_REMOTE] = remote_source && c->n_sides == 2 ? strdup(remote_source) : NULL;
         for (int i = 0; i < N_SIDES; i++) {
                 c->sides[i].capture = c;
-                c->sides[i].samples = calloc(SIDE_CAPACITY, sizeof(float));
-                if (!c->sides[i].samples)
+                /* Mapped, not malloc'ed: a capture lives for one call, and
+                 * its memory goes back to the system when it ends (malloc
+                 * keeps freed blocks of this size in the heap). Pages the
+                 * ring never reaches are never resident. */
+                c->sides[i].samples = mmap(NULL, SIDE_CAPACITY * sizeof(float), PROT_READ | PROT_WRITE,
+                                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                if (c->sides[i].samples == MAP_FAILED) {
+                        c->sides[i].samples = NULL;
                         goto fail;
+                }
         }
         if ((local_source && !c->configured[SIDE_LOCAL]) ||
             (remote_source && c->n_sides == 2 && !c->configured[SIDE_REMOTE]))
@@ -570,7 +578,8 @@ cw_capture *cw_capture_free(cw_capture *c) {
         if (c->reconnect)
                 c->api->time_free(c->reconnect);
         for (int i = 0; i < N_SIDES; i++) {
-                free(c->sides[i].samples);
+                if (c->sides[i].samples)
+                        munmap(c->sides[i].samples, SIDE_CAPACITY * sizeof(float));
                 free(c->source_names[i]);
                 free(c->configured[i]);
         }
