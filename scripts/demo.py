@@ -63,7 +63,7 @@ def main():
         say('Anyone checks it: sha256sum -c SHA256SUMS, minisign -Vm SHA256SUMS -P <key>, callwitness verify')
         subprocess.run(['sha256sum', '-c', 'SHA256SUMS'], cwd=folder)
         subprocess.run(['minisign', '-Vm', 'SHA256SUMS', '-P', key], cwd=folder)
-        print(phone.cli('verify', bundle).stdout, end='')
+        print(phone.cli('verify', bundle, '--key', key).stdout, end='')
         say('report.txt')
         with open(os.path.join(folder, 'report.txt'), encoding='utf-8') as f:
             print(f.read(), end='')
