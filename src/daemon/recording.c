@@ -78,10 +78,6 @@ const char *cw_recording_relpath(const cw_recording *r) {
         return r->relpath;
 }
 
-unsigned cw_recording_channels(const cw_recording *r) {
-        return r->channels;
-}
-
 int cw_recording_set_audible(cw_recording *r, uint64_t frame, bool audible) {
         audible_span *grown;
 

@@ -22,7 +22,6 @@ int cw_recording_open(const char *data_dir, const char *relpath, unsigned channe
                       const cw_comment_list *tags, uint64_t start_frame, cw_recording **ret);
 
 const char *cw_recording_relpath(const cw_recording *r);
-unsigned cw_recording_channels(const cw_recording *r);
 
 /* From frame on, the call's audio is kept (audible) or replaced by silence. */
 int cw_recording_set_audible(cw_recording *r, uint64_t frame, bool audible);
