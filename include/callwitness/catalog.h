@@ -28,6 +28,10 @@ cw_catalog *cw_catalog_free(cw_catalog *c);
 
 int cw_catalog_schema_version(cw_catalog *c, int *ret);
 
+/* How long a write waits for another writer's transaction before failing
+ * with -EBUSY (5 s by default: the CLI can wait; the daemon's loop cannot). */
+void cw_catalog_set_busy_timeout(cw_catalog *c, int ms);
+
 /* Short human-readable text for the last sqlite error, for the caller's one
  * log line. */
 const char *cw_catalog_last_error(cw_catalog *c);

@@ -13,6 +13,7 @@
 #include "callwitness/policy.h"
 #include "call-tags.h"
 #include "capture.h"
+#include "catalog-writer.h"
 #include "mixer.h"
 #include "recording.h"
 #include "tracker.h"
@@ -28,7 +29,7 @@
 typedef struct tracked_call {
         cw_tracker *tracker;
         char *backend, *path;
-        int64_t id;
+        cw_call_slot *slot;      /* its catalog id, once the catalog has the row */
         cw_call_state state;
         cw_direction direction;
         char *number;
@@ -50,7 +51,7 @@ typedef struct tracked_call {
 struct cw_tracker {
         pa_mainloop_api *api;
         const cw_config *cfg;
-        cw_catalog *catalog;
+        cw_catalog_writer *writer;
         cw_notifier *notifier;
         char *data_dir;
         char *mixer_state;       /* what to restore of the mixer, kept on disk while it is engaged */
@@ -59,6 +60,10 @@ struct cw_tracker {
         pa_defer_event *release;
         tracked_call *calls;
 };
+
+static long long call_id(const tracked_call *call) {
+        return (long long) cw_call_slot_id(call->slot);
+}
 
 static tracked_call *find_call(cw_tracker *t, const char *backend, const char *path) {
         for (tracked_call *call = t->calls; call; call = call->next)
@@ -74,10 +79,8 @@ static void complete_end(tracked_call *call);
 static void raise_warning(tracked_call *call, const char *kind, const char *message) {
         cw_timestamp now = cw_timestamp_now();
 
-        cw_log_warning("call %lld: %s", (long long) call->id, message);
-        if (cw_catalog_add_warning(call->tracker->catalog, call->id, kind, message, &now) < 0)
-                cw_log_error("call %lld: catalog: %s", (long long) call->id,
-                             cw_catalog_last_error(call->tracker->catalog));
+        cw_log_warning("call %lld: %s", call_id(call), message);
+        cw_catalog_writer_add_warning(call->tracker->writer, call->slot, kind, message, &now);
         if (call->n_warnings < CW_CALL_WARNINGS_MAX &&
             asprintf(&call->warnings[call->n_warnings], "%s: %s", kind, message) >= 0)
                 call->n_warnings++;
@@ -196,7 +199,7 @@ static uint64_t capture_frame_now(cw_tracker *t) {
 static void describe_call(const tracked_call *call, const cw_timestamp *ended, cw_end_reason reason,
                           cw_comment_list *list) {
         cw_call_comments(&(cw_call_description) {
-                .id = call->id, .backend = call->backend, .direction = call->direction, .number = call->number,
+                .id = cw_call_slot_id(call->slot), .backend = call->backend, .direction = call->direction, .number = call->number,
                 .capture_mode = call->capture_mode, .appeared = call->appeared,
                 .answered = call->was_answered ? &call->answered : NULL, .ended = ended, .end_reason = reason,
                 .tags = call->tags, .n_tags = call->n_tags,
@@ -231,19 +234,17 @@ static void start_recording(tracked_call *call, uint64_t frame) {
                 return;
         }
         call->relpath = strdup(cw_recording_relpath(call->recording));
-        cw_log_info("call %lld: recording to %s", (long long) call->id, cw_recording_relpath(call->recording));
+        cw_log_info("call %lld: recording to %s", call_id(call), cw_recording_relpath(call->recording));
         /* In the catalog at once: a crash mid-call still points at the file. */
-        r = cw_catalog_set_recording(t->catalog, call->id, &(cw_recording_info) {
+        cw_catalog_writer_set_recording(t->writer, call->slot, &(cw_recording_info) {
                 .relpath = cw_recording_relpath(call->recording), .capture_mode = call->capture_mode,
                 .at = cw_timestamp_now(),
         });
-        if (r == 0 && call->capture_mode == CW_CAPTURE_LOCAL_ONLY) {
+        if (call->capture_mode == CW_CAPTURE_LOCAL_ONLY) {
                 cw_timestamp now = cw_timestamp_now();
 
-                r = cw_catalog_add_warning(t->catalog, call->id, "local-only", CW_LOCAL_ONLY_WARNING, &now);
+                cw_catalog_writer_add_warning(t->writer, call->slot, "local-only", CW_LOCAL_ONLY_WARNING, &now);
         }
-        if (r < 0)
-                cw_log_error("call %lld: catalog: %s", (long long) call->id, cw_catalog_last_error(t->catalog));
 }
 
 static void finish_recording(tracked_call *call) {
@@ -269,12 +270,12 @@ static void finish_recording(tracked_call *call) {
         cw_comment_list_clear(&tags);
         if (r < 0)
                 cw_log_error("call %lld: finishing %s: %s; the file is kept as far as it was written",
-                             (long long) call->id, call->relpath, strerror(-r));
+                             call_id(call), call->relpath, strerror(-r));
         if (result.tags_error < 0)
-                cw_log_warning("call %lld: end time not written into %s: %s", (long long) call->id,
+                cw_log_warning("call %lld: end time not written into %s: %s", call_id(call),
                                call->relpath, strerror(-result.tags_error));
 
-        r = cw_catalog_set_recording(t->catalog, call->id, &(cw_recording_info) {
+        cw_catalog_writer_set_recording(t->writer, call->slot, &(cw_recording_info) {
                 .relpath = call->relpath,
                 .capture_mode = call->capture_mode,
                 .duration_ms = result.duration_ms,
@@ -282,9 +283,7 @@ static void finish_recording(tracked_call *call) {
                 .sha256 = result.sha256[0] ? result.sha256 : NULL,
                 .at = cw_timestamp_now(),
         });
-        if (r < 0)
-                cw_log_error("call %lld: catalog: %s", (long long) call->id, cw_catalog_last_error(t->catalog));
-        cw_log_info("call %lld: recording finished, %lld ms, sha256 %s", (long long) call->id,
+        cw_log_info("call %lld: recording finished, %lld ms, sha256 %s", call_id(call),
                     (long long) result.duration_ms, result.sha256);
 }
 
@@ -297,6 +296,7 @@ static void free_call(tracked_call *call) {
         free(call->path);
         free(call->number);
         free(call->relpath);
+        cw_call_slot_release(call->slot);
         free(call);
 }
 
@@ -353,7 +353,7 @@ static void pad_and_complete(tracked_call *call) {
 static void on_finish_deadline(pa_mainloop_api *api, pa_time_event *e, const struct timeval *tv, void *userdata) {
         tracked_call *call = userdata;
 
-        cw_log_debug("call %lld: the last audio did not arrive in time; padding with silence", (long long) call->id);
+        cw_log_debug("call %lld: the last audio did not arrive in time; padding with silence", call_id(call));
         pad_and_complete(call);
 }
 
@@ -364,7 +364,7 @@ static void wait_for_last_audio(tracked_call *call, uint64_t end_frame) {
         struct timeval deadline;
 
         cw_recording_end_at(call->recording, end_frame);
-        cw_log_debug("call %lld: ends at capture frame %llu, %llu frames still to come", (long long) call->id,
+        cw_log_debug("call %lld: ends at capture frame %llu, %llu frames still to come", call_id(call),
                      (unsigned long long) end_frame, (unsigned long long) cw_recording_missing(call->recording));
         if (cw_recording_complete(call->recording)) {
                 complete_end(call);
@@ -396,7 +396,7 @@ static void record_connected(tracked_call *call, cw_call_state state, uint64_t f
         if (!call->recording && !call->relpath)
                 start_recording(call, frame);
         if (call->recording && cw_recording_set_audible(call->recording, frame, state == CW_CALL_ACTIVE) < 0)
-                cw_log_error("call %lld: out of memory marking the hold", (long long) call->id);
+                cw_log_error("call %lld: out of memory marking the hold", call_id(call));
 }
 
 /* The one place a call changes state after its first. */
@@ -404,11 +404,10 @@ static void call_transition(tracked_call *call, cw_call_state state, cw_end_reas
         cw_tracker *t = call->tracker;
         cw_timestamp now = cw_timestamp_now();
         uint64_t frame;
-        int r;
 
         if (call->state == CW_CALL_ENDED || state == call->state)
                 return;
-        cw_log_debug("call %lld: %s -> %s", (long long) call->id, cw_call_state_to_string(call->state),
+        cw_log_debug("call %lld: %s -> %s", call_id(call), cw_call_state_to_string(call->state),
                      cw_call_state_to_string(state));
         /* The instant first: the catalog's commits below may take long. */
         frame = connected_at(call, state);
@@ -416,9 +415,7 @@ static void call_transition(tracked_call *call, cw_call_state state, cw_end_reas
                 call->was_answered = true;
                 call->answered = now;
         }
-        r = cw_catalog_add_state(t->catalog, call->id, state, reason, &now);
-        if (r < 0)
-                cw_log_error("call %lld: catalog: %s", (long long) call->id, cw_catalog_last_error(t->catalog));
+        cw_catalog_writer_add_state(t->writer, call->slot, state, reason, &now);
         call->state = state;
 
         switch (state) {
@@ -427,7 +424,7 @@ static void call_transition(tracked_call *call, cw_call_state state, cw_end_reas
                 record_connected(call, state, frame);
                 break;
         case CW_CALL_ENDED:
-                cw_log_info("call %lld: ended (%s, %s)", (long long) call->id,
+                cw_log_info("call %lld: ended (%s, %s)", call_id(call),
                             cw_call_outcome(call->direction, call->was_answered, reason),
                             cw_end_reason_to_string(reason));
                 call->ended_at = now;
@@ -446,7 +443,6 @@ static void on_call_added(const cw_modem_call_info *info, void *userdata) {
         cw_tracker *t = userdata;
         tracked_call *call;
         cw_tag night;
-        int r;
 
         if (find_call(t, info->backend, info->path))
                 return;
@@ -467,25 +463,27 @@ static void on_call_added(const cw_modem_call_info *info, void *userdata) {
         if (call->state != CW_CALL_ENDED)
                 arm_capture(t);
 
-        r = cw_catalog_add_call(t->catalog, &(cw_call_start) {
+        call->slot = cw_catalog_writer_add_call(t->writer, &(cw_call_start) {
                 .backend = call->backend,
                 .modem_call_id = call->path,
                 .direction = call->direction,
                 .number = call->number,
                 .state = call->state,
                 .appeared = call->appeared,
-        }, &call->id);
-        if (r < 0)
-                cw_log_error("A new call could not be written to the catalog: %s", cw_catalog_last_error(t->catalog));
-        cw_log_info("call %lld: %s %s call appeared", (long long) call->id, cw_call_state_to_string(call->state),
+        });
+        if (!call->slot) {
+                cw_log_error("Out of memory: a call cannot be tracked");
+                free_call(call);
+                return;
+        }
+        cw_log_info("call %lld: %s %s call appeared", call_id(call), cw_call_state_to_string(call->state),
                     cw_direction_to_string(call->direction));
-        cw_log_debug("call %lld: number %s", (long long) call->id, call->number ? call->number : "unknown");
+        cw_log_debug("call %lld: number %s", call_id(call), call->number ? call->number : "unknown");
 
         if (cw_policy_night(t->cfg->night, t->cfg->n_night, &call->appeared, &night)) {
                 call->tags[call->n_tags++] = night;
-                cw_log_info("call %lld: tagged night: %s", (long long) call->id, night.reason);
-                if (cw_catalog_set_policy_tag(t->catalog, call->id, &night) < 0)
-                        cw_log_error("call %lld: catalog: %s", (long long) call->id, cw_catalog_last_error(t->catalog));
+                cw_log_info("call %lld: tagged night: %s", call_id(call), night.reason);
+                cw_catalog_writer_set_policy_tag(t->writer, call->slot, &night);
         }
 
         call->next = t->calls;
@@ -520,9 +518,8 @@ static void on_call_number(const char *backend, const char *path, const char *nu
                 return;
         free(call->number);
         call->number = copy;
-        cw_log_debug("call %lld: number is now %s", (long long) call->id, number);
-        if (cw_catalog_set_number(t->catalog, call->id, number) < 0)
-                cw_log_error("call %lld: catalog: %s", (long long) call->id, cw_catalog_last_error(t->catalog));
+        cw_log_debug("call %lld: number is now %s", call_id(call), number);
+        cw_catalog_writer_set_number(t->writer, call->slot, number);
 }
 
 static void on_call_removed(const char *backend, const char *path, cw_end_reason reason, void *userdata) {
@@ -562,7 +559,13 @@ int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catal
         free(problems);
         t->api = api;
         t->cfg = cfg;
-        t->catalog = catalog;
+        r = cw_catalog_writer_new(api, catalog, &t->writer);
+        if (r < 0) {
+                free(t->mixer_state);
+                free(t->data_dir);
+                free(t);
+                return r;
+        }
         t->notifier = notifier;
         *ret = t;
         return 0;
@@ -584,6 +587,7 @@ cw_tracker *cw_tracker_free(cw_tracker *t) {
                 t->api->defer_free(t->release);
         cw_capture_free(t->capture);
         cw_mixer_restore(t->mixer);
+        cw_catalog_writer_free(t->writer);
         free(t->mixer_state);
         free(t->data_dir);
         free(t);

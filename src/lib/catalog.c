@@ -277,36 +277,19 @@ cw_catalog *cw_catalog_free(cw_catalog *c) {
         return NULL;
 }
 
+void cw_catalog_set_busy_timeout(cw_catalog *c, int ms) {
+        sqlite3_busy_timeout(c->db, ms);
+}
+
 const char *cw_catalog_last_error(cw_catalog *c) {
         return c && c->db ? sqlite3_errmsg(c->db) : "out of memory";
 }
 
-int cw_catalog_add_call(cw_catalog *c, const cw_call_start *start, int64_t *id_ret) {
+/* A state change without its own transaction. */
+static int insert_state(cw_catalog *c, int64_t call_id, cw_call_state state, cw_end_reason reason,
+                        const cw_timestamp *at) {
         int r;
 
-        r = cw_db_run(c, NULL,
-                "INSERT INTO calls (backend, modem_call_id, direction, number,"
-                "                   started_at_ms, started_offset_s) VALUES (?, ?, ?, ?, ?, ?)",
-                "ttttii", start->backend, start->modem_call_id,
-                cw_direction_to_string(start->direction), start->number,
-                start->appeared.utc_ms, (int64_t) start->appeared.utc_offset_s);
-        if (r < 0)
-                return r;
-        *id_ret = sqlite3_last_insert_rowid(c->db);
-        return cw_catalog_add_state(c, *id_ret, start->state, CW_END_UNKNOWN, &start->appeared);
-}
-
-int cw_catalog_set_number(cw_catalog *c, int64_t call_id, const char *number) {
-        return cw_db_run(c, NULL, "UPDATE calls SET number = ? WHERE id = ?", "ti", number, call_id);
-}
-
-int cw_catalog_add_state(cw_catalog *c, int64_t call_id, cw_call_state state,
-                         cw_end_reason reason, const cw_timestamp *at) {
-        int r;
-
-        r = cw_db_exec(c, "BEGIN IMMEDIATE");
-        if (r < 0)
-                return r;
         r = cw_db_run(c, NULL,
                 "INSERT INTO call_states (call_id, state, reason, at_ms, offset_s) VALUES (?, ?, ?, ?, ?)",
                 "ittii", call_id, cw_call_state_to_string(state),
@@ -325,11 +308,54 @@ int cw_catalog_add_state(cw_catalog *c, int64_t call_id, cw_call_state state,
                         cw_end_reason_to_string(reason), call_id);
         if (r == 0 && state == CW_CALL_ENDED)
                 r = cw_audit_log_call(c, call_id, at);
+        return r;
+}
+
+static int commit_or_rollback(cw_catalog *c, int r) {
         if (r < 0) {
                 cw_db_exec(c, "ROLLBACK");
                 return r;
         }
         return cw_db_exec(c, "COMMIT");
+}
+
+int cw_catalog_add_call(cw_catalog *c, const cw_call_start *start, int64_t *id_ret) {
+        int64_t id = 0;
+        int r;
+
+        /* One transaction: a caller that retries after "busy" must not
+         * find half a call behind it. */
+        r = cw_db_exec(c, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        r = cw_db_run(c, NULL,
+                "INSERT INTO calls (backend, modem_call_id, direction, number,"
+                "                   started_at_ms, started_offset_s) VALUES (?, ?, ?, ?, ?, ?)",
+                "ttttii", start->backend, start->modem_call_id,
+                cw_direction_to_string(start->direction), start->number,
+                start->appeared.utc_ms, (int64_t) start->appeared.utc_offset_s);
+        if (r == 0) {
+                id = sqlite3_last_insert_rowid(c->db);
+                r = insert_state(c, id, start->state, CW_END_UNKNOWN, &start->appeared);
+        }
+        r = commit_or_rollback(c, r);
+        if (r == 0)
+                *id_ret = id;
+        return r;
+}
+
+int cw_catalog_set_number(cw_catalog *c, int64_t call_id, const char *number) {
+        return cw_db_run(c, NULL, "UPDATE calls SET number = ? WHERE id = ?", "ti", number, call_id);
+}
+
+int cw_catalog_add_state(cw_catalog *c, int64_t call_id, cw_call_state state,
+                         cw_end_reason reason, const cw_timestamp *at) {
+        int r;
+
+        r = cw_db_exec(c, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        return commit_or_rollback(c, insert_state(c, call_id, state, reason, at));
 }
 
 int cw_catalog_set_policy_tag(cw_catalog *c, int64_t call_id, const cw_tag *tag) {
@@ -355,11 +381,7 @@ static int commit_recording(cw_catalog *c, int64_t call_id, int r, const cw_time
         }
         if (r == 0 && finished)
                 r = cw_audit_log_recording(c, call_id, at);
-        if (r < 0) {
-                cw_db_exec(c, "ROLLBACK");
-                return r;
-        }
-        return cw_db_exec(c, "COMMIT");
+        return commit_or_rollback(c, r);
 }
 
 int cw_catalog_set_recording(cw_catalog *c, int64_t call_id, const cw_recording_info *rec) {

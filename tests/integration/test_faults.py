@@ -8,6 +8,7 @@ daemon on a fresh catalog.'''
 import hashlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -200,6 +201,45 @@ class Faults(unittest.TestCase):
             phone.daemon.send_signal(signal.SIGCONT)
         row, wav, file_s = self.beeping_call('+8613800138002', 6.0, during=stall)
         self.check_in_time(row, wav, file_s)
+
+    def test_catalog_locked_for_a_whole_call_loses_nothing(self):
+        # Another program (an sqlite3 shell, a CLI in a long transaction)
+        # holds the catalog's write lock for 10 s, from before the call rings
+        # until after it ended: the daemon keeps every change in memory,
+        # records the call in time, and writes it all once the lock goes.
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        phone.play_tones(local=phone.beeps(440), remote=phone.beeps(1000))
+        wait_for(lambda: os.path.exists(os.path.join(phone.data_dir, 'catalog.db')), 15, 'the catalog')
+        locker = sqlite3.connect(os.path.join(phone.data_dir, 'catalog.db'), isolation_level=None, timeout=10)
+        self.addCleanup(locker.close)
+        locker.execute('BEGIN IMMEDIATE')
+        locked_at = time.monotonic()
+        call = phone.mm_call('AddIncomingCall', MODEM, '+8613800138060')
+        time.sleep(2.5)
+        phone.mm_object(call, CALL_IFACE).Accept()
+        time.sleep(4)
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        # The hang-up's audio is in the file before the lock goes.
+        wait_for(lambda: 'recording finished' in phone.daemon_log(), 15, 'the sealed file')
+        self.assertEqual(phone.calls(), [], 'the lock kept the daemon out')
+        time.sleep(max(0, 10 - (time.monotonic() - locked_at)))
+        locker.execute('ROLLBACK')
+
+        row = phone.wait_call(0, lambda c: c['sha256'], 'the call written once the lock went', timeout=20)
+        self.assertEqual(row['number'], '+8613800138060')
+        with phone.catalog() as db:
+            states = [s for s, in db.execute('SELECT state FROM call_states WHERE call_id = ? ORDER BY id',
+                                              (row['id'],))]
+        self.assertEqual(states, ['ringing', 'active', 'ended'])
+        phone.stop_tones()
+        wav = os.path.join(phone.dir, 'locked.wav')
+        self.check_in_time(row, wav, decode(os.path.join(phone.data_dir, row['path']), wav))
+        self.assertEqual(phone.cli('verify', '--catalog', check=False).returncode, 0)
+        log = phone.daemon_log()
+        self.assertIn('kept in memory', log)
+        self.assertIn('nothing was lost', log)
 
     # --- call waiting -------------------------------------------------------
 

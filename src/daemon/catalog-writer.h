@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* The daemon's writes to the catalog, in order, never lost to a catalog that
+ * another program holds locked (a CLI in a long transaction, an sqlite3
+ * shell) or to a full disk: a write that cannot be made now waits in memory,
+ * with every later one behind it, and is retried from the main loop, which
+ * it never blocks for long. Each write carries its own time, so a late write
+ * records what happened when it happened. */
+
+#include <pulse/mainloop-api.h>
+#include <stdint.h>
+
+#include "callwitness/catalog.h"
+
+typedef struct cw_catalog_writer cw_catalog_writer;
+
+/* A call as the writer knows it: its catalog id comes once its row is
+ * written, which may be after later writes about it were queued. */
+typedef struct cw_call_slot cw_call_slot;
+
+int cw_catalog_writer_new(pa_mainloop_api *api, cw_catalog *catalog, cw_catalog_writer **ret);
+/* Waits a bounded time for what is still queued; names in the log what it
+ * could not write. */
+cw_catalog_writer *cw_catalog_writer_free(cw_catalog_writer *w);
+
+/* The call's row and first state; the slot is the caller's to release. NULL
+ * only when out of memory. */
+cw_call_slot *cw_catalog_writer_add_call(cw_catalog_writer *w, const cw_call_start *start);
+/* The call's catalog id, or 0 while its row is not written yet. */
+int64_t cw_call_slot_id(const cw_call_slot *slot);
+cw_call_slot *cw_call_slot_release(cw_call_slot *slot);
+
+void cw_catalog_writer_set_number(cw_catalog_writer *w, cw_call_slot *slot, const char *number);
+void cw_catalog_writer_add_state(cw_catalog_writer *w, cw_call_slot *slot, cw_call_state state,
+                                 cw_end_reason reason, const cw_timestamp *at);
+void cw_catalog_writer_set_policy_tag(cw_catalog_writer *w, cw_call_slot *slot, const cw_tag *tag);
+void cw_catalog_writer_set_recording(cw_catalog_writer *w, cw_call_slot *slot, const cw_recording_info *rec);
+void cw_catalog_writer_add_warning(cw_catalog_writer *w, cw_call_slot *slot, const char *kind,
+                                   const char *message, const cw_timestamp *at);
+
+/* Writes not yet in the catalog. */
+size_t cw_catalog_writer_pending(const cw_catalog_writer *w);
