@@ -36,6 +36,11 @@ enum { SIDE_LOCAL, SIDE_REMOTE, N_SIDES };
  * started (a source waking late): it is placed by its first audio. */
 #define NOT_DELIVERING_USEC (250 * PA_USEC_PER_MSEC)
 #define RECONNECT_USEC PA_USEC_PER_SEC
+/* Reads more than this apart mean the loop stalled (a slow disk, SIGSTOP):
+ * then every stream has a backlog, handed over one stream after another,
+ * and a stream that has not caught up yet is not a stream that stopped. */
+#define STALL_USEC PA_USEC_PER_SEC
+#define SETTLE_USEC PA_USEC_PER_SEC
 
 static const char *const side_names[N_SIDES] = { "the phone's own side", "the other party's side" };
 static const char *const stream_names[N_SIDES] = { "local", "remote" };
@@ -67,6 +72,8 @@ struct cw_capture {
         uint64_t delivered;        /* timeline frames handed to the sink */
         pa_time_event *reconnect;
         pa_usec_t lost_usec;       /* when the server went away; 0 while there */
+        pa_usec_t last_pump;       /* monotonic */
+        pa_usec_t settle_until;    /* after a stall: no stream is judged stopped before */
 };
 
 static void connect_context(cw_capture *c);
@@ -250,6 +257,9 @@ static void deliver(cw_capture *c, uint64_t limit) {
 static void unblock(cw_capture *c) {
         bool full = false;
 
+        if (pa_rtclock_now() < c->settle_until)
+                return;
+
         for (unsigned i = 0; i < c->n_sides; i++)
                 full |= room(&c->sides[i]) < CW_CAPTURE_RATE / 2;
         if (!full)
@@ -266,6 +276,11 @@ static void unblock(cw_capture *c) {
 }
 
 static void pump(cw_capture *c) {
+        pa_usec_t now = pa_rtclock_now();
+
+        if (c->last_pump && now - c->last_pump > STALL_USEC)
+                c->settle_until = now + SETTLE_USEC;
+        c->last_pump = now;
         for (int round = 0; round < 4; round++) {
                 for (unsigned i = 0; i < c->n_sides; i++)
                         read_side(&c->sides[i]);
