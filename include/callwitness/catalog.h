@@ -77,18 +77,23 @@ int cw_catalog_seal_recording(cw_catalog *c, int64_t call_id, uint64_t size, con
 int cw_catalog_add_warning(cw_catalog *c, int64_t call_id, const char *kind, const char *message,
                            const cw_timestamp *at);
 
-/* A call left without an end by a daemon that died. */
+/* A call left without an end, or with a recording not sealed (no hash), by
+ * a daemon that died. */
 typedef struct cw_orphan {
         int64_t id;
         const char *relpath;          /* its recording, or NULL */
         bool answered;
         cw_timestamp answered_at;
+        bool ended;                   /* the end is in; only the seal is missing */
+        cw_timestamp last_known;      /* its last state change */
 } cw_orphan;
 
-/* Ends every orphan with CW_END_DAEMON_STOPPED. cb (may be NULL) sees each
- * first, to finish its file, with *ended set to now: it may set an earlier
- * end (the last audio its file holds), since a phone that died at 23:41 and
- * started at 08:00 did not have an eight-hour call. */
+/* Ends every orphan not ended with CW_END_DAEMON_STOPPED. cb (may be NULL)
+ * sees each first, to seal its file (cw_catalog_seal_recording) or say it is
+ * gone (a "file-missing" warning: the orphan is then not offered again),
+ * with *ended set to now: it may set an earlier end (the last audio its file
+ * holds), since a phone that died at 23:41 and started at 08:00 did not have
+ * an eight-hour call. */
 int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
                            void (*cb)(const cw_orphan *orphan, cw_timestamp *ended, void *userdata),
                            void *userdata);

@@ -25,7 +25,11 @@ const char *cw_paths_profiles_dir(void);
 
 /* Creates a directory and its missing parents with the given mode. An
  * existing directory is fine and keeps its mode. 0 or -errno. */
+/* Each directory it creates is made durable (its parent synced). */
 int cw_paths_mkdir_p(const char *path, mode_t mode);
+/* Syncs the directory holding path: a file created or renamed there keeps
+ * its name through a power cut. */
+int cw_paths_sync_parent(const char *path);
 
 /* Writes a form of the number that is safe as part of a file name: digits,
  * ASCII letters and '+' pass; every other byte (a UTF-8 sequence counts as

@@ -108,36 +108,65 @@ static void on_signal(pa_mainloop_api *api, pa_signal_event *e, int sig, void *u
         api->quit(api, 0);
 }
 
-/* A daemon that died mid-call left rows without an end and a file without
- * final tags: the call ends where its audio on disk ends (not at this
- * start, hours later perhaps), said as such, and the file is hashed as it
- * is. */
+static void orphan_warning(daemon_state *d, const cw_orphan *orphan, const char *kind, const char *message,
+                           const cw_timestamp *at) {
+        cw_log_warning("call %lld: %s", (long long) orphan->id, message);
+        if (cw_catalog_add_warning(d->catalog, orphan->id, kind, message, at) < 0)
+                cw_log_error("call %lld: catalog: %s", (long long) orphan->id, cw_catalog_last_error(d->catalog));
+}
+
+/* A daemon that died mid-call (or while sealing) left a row without an end
+ * or a file without final tags and hash: the call ends where its audio on
+ * disk ends (not at this start, hours later perhaps), said as such, and the
+ * file is hashed as it is. */
 static void finish_orphan(const cw_orphan *orphan, cw_timestamp *ended, void *userdata) {
         daemon_state *d = userdata;
         char sha256[CW_SHA256_HEX_LEN + 1], when[CW_RFC3339_MAX], *path, *message;
+        const char *known_by = NULL;
         int64_t audio_ms;
         uint64_t size = 0;
-        int fd;
+        int fd = -1, open_error = ENOENT;
 
-        cw_log_warning("call %lld: was in progress when callwitnessd stopped; closed", (long long) orphan->id);
-        if (!orphan->relpath || asprintf(&path, "%s/%s", d->data_dir, orphan->relpath) < 0)
-                return;
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        free(path);
-        if (fd < 0)
-                return;
-        if (orphan->answered && cw_oggfile_duration_ms(fd, &audio_ms) == 0 &&
-            orphan->answered_at.utc_ms + audio_ms < ended->utc_ms) {
-                *ended = cw_timestamp_from_utc_ms(orphan->answered_at.utc_ms + audio_ms);
+        if (orphan->relpath && asprintf(&path, "%s/%s", d->data_dir, orphan->relpath) >= 0) {
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                open_error = errno;
+                free(path);
+        }
+        if (!orphan->ended) {
+                /* Nothing is known after the call's last state change, or
+                 * after the last audio its file holds, if later. */
+                if (orphan->last_known.utc_ms < ended->utc_ms) {
+                        *ended = orphan->last_known;
+                        known_by = "the last moment known";
+                }
+                if (fd >= 0 && orphan->answered && cw_oggfile_duration_ms(fd, &audio_ms) == 0 &&
+                    orphan->answered_at.utc_ms + audio_ms > ended->utc_ms) {
+                        *ended = cw_timestamp_from_utc_ms(orphan->answered_at.utc_ms + audio_ms);
+                        known_by = "the last audio that reached the disk";
+                }
                 cw_timestamp_format_rfc3339(ended, when);
-                if (asprintf(&message, "callwitnessd stopped during this call; it is ended at the last audio that "
-                                       "reached the disk (%s), the real end is not known", when) >= 0) {
-                        if (cw_catalog_add_warning(d->catalog, orphan->id, "daemon-stopped", message, ended) < 0)
-                                cw_log_error("call %lld: catalog: %s", (long long) orphan->id,
-                                             cw_catalog_last_error(d->catalog));
+                if (known_by && asprintf(&message, "callwitnessd stopped during this call; it is ended at %s (%s), "
+                                                   "the real end is not known", known_by, when) >= 0) {
+                        orphan_warning(d, orphan, "daemon-stopped", message, ended);
+                        free(message);
+                } else
+                        cw_log_warning("call %lld: was in progress when callwitnessd stopped; closed",
+                                       (long long) orphan->id);
+        }
+        if (!orphan->relpath)
+                return;
+        if (fd < 0) {
+                /* A power cut before the file's first sync. */
+                if (asprintf(&message, "the recording %s is missing (%s): callwitnessd stopped before it reached "
+                                       "the disk", orphan->relpath, strerror(open_error)) >= 0) {
+                        orphan_warning(d, orphan, "file-missing", message, ended);
                         free(message);
                 }
+                return;
         }
+        if (orphan->ended)
+                orphan_warning(d, orphan, "daemon-stopped", "callwitnessd stopped while sealing this recording; "
+                               "it is hashed as found, its last moments may be missing", ended);
         if (cw_sha256_fd(fd, sha256, &size) == 0 && cw_catalog_seal_recording(d->catalog, orphan->id, size, sha256, ended) < 0)
                 cw_log_error("call %lld: catalog: %s", (long long) orphan->id, cw_catalog_last_error(d->catalog));
         close(fd);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "callwitness/log.h"
+#include "callwitness/paths.h"
 #include "mixer.h"
 
 #define MAX_CHANNELS 32
@@ -124,6 +125,8 @@ static int save_state(const char *path, const char *card, const cw_mixer *m) {
                 r = -errno;
         if (r < 0)
                 unlink(tmp);
+        else
+                r = cw_paths_sync_parent(path);
         free(tmp);
         return r;
 }

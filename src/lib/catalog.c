@@ -428,9 +428,17 @@ int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
         /* Collect first, then write: a write inside an open SELECT on the
          * same table is legal in sqlite but hard to reason about. */
         r = cw_db_run(c, &stmt,
-                "SELECT calls.id, recordings.path, calls.answered_at_ms, calls.answered_offset_s FROM calls"
+                "SELECT calls.id, recordings.path, calls.answered_at_ms, calls.answered_offset_s,"
+                "       calls.ended_at_ms IS NOT NULL,"
+                "       (SELECT at_ms FROM call_states WHERE call_id = calls.id ORDER BY at_ms DESC LIMIT 1),"
+                "       (SELECT offset_s FROM call_states WHERE call_id = calls.id ORDER BY at_ms DESC LIMIT 1)"
+                " FROM calls"
                 " LEFT JOIN recordings ON recordings.call_id = calls.id"
-                " WHERE calls.ended_at_ms IS NULL ORDER BY calls.id", "");
+                " WHERE calls.ended_at_ms IS NULL"
+                "    OR (recordings.path IS NOT NULL AND recordings.sha256 IS NULL AND NOT EXISTS"
+                "        (SELECT 1 FROM call_warnings WHERE call_warnings.call_id = calls.id"
+                "         AND call_warnings.kind = 'file-missing'))"
+                " ORDER BY calls.id", "");
         if (r < 0)
                 return r;
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -452,6 +460,9 @@ int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
                         .relpath = path ? strdup((const char *) path) : NULL,
                 };
                 orphans[n].answered = cw_db_column_timestamp(stmt, 2, &orphans[n].answered_at);
+                orphans[n].ended = sqlite3_column_int(stmt, 4);
+                if (!cw_db_column_timestamp(stmt, 5, &orphans[n].last_known))
+                        orphans[n].last_known = *now;
                 n++;
         }
         if (r == 0 && rc != SQLITE_DONE)
@@ -463,7 +474,7 @@ int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
 
                 if (r == 0 && cb)
                         cb(&orphans[i], &ended, userdata);
-                if (r == 0)
+                if (r == 0 && !orphans[i].ended)
                         r = cw_catalog_add_state(c, orphans[i].id, CW_CALL_ENDED, CW_END_DAEMON_STOPPED, &ended);
                 free((char *) orphans[i].relpath);
         }

@@ -49,6 +49,25 @@ const char *cw_paths_profiles_dir(void) {
         return dir && dir[0] == '/' ? dir : CW_PROFILES_DIR;
 }
 
+int cw_paths_sync_parent(const char *path) {
+        const char *slash = strrchr(path, '/');
+        char *dir = slash == path ? strdup("/") : slash ? strndup(path, (size_t) (slash - path)) : strdup(".");
+        int fd, r = 0;
+
+        if (!dir)
+                return -ENOMEM;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        free(dir);
+        if (fd < 0)
+                return -errno;
+        /* Some filesystems cannot sync a directory; they keep entries their
+         * own way. */
+        if (fsync(fd) < 0 && errno != EINVAL)
+                r = -errno;
+        close(fd);
+        return r;
+}
+
 int cw_paths_mkdir_p(const char *path, mode_t mode) {
         char *copy = strdup(path);
         int r = 0;
@@ -58,10 +77,12 @@ int cw_paths_mkdir_p(const char *path, mode_t mode) {
         for (char *slash = strchr(copy + 1, '/');; slash = strchr(slash + 1, '/')) {
                 if (slash)
                         *slash = '\0';
-                if (mkdir(copy, mode) < 0 && errno != EEXIST) {
+                if (mkdir(copy, mode) == 0)
+                        r = cw_paths_sync_parent(copy);   /* the new directory survives a power cut */
+                else if (errno != EEXIST)
                         r = -errno;
+                if (r < 0)
                         break;
-                }
                 if (!slash)
                         break;
                 *slash = '/';
@@ -162,6 +183,10 @@ int cw_paths_create_unique(const char *data_dir, const char *relpath, int (*crea
                 path[strlen(path)] = '/';
                 if (r == 0)
                         r = create(path, userdata);
+                /* Without its directory entry on disk, a file synced to
+                 * the last page is still lost by a power cut. */
+                if (r == 0 && (r = cw_paths_sync_parent(path)) < 0)
+                        unlink(path);
         }
         free(path);
         if (r < 0) {

@@ -402,6 +402,52 @@ class Phone:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def power_cut(sync_log, under):
+    '''What a power cut keeps of the files under `under`, replayed from the
+    sync log a process wrote through faultinject (CW_FAULT_SYNC_LOG), after
+    that process was killed: a file keeps what its last fsync or fdatasync
+    covered (nothing if it never synced); a new file or directory, or a
+    rename, keeps its name only if its directory was synced after it.
+    Returns what it did, for the test's messages.'''
+    durable = {}     # path -> whether its name is on disk
+    synced = {}      # path -> size at its last sync
+    with open(sync_log) as f:
+        lines = f.read().splitlines()
+    for line in lines:
+        what, _, rest = line.partition(' ')
+        if what == 'create':
+            durable[rest] = False
+            synced.pop(rest, None)
+        elif what == 'sync':
+            size, _, path = rest.partition(' ')
+            synced[path] = int(size)
+            durable.setdefault(path, True)
+        elif what == 'dirsync':
+            for path in durable:
+                if os.path.dirname(path) == rest:
+                    durable[path] = True
+        elif what == 'rename':
+            old, new = rest.split(' ')
+            durable[new] = False
+            if old in synced:
+                synced[new] = synced.pop(old)
+            durable.pop(old, None)
+    done = []
+    for path in sorted(durable, key=len, reverse=True):
+        if not path.startswith(under + '/') or not os.path.lexists(path):
+            continue
+        if not durable[path]:
+            if os.path.isdir(path):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+            done.append(f'lost {path}')
+        elif os.path.isfile(path) and os.path.getsize(path) > synced.get(path, 0):
+            os.truncate(path, synced.get(path, 0))
+            done.append(f'truncated {path} to {synced.get(path, 0)}')
+    return done
+
+
 def band_rms(path, channel, low_hz, high_hz):
     '''RMS amplitude of one channel within a frequency band, by sox.'''
     out = subprocess.run(['sox', path, '-n', 'remix', str(channel), 'sinc', f'{low_hz}-{high_hz}', 'stat'],

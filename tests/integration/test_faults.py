@@ -19,7 +19,7 @@ import dbus.lowlevel
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (DAEMON, Phone, beep_onsets, check_beeps_regular, check_recording, decode, opus_tags,  # noqa: E402
-                     tone_levels, band_rms, wait_for)
+                     power_cut, tone_levels, band_rms, wait_for)
 from phonecase import ACTIVE, AUDIO, CALL_IFACE, MODEM, REASON_ACCEPTED  # noqa: E402
 
 HELD = 5
@@ -240,6 +240,87 @@ class Faults(unittest.TestCase):
         log = phone.daemon_log()
         self.assertIn('kept in memory', log)
         self.assertIn('nothing was lost', log)
+
+    # --- power cuts ------------------------------------------------------------
+
+    def start_daemon_logging_syncs(self, **faults):
+        phone = self.phone
+        self.sync_log = os.path.join(phone.dir, 'sync.log')
+        if os.path.exists(self.sync_log):
+            os.unlink(self.sync_log)
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai',
+                           faults=dict(CW_FAULT_SYNC_LOG=self.sync_log, **faults))
+        phone.play_tones()
+
+    def cut_power_and_restart(self):
+        '''The phone loses power: the daemon dies and every write it did not
+        sync is gone. It boots eight hours later.'''
+        phone = self.phone
+        phone.daemon.kill()
+        phone.daemon.wait(10)
+        lost = power_cut(self.sync_log, phone.data_dir)
+        phone.start_daemon(local_time='2026-11-24 20:00:00', tz='Asia/Shanghai')
+        return lost
+
+    def check_catalog_verifies(self):
+        result = self.phone.cli('verify', '--catalog', check=False)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+
+    def test_power_cut_while_ringing_ends_the_call_when_last_seen(self):
+        phone = self.phone
+        self.start_daemon_logging_syncs()
+        phone.mm_call('AddIncomingCall', MODEM, '+8613800138070')
+        row = phone.wait_call(0, lambda c: c['number'], 'the ringing call')
+        time.sleep(1)
+        lost = self.cut_power_and_restart()
+        row = phone.wait_call(0, lambda c: c['ended_at_ms'], 'the orphan closed at start')
+        self.assertEqual(row['end_reason'], 'daemon-stopped')
+        # Not eight hours of ringing: the last moment known is the ring.
+        self.assertEqual(row['ended_at_ms'], row['started_at_ms'], lost)
+        self.assertIsNone(row['answered_at_ms'])
+        self.assertIn('it is ended at the last moment known', phone.cli('show', str(row['id'])).stdout)
+        self.check_catalog_verifies()
+
+    def test_power_cut_mid_call_loses_at_most_the_unsynced_seconds(self):
+        phone = self.phone
+        self.start_daemon_logging_syncs()
+        call, index = self.answer('+8613800138071')
+        time.sleep(7.5)
+        lost = self.cut_power_and_restart()
+        self.assertTrue(any(what.startswith('truncated') and '.opus to ' in what for what in lost), lost)
+        row = phone.wait_call(index, lambda c: c['sha256'], 'the orphan sealed at start')
+        path = os.path.join(phone.data_dir, row['path'])
+        on_disk_s = decode(path, os.path.join(phone.dir, 'cut.wav'))
+        # Synced every 5 s of audio: what the cut took is under that.
+        self.assertGreater(on_disk_s, 7.5 - 5.5, f'{on_disk_s:.2f} s survived the cut: {lost}')
+        self.assertLess(on_disk_s, 8.0)
+        self.assertEqual(row['end_reason'], 'daemon-stopped')
+        self.assertAlmostEqual((row['ended_at_ms'] - row['answered_at_ms']) / 1000, on_disk_s, delta=0.1)
+        with open(path, 'rb') as f:
+            self.assertEqual(row['sha256'], hashlib.sha256(f.read()).hexdigest())
+        self.check_catalog_verifies()
+
+    def test_power_cut_while_sealing_keeps_the_synced_audio_and_says_so(self):
+        phone = self.phone
+        # The seal's fsync hangs long enough for the power to go meanwhile.
+        self.start_daemon_logging_syncs(CW_FAULT_PAUSE_FSYNC='.opus', CW_FAULT_PAUSE_MS='8000')
+        call, index = self.answer('+8613800138072')
+        time.sleep(6)
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        phone.wait_call(index, lambda c: c['ended_at_ms'], 'the end in the catalog')
+        time.sleep(3)   # past the 2 s wait for the last audio: inside the seal's fsync
+        self.assertNotIn('recording finished', phone.daemon_log())
+        lost = self.cut_power_and_restart()
+        row = phone.wait_call(index, lambda c: c['sha256'], 'the recording sealed at start')
+        self.assertEqual(row['end_reason'], 'hangup')
+        path = os.path.join(phone.data_dir, row['path'])
+        on_disk_s = decode(path, os.path.join(phone.dir, 'sealing.wav'))
+        self.assertGreater(on_disk_s, 4.0, f'the first 5 s were synced mid-call: {lost}')
+        with open(path, 'rb') as f:
+            self.assertEqual(row['sha256'], hashlib.sha256(f.read()).hexdigest())
+        self.assertIn('callwitnessd stopped while sealing this recording', phone.cli('show', str(row['id'])).stdout)
+        self.check_catalog_verifies()
 
     # --- call waiting -------------------------------------------------------
 
