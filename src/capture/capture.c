@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
 #include <fnmatch.h>
+#include <math.h>
 #include <pulse/context.h>
 #include <pulse/error.h>
 #include <pulse/introspect.h>
@@ -41,6 +42,21 @@ enum { SIDE_LOCAL, SIDE_REMOTE, N_SIDES };
  * and a stream that has not caught up yet is not a stream that stopped. */
 #define STALL_USEC PA_USEC_PER_SEC
 #define SETTLE_USEC PA_USEC_PER_SEC
+/* A sound card runs on its own clock, a little fast or slow against the
+ * phone's monotonic clock that the timeline follows; two cards (the codec's
+ * microphone, the modem's audio) drift apart by their difference, 0.1 %
+ * being 0.6 s in ten minutes. How late a stream's newest sample arrives
+ * varies with every read, but its lowest lateness over a window moves only
+ * with the stream's clock: against the first window's, it is the drift. Each
+ * side is resampled to the timeline by what its drift says: the rate of the
+ * drift so far, plus what is still off since the side was placed, spread
+ * over the next window. */
+#define DRIFT_WINDOW_USEC (5 * PA_USEC_PER_SEC)
+#define DRIFT_WINDOW_FRAMES (5 * CW_CAPTURE_RATE)
+/* At most this much stretch (a card 5 % off is broken, not drifting). */
+#define MAX_STRETCH 0.05
+/* A drift worth telling the person reviewing the call. */
+#define DRIFT_TELL 0.0005
 
 static const char *const side_names[N_SIDES] = { "the phone's own side", "the other party's side" };
 static const char *const stream_names[N_SIDES] = { "local", "remote" };
@@ -54,6 +70,16 @@ typedef struct side {
         pa_usec_t last_arrival;    /* monotonic; 0: nothing yet */
         bool placed;
         int64_t offset;            /* timeline frame = appended frame + offset */
+        /* The drift watch, since the side was placed: the lowest lateness
+         * (frames) of the current window and of the first (the baseline),
+         * each with when it was seen and the stretch made up by then. The
+         * stretch (frames added per frame) and the frames it added. */
+        pa_usec_t placed_at, window_start, lowest_at, baseline_at;
+        int64_t lowest, baseline;
+        double lowest_stretched, baseline_stretched;
+        unsigned windows;          /* complete windows */
+        double stretch, stretched, fraction;
+        bool drift_told;
 } side;
 
 struct cw_capture {
@@ -104,6 +130,11 @@ static void place_newest_at(side *s, int64_t at_frame) {
                      stream_names[s - s->capture->sides], (long long) at_frame, s->fill);
         s->offset = at_frame - (int64_t) s->appended;
         s->placed = true;
+        s->placed_at = pa_rtclock_now();
+        s->window_start = 0;
+        s->windows = 0;
+        s->stretch = s->stretched = s->fraction = 0;
+        s->drift_told = false;
 }
 
 /* At the answer: a side delivering until now is continuous; the sample
@@ -140,8 +171,97 @@ static void append(side *s, const float *samples, size_t n) {
         s->appended += n;
 }
 
+/* How many frames n stream frames become on the timeline. */
+static size_t stretched_length(const side *s, size_t n) {
+        double m = (double) n * (1.0 + s->stretch) + s->fraction;
+
+        return m < 1 ? 1 : (size_t) m;
+}
+
+/* Appends n stream frames as m timeline frames, by linear interpolation:
+ * a 0.1 % stretch moves a sample by a few of its neighbours' distance. */
+static void append_stretched(side *s, const float *samples, size_t n, size_t m) {
+        float *out = s->samples + s->fill;
+
+        if (!samples || m == n || n < 2) {
+                if (samples)
+                        m = n;
+                append(s, samples, m);
+        } else {
+                for (size_t j = 0; j < m; j++) {
+                        double x = (double) j * (double) (n - 1) / (double) (m > 1 ? m - 1 : 1);
+                        size_t i = (size_t) x;
+                        double f = x - (double) i;
+
+                        out[j] = i + 1 < n ? (float) ((1 - f) * samples[i] + f * samples[i + 1]) : samples[n - 1];
+                }
+                s->fill += m;
+                s->appended += m;
+        }
+        s->fraction = (double) n * (1.0 + s->stretch) + s->fraction - (double) m;
+        s->stretched += (double) m - (double) n;
+}
+
 static size_t room(const side *s) {
         return SIDE_CAPACITY - s->fill;
+}
+
+/* Once a window is complete: the stream's drift since the baseline is what
+ * the lateness still shows plus what the stretch made up meanwhile; the
+ * stretch from now on is that rate, plus what is still off (extrapolated to
+ * now) spread over the next window. */
+static void correct_drift(side *s, pa_usec_t now) {
+        cw_capture *c = s->capture;
+        double elapsed, drift, rate, off;
+
+        if (s->windows++ == 0) {
+                s->baseline = s->lowest;
+                s->baseline_at = s->lowest_at;
+                s->baseline_stretched = s->lowest_stretched;
+                return;
+        }
+        elapsed = (double) (s->lowest_at - s->baseline_at) * CW_CAPTURE_RATE / PA_USEC_PER_SEC;
+        if (elapsed < CW_CAPTURE_RATE)
+                return;
+        drift = (s->lowest_stretched - s->baseline_stretched) + (double) (s->lowest - s->baseline);
+        rate = drift / elapsed;
+        /* The clock was as slow before the baseline as after: from the
+         * placement on. */
+        off = (double) (s->lowest - s->baseline) - (s->stretched - s->lowest_stretched) +
+              rate * (double) (now - s->lowest_at + s->baseline_at - s->placed_at) * CW_CAPTURE_RATE /
+                      PA_USEC_PER_SEC;
+        s->stretch = rate + off / DRIFT_WINDOW_FRAMES;
+        if (s->stretch > MAX_STRETCH)
+                s->stretch = MAX_STRETCH;
+        else if (s->stretch < -MAX_STRETCH)
+                s->stretch = -MAX_STRETCH;
+        cw_log_debug("capture: %s stream drifts %.3f %%, %.0f frames off; stretched by %.3f %%",
+                     stream_names[s - c->sides], 100 * rate, off, 100 * s->stretch);
+        if (!s->drift_told && fabs(rate) > DRIFT_TELL && s->windows >= 3) {
+                s->drift_told = true;
+                report(c, "clock-drift", "%s was captured by a clock running %.2f %% %s: its audio is resampled "
+                                         "to the phone's clock, in step again within a few milliseconds after "
+                                         "the first %.0f s of the call",
+                       side_names[s - c->sides], 100 * fabs(rate), rate > 0 ? "slow" : "fast",
+                       (double) (now - c->mark_usec) / PA_USEC_PER_SEC);
+        }
+}
+
+static void watch_drift(side *s) {
+        pa_usec_t now = s->last_arrival;
+        int64_t lateness = timeline_now(s->capture) - ((int64_t) s->appended + s->offset);
+
+        if (!s->window_start)
+                s->window_start = now;
+        if (s->window_start == now || lateness < s->lowest) {
+                s->lowest = lateness;
+                s->lowest_at = now;
+                s->lowest_stretched = s->stretched;
+        }
+        if (now - s->window_start < DRIFT_WINDOW_USEC)
+                return;
+        s->window_start = 0;
+        correct_drift(s, now);
 }
 
 /* Takes what the stream has, as far as there is room. */
@@ -149,7 +269,7 @@ static void read_side(side *s) {
         cw_capture *c = s->capture;
         bool got = false;
         const void *data;
-        size_t nbytes;
+        size_t nbytes, n, m;
 
         while (stream_live(s) && pa_stream_readable_size(s->stream) > 0) {
                 if (pa_stream_peek(s->stream, &data, &nbytes) < 0) {
@@ -164,9 +284,11 @@ static void read_side(side *s) {
 
                         take_frames(s, excess < s->fill ? excess : s->fill);
                 }
-                if (nbytes / sizeof(float) > room(s))
+                n = nbytes / sizeof(float);
+                m = s->placed && c->marked ? stretched_length(s, n) : n;
+                if (m > room(s))
                         return;   /* stays in the stream until the other side catches up */
-                append(s, data, nbytes / sizeof(float));
+                append_stretched(s, data, n, m);
                 pa_stream_drop(s->stream);
                 got = true;
         }
@@ -177,6 +299,8 @@ static void read_side(side *s) {
                 return;
         if (!s->placed)   /* its first audio since the answer is recent */
                 place_newest_at(s, timeline_now(c));
+        else
+                watch_drift(s);
 }
 
 /* Fills channel of c->interleaved for timeline frames [from, from + n). */
