@@ -23,12 +23,23 @@
 #include "review.h"
 #include "verify.h"
 
+/* Each call is serialised as it comes (a tree of 30,000 calls costs more
+ * than writing them), into a buffer printed only once every call was read:
+ * an error leaves no half array on stdout. */
+typedef struct json_listing {
+        FILE *out;
+        size_t n;
+} json_listing;
+
 static int print_json_call(const cw_call_record *call, void *userdata) {
+        json_listing *listing = userdata;
         json_object *o = cw_call_json(call);
 
         if (!o)
                 return -ENOMEM;
-        json_object_array_add(userdata, o);
+        fprintf(listing->out, "%s  %s", listing->n++ ? ",\n" : "",
+                json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
         return 0;
 }
 
@@ -130,13 +141,17 @@ static int cmd_list(int argc, char **argv) {
                 return r == -ENOENT ? 0 : 1;
 
         if (as_json) {
-                json_object *array = json_object_new_array();
+                json_listing listing = { 0 };
+                char *text = NULL;
+                size_t size = 0;
 
-                r = cw_catalog_find_calls(catalog, &filter, print_json_call, array);
+                listing.out = open_memstream(&text, &size);
+                r = listing.out ? cw_catalog_find_calls(catalog, &filter, print_json_call, &listing) : -ENOMEM;
+                if (listing.out && fclose(listing.out) != 0 && r == 0)
+                        r = -ENOMEM;
                 if (r == 0)
-                        printf("%s\n", json_object_to_json_string_ext(array, JSON_C_TO_STRING_PRETTY |
-                                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
-                json_object_put(array);
+                        printf(listing.n ? "[\n%s\n]\n" : "[]\n", text);
+                free(text);
         } else {
                 r = cw_catalog_find_calls(catalog, &filter, print_line, &count);
                 if (r == 0 && count == 0)

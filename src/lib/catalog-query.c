@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Reading calls back out of the catalog, with what review added to them. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,18 +162,35 @@ static int load_extras(extras_statements *e, int64_t call_id, call_extras *x) {
         return r;
 }
 
-int cw_catalog_find_calls(cw_catalog *c, const cw_call_filter *f, cw_catalog_call_fn cb, void *userdata) {
-        extras_statements extras = { { NULL } };
-        sqlite3_stmt *stmt;
-        int r, rc;
+/* The statement for a filter; parameters ?1…?10 as cw_catalog_find_calls()
+ * binds them (all bound, those of filters not given unused). */
+static char *select_calls_sql(const cw_call_filter *f) {
+        /* For the newest N, walking calls newest first stops after N; for
+         * all of them, starting from the tags skips the untagged. */
+        bool newest = f->limit > 0;
+        const char *conditions[] = {
+                f->id ? "calls.id = ?1" : NULL,
+                !f->tagged_only ? NULL
+                : newest ? "EXISTS (SELECT 1 FROM tags WHERE tags.call_id = calls.id) AND ?2"
+                         : "calls.id IN (SELECT call_id FROM tags) AND ?2",
+                !f->tag ? NULL
+                : newest ? "EXISTS (SELECT 1 FROM tags WHERE tags.call_id = calls.id AND tags.tag = ?3)"
+                         : "calls.id IN (SELECT call_id FROM tags WHERE tag = ?3)",
+                f->number ? "calls.number = ?4" : NULL,
+                f->has_since ? "started_at_ms >= ?6 AND ?5" : NULL,
+                f->has_until ? "started_at_ms < ?8 AND ?7" : NULL,
+                f->missed_only ? "direction = 'incoming' AND ended_at_ms IS NOT NULL AND answered_at_ms IS NULL"
+                                 " AND ?9" : NULL,
+        };
+        char where[1024] = "1";
+        char *sql;
 
-        r = extras_statements_prepare(c, &extras);
-        if (r < 0)
-                return r;
-        /* Every filter is a parameter that is off when zero, so one
-         * statement serves every combination. The newest N are chosen
-         * first, then listed oldest first. */
-        r = cw_db_run(c, &stmt,
+        for (size_t i = 0; i < sizeof conditions / sizeof conditions[0]; i++)
+                if (conditions[i]) {
+                        strcat(where, " AND ");
+                        strcat(where, conditions[i]);
+                }
+        if (asprintf(&sql,
                 "WITH chosen AS ("
                 "  SELECT calls.id, backend, direction, number,"
                 "         started_at_ms, started_offset_s, answered_at_ms, answered_offset_s,"
@@ -180,19 +198,36 @@ int cw_catalog_find_calls(cw_catalog *c, const cw_call_filter *f, cw_catalog_cal
                 "         recordings.path, recordings.duration_ms, recordings.size, recordings.sha256,"
                 "         recordings.capture_mode"
                 "  FROM calls LEFT JOIN recordings ON recordings.call_id = calls.id"
-                "  WHERE (?1 = 0 OR calls.id = ?1)"
-                "    AND (?2 = 0 OR EXISTS (SELECT 1 FROM tags WHERE tags.call_id = calls.id))"
-                "    AND (?3 IS NULL OR EXISTS (SELECT 1 FROM tags WHERE tags.call_id = calls.id AND tags.tag = ?3))"
-                "    AND (?4 IS NULL OR calls.number = ?4)"
-                "    AND (?5 = 0 OR started_at_ms >= ?6)"
-                "    AND (?7 = 0 OR started_at_ms < ?8)"
-                "    AND (?9 = 0 OR (direction = 'incoming' AND ended_at_ms IS NOT NULL"
-                "                    AND answered_at_ms IS NULL))"
+                "  WHERE %s"
                 "  ORDER BY started_at_ms DESC, calls.id DESC"
                 "  LIMIT CASE WHEN ?10 > 0 THEN ?10 ELSE -1 END"
-                ") SELECT * FROM chosen ORDER BY started_at_ms, id",
+                ") SELECT * FROM chosen ORDER BY started_at_ms, id", where) < 0)
+                return NULL;
+        return sql;
+}
+
+int cw_catalog_find_calls(cw_catalog *c, const cw_call_filter *f, cw_catalog_call_fn cb, void *userdata) {
+        extras_statements extras = { { NULL } };
+        sqlite3_stmt *stmt;
+        char *sql;
+        int r, rc;
+
+        r = extras_statements_prepare(c, &extras);
+        if (r < 0)
+                return r;
+        /* Only the filters given go into the statement (fixed text, the
+         * values bound), so that sqlite can use the rowid for one call and
+         * the tags for tagged calls instead of walking every call. The
+         * newest N are chosen first, then listed oldest first. */
+        sql = select_calls_sql(f);
+        if (!sql) {
+                extras_statements_free(&extras);
+                return -ENOMEM;
+        }
+        r = cw_db_run(c, &stmt, sql,
                 "iittiiiiii", f->id, (int64_t) f->tagged_only, f->tag, f->number, (int64_t) f->has_since,
                 f->since_ms, (int64_t) f->has_until, f->until_ms, (int64_t) f->missed_only, f->limit);
+        free(sql);
         if (r < 0) {
                 extras_statements_free(&extras);
                 return r;
