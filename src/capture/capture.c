@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
-#include <fnmatch.h>
 #include <math.h>
 #include <pulse/context.h>
 #include <pulse/error.h>
@@ -17,6 +16,7 @@
 
 #include "callwitness/log.h"
 #include "capture.h"
+#include "source-match.h"
 
 enum { SIDE_LOCAL, SIDE_REMOTE, N_SIDES };
 
@@ -570,21 +570,17 @@ static void on_server_info(pa_context *context, const pa_server_info *info, void
                 pa_operation_unref(o);
 }
 
-static bool is_pattern(const char *name) {
-        return name && strpbrk(name, "*?[");
-}
-
 static void connect_sides(cw_capture *c) {
         pa_operation *o;
 
         /* A pattern that matched nothing was told; that side stays silent. */
-        if (is_pattern(c->source_names[SIDE_LOCAL]))
+        if (cw_source_is_pattern(c->source_names[SIDE_LOCAL]))
                 return;
         if (connect_side(c, SIDE_LOCAL, c->mode == CW_CAPTURE_MIXED ? "call: both sides" : "call: local side") < 0)
                 report(c, "side-lost", "%s cannot be captured: the stream was refused", side_names[SIDE_LOCAL]);
         if (c->n_sides == 1)
                 return;
-        if (is_pattern(c->source_names[SIDE_REMOTE]))
+        if (cw_source_is_pattern(c->source_names[SIDE_REMOTE]))
                 return;
         if (c->source_names[SIDE_REMOTE]) {
                 if (connect_side(c, SIDE_REMOTE, "call: remote side") < 0)
@@ -598,9 +594,8 @@ static void connect_sides(cw_capture *c) {
 }
 
 
-/* Profiles name sources by pattern ("alsa_input.*Modem*"): device names
- * carry bus paths and serials. The first source of the server's list that
- * matches is taken. */
+/* A pattern (source-match.h) takes the first source of the server's list
+ * that matches. */
 static void on_source(pa_context *context, const pa_source_info *info, int eol, void *userdata) {
         cw_capture *c = userdata;
 
@@ -610,7 +605,8 @@ static void on_source(pa_context *context, const pa_source_info *info, int eol, 
         }
         if (!eol) {
                 for (unsigned i = 0; i < c->n_sides; i++)
-                        if (is_pattern(c->source_names[i]) && fnmatch(c->source_names[i], info->name, 0) == 0) {
+                        if (cw_source_is_pattern(c->source_names[i]) &&
+                            cw_source_matches(c->source_names[i], info->name)) {
                                 char *name = strdup(info->name);
 
                                 if (name) {
@@ -621,7 +617,7 @@ static void on_source(pa_context *context, const pa_source_info *info, int eol, 
                 return;
         }
         for (unsigned i = 0; i < c->n_sides; i++)
-                if (is_pattern(c->source_names[i]))
+                if (cw_source_is_pattern(c->source_names[i]))
                         report(c, "capture-failed", "%s is not being recorded: No source matches '%s'",
                                c->n_sides == 1 ? "this call" : side_names[i], c->source_names[i]);
         connect_sides(c);
@@ -633,7 +629,8 @@ static void on_context_state(pa_context *context, void *userdata) {
 
         switch (pa_context_get_state(context)) {
         case PA_CONTEXT_READY:
-                if (!is_pattern(c->source_names[SIDE_LOCAL]) && !is_pattern(c->source_names[SIDE_REMOTE])) {
+                if (!cw_source_is_pattern(c->source_names[SIDE_LOCAL]) &&
+                    !cw_source_is_pattern(c->source_names[SIDE_REMOTE])) {
                         connect_sides(c);
                         break;
                 }

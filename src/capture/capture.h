@@ -16,8 +16,9 @@
  * silence), never by when they reach us: a stalled loop or a slow disk
  * delays audio but does not move it. What no stream delivered (a source
  * that went away, a sound server restarting, audio the server dropped) is
- * silence, and is reported. Two sound cards whose clocks differ drift
- * apart by their difference (not corrected). */
+ * silence, and is reported. Each stream's clock is measured against the
+ * monotonic clock and the stream resampled to it: two sound cards whose
+ * clocks differ stay in step. */
 
 #include <pulse/mainloop-api.h>
 #include <stddef.h>

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include <fnmatch.h>
 #include <libintl.h>
 #include <pulse/context.h>
 #include <pulse/introspect.h>
@@ -10,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "source-match.h"
 #include "sources.h"
 
 #define _(text) gettext(text)
@@ -121,20 +121,14 @@ static void ask_server(server_view *v) {
         pa_mainloop_free(v->loop);
 }
 
-static bool is_pattern(const char *name) {
-        return strpbrk(name, "*?[") != NULL;
-}
-
-/* The capture's rule: no name is the default; a pattern takes the first
- * source in the server's list that matches; a name must exist. */
+/* The capture's rule (source-match.h). */
 static const char *resolve(const server_view *v, const char *configured, const char *default_name) {
         if (!configured)
                 configured = default_name;
         if (!configured)
                 return NULL;
         for (unsigned i = 0; i < v->n_sources; i++)
-                if (is_pattern(configured) ? fnmatch(configured, v->sources[i], 0) == 0
-                                           : strcmp(configured, v->sources[i]) == 0)
+                if (cw_source_matches(configured, v->sources[i]))
                         return v->sources[i];
         return NULL;
 }
@@ -146,7 +140,7 @@ static int report_side(const server_view *v, const char *label, const char *conf
 
         if (found)
                 printf(_("%-10s %s: %s\n"), label, asked, found);
-        else if (configured && is_pattern(configured))
+        else if (cw_source_is_pattern(configured))
                 printf(_("%-10s %s: no source matches this pattern right now\n"), label, asked);
         else
                 printf(_("%-10s %s: no such source right now\n"), label, asked);
