@@ -20,8 +20,9 @@ typedef struct cw_catalog cw_catalog;
 #define CW_CATALOG_SCHEMA_VERSION 4
 
 /* Opens (creating and migrating as needed) the catalog. A file written by a
- * newer callwitness is refused with -EPROTONOSUPPORT rather than touched. */
-int cw_catalog_open(const char *path, cw_catalog **ret);
+ * newer callwitness is refused with -EPROTONOSUPPORT rather than touched.
+ * now: the time of what a migration writes (calls entering the audit log). */
+int cw_catalog_open(const char *path, const cw_timestamp *now, cw_catalog **ret);
 /* Opens an existing catalog for reading only; no migration. */
 int cw_catalog_open_readonly(const char *path, cw_catalog **ret);
 cw_catalog *cw_catalog_free(cw_catalog *c);
@@ -103,6 +104,12 @@ int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
  * not block it). */
 int cw_catalog_begin_read(cw_catalog *c);
 void cw_catalog_end_read(cw_catalog *c);
+
+/* A write transaction around what must happen together with the catalog's
+ * change (an export's rename): begin takes the write lock at once. */
+int cw_catalog_begin_write(cw_catalog *c);
+int cw_catalog_commit(cw_catalog *c);
+void cw_catalog_rollback(cw_catalog *c);
 
 /* Inside a write transaction the caller opened (so that it commits only
  * once the bundle is in place): the export of call_ids to output, and

@@ -13,6 +13,7 @@
 #include "common.h"
 
 int cw_cli_open_catalog(bool writable, cw_catalog **ret, char **data_dir_ret) {
+        cw_timestamp now = cw_timestamp_now();
         char *data_dir = NULL, *path = NULL;
         int r;
 
@@ -30,7 +31,7 @@ int cw_cli_open_catalog(bool writable, cw_catalog **ret, char **data_dir_ret) {
         if (writable && access(path, F_OK) < 0)
                 r = -ENOENT;
         else
-                r = writable ? cw_catalog_open(path, ret) : cw_catalog_open_readonly(path, ret);
+                r = writable ? cw_catalog_open(path, &now, ret) : cw_catalog_open_readonly(path, ret);
         if (r == -ENOENT)
                 fprintf(stderr, _("callwitness: no calls recorded yet (no catalog at %s)\n"), path);
         else if (r == -EPROTONOSUPPORT)

@@ -202,7 +202,7 @@ static int open_data(daemon_state *d) {
         }
         if (asprintf(&db_path, "%s/catalog.db", d->data_dir) < 0)
                 return -ENOMEM;
-        r = cw_catalog_open(db_path, &d->catalog);
+        r = cw_catalog_open(db_path, &now, &d->catalog);
         if (r < 0)
                 cw_log_error("Cannot open the catalog '%s': %s%s", db_path, strerror(-r),
                              r == -EPROTONOSUPPORT ? " (written by a newer callwitness)" : "");

@@ -24,7 +24,6 @@
 #include "callwitness/hash.h"
 #include "callwitness/paths.h"
 #include "callwitness/report.h"
-#include "catalog-db.h"
 
 #define MAX_FILES 4096
 
@@ -607,14 +606,14 @@ int cw_export(cw_catalog *c, const cw_export_request *request, cw_export_result 
         /* The catalog learns of the export only if the bundle is in place,
          * and the bundle stays only if the catalog learned of it. Only a
          * rename happens while the catalog is locked. */
-        if (r == 0 && (r = cw_db_exec(c, "BEGIN IMMEDIATE")) == 0) {
+        if (r == 0 && (r = cw_catalog_begin_write(c)) == 0) {
                 in_transaction = true;
                 r = record_export(x, sums_sha256);
         }
         if (r == 0)
                 r = put_in_place(x);
         if (in_transaction) {
-                if (r == 0 && (r = cw_db_exec(c, "COMMIT")) < 0) {
+                if (r == 0 && (r = cw_catalog_commit(c)) < 0) {
                         fail(x, r, "the catalog could not record the export: %s", cw_catalog_last_error(c));
                         if (ends_with(request->output, ".zip"))
                                 unlink(request->output);
@@ -622,7 +621,7 @@ int cw_export(cw_catalog *c, const cw_export_request *request, cw_export_result 
                                 cw_bundle_remove_tree(request->output);
                 }
                 if (r < 0)
-                        cw_db_exec(c, "ROLLBACK");
+                        cw_catalog_rollback(c);
         }
         if (x->zip)
                 unlink(x->zip);

@@ -134,8 +134,7 @@ static const char *const migrations[CW_CATALOG_SCHEMA_VERSION] = {
 /* Calls and recordings that were finished before the audit log existed
  * enter it once, when the log is created: from then on a row without an
  * entry is a row someone added. */
-static int adopt_into_audit_log(cw_catalog *c) {
-        cw_timestamp now = cw_timestamp_now();
+static int adopt_into_audit_log(cw_catalog *c, const cw_timestamp *now) {
         sqlite3_stmt *stmt;
         int r = 0, rc;
 
@@ -150,8 +149,8 @@ static int adopt_into_audit_log(cw_catalog *c) {
         while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
                 int64_t id = sqlite3_column_int64(stmt, 0);
 
-                r = strcmp(cw_db_column_text(stmt, 1), "call") == 0 ? cw_audit_log_call(c, id, &now)
-                                                                     : cw_audit_log_recording(c, id, &now);
+                r = strcmp(cw_db_column_text(stmt, 1), "call") == 0 ? cw_audit_log_call(c, id, now)
+                                                                     : cw_audit_log_recording(c, id, now);
         }
         if (r == 0 && rc != SQLITE_DONE)
                 r = cw_db_errno(rc);
@@ -174,7 +173,7 @@ int cw_catalog_schema_version(cw_catalog *c, int *ret) {
         return 0;
 }
 
-static int migrate(cw_catalog *c) {
+static int migrate(cw_catalog *c, const cw_timestamp *now) {
         int version, r;
 
         r = cw_catalog_schema_version(c, &version);
@@ -193,7 +192,7 @@ static int migrate(cw_catalog *c) {
                 if (r < 0)
                         return r;
                 if ((r = cw_db_exec(c, migrations[version])) < 0 ||
-                    (version + 1 == 3 && (r = adopt_into_audit_log(c)) < 0) || (r = cw_db_exec(c, bump)) < 0 ||
+                    (version + 1 == 3 && (r = adopt_into_audit_log(c, now)) < 0) || (r = cw_db_exec(c, bump)) < 0 ||
                     (r = cw_db_exec(c, "COMMIT")) < 0) {
                         cw_db_exec(c, "ROLLBACK");
                         return r;
@@ -225,7 +224,7 @@ fail:
         return r;
 }
 
-int cw_catalog_open(const char *path, cw_catalog **ret) {
+int cw_catalog_open(const char *path, const cw_timestamp *now, cw_catalog **ret) {
         cw_catalog *c;
         int r;
 
@@ -242,7 +241,7 @@ int cw_catalog_open(const char *path, cw_catalog **ret) {
             /* A daemon that runs for months needs few pages: its writes
              * touch the newest rows. (sqlite's default is 2 MB.) */
             (r = cw_db_exec(c, "PRAGMA cache_size = -256")) < 0 ||
-            (r = migrate(c)) < 0 ||
+            (r = migrate(c, now)) < 0 ||
             (r = cw_db_exec(c, "PRAGMA foreign_keys = ON")) < 0) {
                 cw_catalog_free(c);
                 return r;
@@ -480,6 +479,18 @@ int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
         }
         free(orphans);
         return r;
+}
+
+int cw_catalog_begin_write(cw_catalog *c) {
+        return cw_db_exec(c, "BEGIN IMMEDIATE");
+}
+
+int cw_catalog_commit(cw_catalog *c) {
+        return cw_db_exec(c, "COMMIT");
+}
+
+void cw_catalog_rollback(cw_catalog *c) {
+        cw_db_exec(c, "ROLLBACK");
 }
 
 int cw_catalog_begin_read(cw_catalog *c) {

@@ -265,7 +265,7 @@ static int rebuild(recovery *vp, bool force, cw_recover_result *result) {
                         return r;
                 }
         }
-        r = cw_catalog_open(db_path, &v.catalog);
+        r = cw_catalog_open(db_path, now, &v.catalog);
         free(db_path);
         if (r < 0)
                 return r;

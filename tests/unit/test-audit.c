@@ -49,7 +49,7 @@ static problems verify(void) {
         problems p = { 0 };
         cw_catalog *c;
 
-        if (cw_catalog_open(db_path, &c) < 0)
+        if (cw_catalog_open(db_path, &(cw_timestamp) { 1795534700000, 28800 }, &c) < 0)
                 abort();
         if (cw_audit_verify(c, dir, collect, &p) != p.n)
                 p.n = -1;
@@ -73,7 +73,7 @@ static void fresh_catalog(void) {
         if (fd < 0 || cw_sha256_fd(fd, hex, &size) < 0)
                 abort();
         close(fd);
-        if (cw_catalog_open(db_path, &c) < 0 || cw_catalog_add_call(c, &start, &id) < 0 ||
+        if (cw_catalog_open(db_path, &(cw_timestamp) { 1795534700000, 28800 }, &c) < 0 || cw_catalog_add_call(c, &start, &id) < 0 ||
             cw_catalog_add_state(c, id, CW_CALL_ACTIVE, CW_END_UNKNOWN, &(cw_timestamp) { 1795534805000, 28800 }) < 0 ||
             cw_catalog_set_recording(c, id, &(cw_recording_info) { .relpath = "recordings/call.opus" }) < 0 ||
             cw_catalog_add_state(c, id, CW_CALL_ENDED, CW_END_HANGUP, &(cw_timestamp) { 1795534865000, 28800 }) < 0 ||
@@ -98,7 +98,7 @@ static void chain_is_built_and_checks(void) {
         int n = 0;
 
         fresh_catalog();
-        if (cw_catalog_open(db_path, &c) < 0)
+        if (cw_catalog_open(db_path, &(cw_timestamp) { 1795534700000, 28800 }, &c) < 0)
                 abort();
         ok(cw_audit_foreach(c, 0, count_entry, &n) == 0 && n == 3, "call, recording and note entries (%d)", n);
         cw_catalog_free(c);
@@ -203,7 +203,7 @@ static void catalog_before_the_log_is_adopted(void) {
         fresh_catalog();
         sql("PRAGMA foreign_keys = OFF; DROP TABLE audit_log; DROP TABLE notes; DROP TABLE caller_identities;"
             " DROP TABLE export_calls; DROP TABLE exports; PRAGMA user_version = 2");
-        if (cw_catalog_open(db_path, &c) < 0)
+        if (cw_catalog_open(db_path, &(cw_timestamp) { 1795534700000, 28800 }, &c) < 0)
                 abort();
         ok(cw_audit_foreach(c, 1, count_entry, &n) == 0 && n == 2, "the call and its recording are adopted (%d)", n);
         cw_catalog_free(c);

@@ -56,7 +56,7 @@ static void answered_call_round_trip(void) {
         seen s = { 0 };
         int version = 0;
 
-        ok(cw_catalog_open(db_path, &c) == 0, "new catalog opens");
+        ok(cw_catalog_open(db_path, AT(1795534700), &c) == 0, "new catalog opens");
         ok(cw_catalog_schema_version(c, &version) == 0 && version == CW_CATALOG_SCHEMA_VERSION,
            "schema is at the current version");
         ok(cw_catalog_add_call(c, &(cw_call_start) {
@@ -93,7 +93,7 @@ static void missed_call_has_no_file(void) {
         seen s = { 0 };
 
         unlink(db_path);
-        cw_catalog_open(db_path, &c);
+        cw_catalog_open(db_path, AT(1795534700), &c);
         cw_catalog_add_call(c, &(cw_call_start) {
                 .backend = "ofono", .direction = CW_DIRECTION_INCOMING, .number = "withheld",
                 .state = CW_CALL_RINGING, .appeared = at(1795534800) }, &id);
@@ -133,7 +133,7 @@ static void outcomes_of_unanswered_calls(void) {
         int64_t id;
 
         unlink(db_path);
-        cw_catalog_open(db_path, &c);
+        cw_catalog_open(db_path, AT(1795534700), &c);
         for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
                 cw_catalog_add_call(c, &(cw_call_start) {
                         .backend = "modemmanager", .direction = calls[i].direction, .number = "1",
@@ -154,13 +154,13 @@ static void policy_never_overwrites_manual_tag(void) {
         seen s = { 0 };
 
         unlink(db_path);
-        cw_catalog_open(db_path, &c);
+        cw_catalog_open(db_path, AT(1795534700), &c);
         cw_catalog_add_call(c, &(cw_call_start) {
                 .backend = "ofono", .direction = CW_DIRECTION_INCOMING, .number = "1",
                 .state = CW_CALL_RINGING, .appeared = at(1795534800) }, &id);
         cw_catalog_free(c);
         sql("INSERT INTO tags (call_id, tag, reason, origin) VALUES (1, 'night', 'I say so', 'manual')");
-        cw_catalog_open(db_path, &c);
+        cw_catalog_open(db_path, AT(1795534700), &c);
         ok(cw_catalog_set_policy_tag(c, id, &(cw_tag) { "night", "policy reason" }) == 0, "upsert ran");
         cw_catalog_foreach_call(c, true, collect, &s);
         ok(strcmp(s.tag_reason, "I say so") == 0, "manual reason kept: %s", s.tag_reason);
@@ -173,14 +173,14 @@ static void orphans_are_ended(void) {
         seen s = { 0 };
 
         unlink(db_path);
-        cw_catalog_open(db_path, &c);
+        cw_catalog_open(db_path, AT(1795534700), &c);
         cw_catalog_add_call(c, &(cw_call_start) {
                 .backend = "ofono", .direction = CW_DIRECTION_OUTGOING, .number = "1",
                 .state = CW_CALL_DIALING, .appeared = at(1795534800) }, &id);
         cw_catalog_add_state(c, id, CW_CALL_ACTIVE, CW_END_UNKNOWN, AT(1795534810));
         cw_catalog_free(c);
 
-        cw_catalog_open(db_path, &c);
+        cw_catalog_open(db_path, AT(1795534700), &c);
         ok(cw_catalog_end_orphans(c, AT(1795534900), NULL, NULL) == 0, "orphans ended");
         cw_catalog_foreach_call(c, false, collect, &s);
         ok(s.first.ended && strcmp(s.end_reason, "daemon-stopped") == 0,
@@ -196,24 +196,24 @@ static void migrations_and_refusals(void) {
         /* A version-0 file (sqlite, no schema yet) is migrated in place. */
         unlink(db_path);
         sql("CREATE TABLE unrelated (x)");
-        ok(cw_catalog_open(db_path, &c) == 0 && cw_catalog_schema_version(c, &version) == 0 &&
+        ok(cw_catalog_open(db_path, AT(1795534700), &c) == 0 && cw_catalog_schema_version(c, &version) == 0 &&
            version == CW_CATALOG_SCHEMA_VERSION, "version 0 migrated to the current version");
         cw_catalog_free(c);
         c = NULL;
 
-        ok(cw_catalog_open(db_path, &c) == 0, "reopening a current catalog migrates nothing");
+        ok(cw_catalog_open(db_path, AT(1795534700), &c) == 0, "reopening a current catalog migrates nothing");
         cw_catalog_free(c);
         c = NULL;
 
         sql("PRAGMA user_version = 99");
-        ok(cw_catalog_open(db_path, &c) == -EPROTONOSUPPORT && !c, "a newer schema is refused, not touched");
+        ok(cw_catalog_open(db_path, AT(1795534700), &c) == -EPROTONOSUPPORT && !c, "a newer schema is refused, not touched");
         ok(cw_catalog_open_readonly(db_path, &c) == -EPROTONOSUPPORT, "also read-only");
 
         unlink(db_path);
         f = fopen(db_path, "we");
         fputs("this is not a database, but it is long enough to have a header......\n", f);
         fclose(f);
-        ok(cw_catalog_open(db_path, &c) == -EBADMSG, "a corrupt file is a clear error");
+        ok(cw_catalog_open(db_path, AT(1795534700), &c) == -EBADMSG, "a corrupt file is a clear error");
         ok(cw_catalog_open_readonly("/nonexistent/catalog.db", &c) < 0, "missing catalog read-only fails");
 }
 
@@ -236,6 +236,23 @@ static const char schema_1_fixture[] =
         "INSERT INTO recordings VALUES (1, 'recordings/2026/11/a.opus', 59990, 1234, 'ab');"
         "PRAGMA user_version = 1;";
 
+/* Audit entries whose time is at_ms. */
+static int audit_entries_at(int64_t at_ms) {
+        sqlite3_stmt *stmt;
+        sqlite3 *db;
+        int n = -1;
+
+        if (sqlite3_open(db_path, &db) == SQLITE_OK &&
+            sqlite3_prepare_v2(db, "SELECT count(*) FROM audit_log WHERE at_ms = ?", -1, &stmt, NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(stmt, 1, at_ms);
+                if (sqlite3_step(stmt) == SQLITE_ROW)
+                        n = sqlite3_column_int(stmt, 0);
+                sqlite3_finalize(stmt);
+        }
+        sqlite3_close(db);
+        return n;
+}
+
 static void migration_from_schema_1_keeps_calls(void) {
         cw_catalog *c = NULL;
         int version = 0;
@@ -243,12 +260,13 @@ static void migration_from_schema_1_keeps_calls(void) {
 
         unlink(db_path);
         sql(schema_1_fixture);
-        ok(cw_catalog_open(db_path, &c) == 0 && cw_catalog_schema_version(c, &version) == 0 &&
+        ok(cw_catalog_open(db_path, AT(1795534700), &c) == 0 && cw_catalog_schema_version(c, &version) == 0 &&
            version == CW_CATALOG_SCHEMA_VERSION, "schema 1 migrated to %d", CW_CATALOG_SCHEMA_VERSION);
         ok(cw_catalog_foreach_call(c, false, collect, &s) == 0 && s.calls == 1 &&
            strcmp(s.file, "recordings/2026/11/a.opus") == 0 && s.first.file_duration_ms == 59990,
            "the call and its recording survive");
         ok(s.first.capture_mode == CW_CAPTURE_SEPARATE, "old recordings are separate (stereo)");
+        ok(audit_entries_at(1795534700000) == 2, "the call and its recording enter the audit log at the time given");
         ok(cw_catalog_add_warning(c, 1, "silent-remote", "the other party stayed silent", AT(1795534820)) == 0,
            "warnings can be added after migration");
         cw_catalog_free(c);
@@ -272,14 +290,14 @@ static void call_ids_are_never_reused(void) {
 
         sql("DELETE FROM call_warnings WHERE call_id = 1; DELETE FROM recordings WHERE call_id = 1;"
             "DELETE FROM calls WHERE id = 1;");
-        cw_catalog_open(db_path, &c);
+        cw_catalog_open(db_path, AT(1795534700), &c);
         first = add_call_at(c, 1795534900);
         ok(first == 2, "after the migration, the id of a deleted call the audit log names is not given (%lld)",
            (long long) first);
         second = add_call_at(c, 1795534910);
         cw_catalog_free(c);
         sql("DELETE FROM calls WHERE id = 3");
-        cw_catalog_open(db_path, &c);
+        cw_catalog_open(db_path, AT(1795534700), &c);
         third = add_call_at(c, 1795534920);
         ok(second == 3 && third == 4, "the newest call's id is not given again after its deletion (%lld, %lld)",
            (long long) second, (long long) third);
@@ -303,7 +321,7 @@ static void warnings_are_listed(void) {
         cw_catalog *c = NULL;
         warnings_seen w = { 0 };
 
-        cw_catalog_open(db_path, &c);
+        cw_catalog_open(db_path, AT(1795534700), &c);
         ok(cw_catalog_foreach_call(c, false, collect_warnings, &w) == 0 && w.n == 1 &&
            strcmp(w.first, "silent-remote: the other party stayed silent") == 0, "warning listed: %s", w.first);
         cw_catalog_free(c);
