@@ -83,8 +83,10 @@ static int print_line(const cw_call_record *call, void *userdata) {
         return 0;
 }
 
-#define LIST_USAGE "Usage: callwitness list [--tagged] [--tag TAG] [--number N] [--since DATE] [--until DATE]\n" \
-                   "                        [--missed] [--limit N] [--json]\n"
+/* A literal in N_() (not a macro in _()): xgettext extracts only literals. */
+static const char list_usage[] = N_("Usage: callwitness list [--tagged] [--tag TAG] [--number N] [--since DATE] "
+                                    "[--until DATE]\n"
+                                    "                        [--missed] [--limit N] [--json]\n");
 
 static int parse_list_options(int argc, char **argv, cw_call_filter *f, bool *as_json) {
         static const struct option options[] = {
@@ -106,7 +108,8 @@ static int parse_list_options(int argc, char **argv, cw_call_filter *f, bool *as
                         *as_json = true;
                         break;
                 case 'h':
-                        printf(_(LIST_USAGE "\n"
+                        fputs(_(list_usage), stdout);
+                        printf(_("\n"
                                  "Lists recorded calls, oldest first. --tagged: only tagged calls; --tag: only\n"
                                  "calls with that tag; --number: only that number; --since/--until: calls that\n"
                                  "started in that local time span (a bare --until date includes that day);\n"
@@ -117,7 +120,7 @@ static int parse_list_options(int argc, char **argv, cw_call_filter *f, bool *as
                 }
         }
         if (optind != argc) {
-                fprintf(stderr, _(LIST_USAGE));
+                fputs(_(list_usage), stderr);
                 return 2;
         }
         return -1;

@@ -11,6 +11,8 @@
 #include "callwitness/catalog.h"
 
 #define _(text) gettext(text)
+/* Marks a literal for translation where it is defined; _() translates it where used. */
+#define N_(text) text
 
 /* Opens the user's catalog; writable opens (and migrates) it for changes.
  * On failure prints why and returns -errno (-ENOENT: nothing recorded

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libintl.h>
+#include <locale.h>
 #include <math.h>
 #include <pulse/mainloop.h>
 #include <pulse/timeval.h>
@@ -124,6 +125,19 @@ static int verdict(const cw_config *cfg, const levels *l) {
         return problems;
 }
 
+/* "0.5" whatever the locale: a decimal comma would make the same command
+ * line fail under one LANG and work under another. */
+static double parse_seconds(const char *text, char **end) {
+        locale_t c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t) 0);
+        double value;
+
+        if (c_locale == (locale_t) 0)
+                return strtod(text, end);
+        value = strtod_l(text, end, c_locale);
+        freelocale(c_locale);
+        return value;
+}
+
 int cw_cli_doctor(int argc, char **argv) {
         static const struct option options[] = {
                 { "seconds", required_argument, NULL, 's' },
@@ -144,7 +158,7 @@ int cw_cli_doctor(int argc, char **argv) {
         while ((opt = getopt_long(argc, argv, "s:h", options, NULL)) >= 0)
                 switch (opt) {
                 case 's':
-                        seconds = strtod(optarg, &end);
+                        seconds = parse_seconds(optarg, &end);
                         if (*end || seconds < 0.5 || seconds > 60) {
                                 fprintf(stderr, _("callwitness doctor: --seconds takes 0.5 to 60\n"));
                                 return 2;

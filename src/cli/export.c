@@ -11,8 +11,9 @@
 #include "export.h"
 #include "key.h"
 
-#define EXPORT_USAGE "Usage: callwitness export [ID... | --tagged | --tag TAG | --number N | --since DATE | --until DATE\n" \
-                     "                          | --missed | --limit N] -o PATH\n"
+static const char export_usage[] = N_("Usage: callwitness export [ID... | --tagged | --tag TAG | --number N | "
+                                      "--since DATE | --until DATE\n"
+                                      "                          | --missed | --limit N] -o PATH\n");
 
 int cw_cli_export(int argc, char **argv) {
         static const struct option options[] = {
@@ -41,7 +42,8 @@ int cw_cli_export(int argc, char **argv) {
                         request.output = optarg;
                         break;
                 case 'h':
-                        printf(_(EXPORT_USAGE "\n"
+                        fputs(_(export_usage), stdout);
+                        printf(_("\n"
                                  "Writes the chosen calls as an evidence bundle: a folder, or a .zip when PATH\n"
                                  "ends in .zip. It holds the recordings byte for byte, a WAV copy of each,\n"
                                  "manifest.json, report.html and report.txt (in your language), SHA256SUMS\n"

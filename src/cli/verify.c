@@ -61,7 +61,8 @@ static int verify_bundle(const char *path, const char *key) {
         return problems == 0 ? 0 : 1;
 }
 
-#define VERIFY_USAGE "Usage: callwitness verify --catalog\n       callwitness verify PATH [--key PUBLIC_KEY]\n"
+static const char verify_usage[] = N_("Usage: callwitness verify --catalog\n"
+                                      "       callwitness verify PATH [--key PUBLIC_KEY]\n");
 
 int cw_cli_verify(int argc, char **argv) {
         static const struct option options[] = {
@@ -83,7 +84,8 @@ int cw_cli_verify(int argc, char **argv) {
                         key = optarg;
                         break;
                 case 'h':
-                        printf(_(VERIFY_USAGE "\n"
+                        fputs(_(verify_usage), stdout);
+                        printf(_("\n"
                                  "--catalog checks the audit log's hash chain, every catalog row and every\n"
                                  "recording against it. PATH (a bundle folder or .zip) checks the signature,\n"
                                  "every file's SHA-256, that no file is missing or added, and the manifest;\n"
@@ -94,7 +96,7 @@ int cw_cli_verify(int argc, char **argv) {
                         return 2;
                 }
         if (catalog == (optind < argc) || argc - optind > 1 || (catalog && key)) {
-                fprintf(stderr, _(VERIFY_USAGE));
+                fputs(_(verify_usage), stderr);
                 return 2;
         }
         return catalog ? verify_catalog() : verify_bundle(argv[optind], key);
