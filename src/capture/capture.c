@@ -33,6 +33,11 @@ enum { SIDE_LOCAL, SIDE_REMOTE, N_SIDES };
  * times a second while the audio still reaches the file within one. */
 #define RINGING_FRAGMENT_MS 50
 #define RECORDING_FRAGMENT_MS 500
+/* What the server sends: 16-bit, as the cards and the modem's voice path
+ * deliver it. pipewire-pulse sends a fragment through the socket in pieces
+ * of at most 64 KiB, each a wake-up: 500 ms of float is 96 kB (two), of
+ * 16-bit 48 kB (one). */
+typedef int16_t stream_sample;
 /* A side that delivered nothing for this long before the answer had not
  * started (a source waking late): it is placed by its first audio. */
 #define NOT_DELIVERING_USEC (250 * PA_USEC_PER_MSEC)
@@ -57,6 +62,13 @@ enum { SIDE_LOCAL, SIDE_REMOTE, N_SIDES };
 #define MAX_STRETCH 0.05
 /* A drift worth telling the person reviewing the call. */
 #define DRIFT_TELL 0.0005
+/* A window whose lateness moved this much more than the drift says is no
+ * clock: a stream that paused (audio that never came) or a delivery delay
+ * that changed. Its step is not drift. */
+#define DRIFT_STEP_FRAMES (CW_CAPTURE_RATE / 5)
+/* The drift rate is the median of the last windows' rates: one odd window
+ * does not move it. */
+#define DRIFT_HISTORY 7
 
 static const char *const side_names[N_SIDES] = { "the phone's own side", "the other party's side" };
 static const char *const stream_names[N_SIDES] = { "local", "remote" };
@@ -72,14 +84,18 @@ typedef struct side {
         int64_t offset;            /* timeline frame = appended frame + offset */
         /* The drift watch, since the side was placed: the lowest lateness
          * (frames) of the current window and of the first (the baseline),
-         * each with when it was seen and the stretch made up by then. The
-         * stretch (frames added per frame) and the frames it added. */
-        pa_usec_t placed_at, window_start, lowest_at, baseline_at;
+         * each with when it was seen and the stretch made up by then; the
+         * drift at the previous window; steps taken out of it. */
+        pa_usec_t placed_at, window_start, lowest_at, baseline_at, previous_at;
         int64_t lowest, baseline;
-        double lowest_stretched, baseline_stretched;
+        double lowest_stretched, baseline_stretched, previous_drift, steps;
         unsigned windows;          /* complete windows */
+        /* The stream's clock, kept when it is placed again: the last
+         * windows' drift rates, the stretch (frames added per frame). */
+        double rates[DRIFT_HISTORY];
+        unsigned n_rates;
         double stretch, stretched, fraction;
-        bool drift_told;
+        bool drift_told;           /* since the mark */
 } side;
 
 struct cw_capture {
@@ -133,8 +149,7 @@ static void place_newest_at(side *s, int64_t at_frame) {
         s->placed_at = pa_rtclock_now();
         s->window_start = 0;
         s->windows = 0;
-        s->stretch = s->stretched = s->fraction = 0;
-        s->drift_told = false;
+        s->stretched = s->steps = 0;
 }
 
 /* At the answer: a side delivering until now is continuous; the sample
@@ -161,12 +176,16 @@ static void take_frames(side *s, size_t n) {
         s->fill -= n;
 }
 
+static float to_float(stream_sample sample) {
+        return (float) sample * (1.0f / 32768.0f);
+}
+
 /* Appends n stream frames; NULL: a hole in the stream, silence. */
-static void append(side *s, const float *samples, size_t n) {
-        if (samples)
-                memcpy(s->samples + s->fill, samples, n * sizeof(float));
-        else
-                memset(s->samples + s->fill, 0, n * sizeof(float));
+static void append(side *s, const stream_sample *samples, size_t n) {
+        float *out = s->samples + s->fill;
+
+        for (size_t i = 0; i < n; i++)
+                out[i] = samples ? to_float(samples[i]) : 0.0f;
         s->fill += n;
         s->appended += n;
 }
@@ -180,7 +199,7 @@ static size_t stretched_length(const side *s, size_t n) {
 
 /* Appends n stream frames as m timeline frames, by linear interpolation:
  * a 0.1 % stretch moves a sample by a few of its neighbours' distance. */
-static void append_stretched(side *s, const float *samples, size_t n, size_t m) {
+static void append_stretched(side *s, const stream_sample *samples, size_t n, size_t m) {
         float *out = s->samples + s->fill;
 
         if (!samples || m == n || n < 2) {
@@ -193,7 +212,8 @@ static void append_stretched(side *s, const float *samples, size_t n, size_t m) 
                         size_t i = (size_t) x;
                         double f = x - (double) i;
 
-                        out[j] = i + 1 < n ? (float) ((1 - f) * samples[i] + f * samples[i + 1]) : samples[n - 1];
+                        out[j] = i + 1 < n ? (float) ((1 - f) * to_float(samples[i]) + f * to_float(samples[i + 1]))
+                                           : to_float(samples[n - 1]);
                 }
                 s->fill += m;
                 s->appended += m;
@@ -206,30 +226,69 @@ static size_t room(const side *s) {
         return SIDE_CAPACITY - s->fill;
 }
 
+static double median_rate(const side *s) {
+        double sorted[DRIFT_HISTORY];
+        unsigned n = s->n_rates < DRIFT_HISTORY ? s->n_rates : DRIFT_HISTORY;
+
+        if (n == 0)
+                return 0;
+        memcpy(sorted, s->rates, n * sizeof sorted[0]);
+        for (unsigned i = 1; i < n; i++)
+                for (unsigned j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+                        double t = sorted[j];
+
+                        sorted[j] = sorted[j - 1];
+                        sorted[j - 1] = t;
+                }
+        return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+static double usec_to_frames(pa_usec_t usec) {
+        return (double) usec * CW_CAPTURE_RATE / PA_USEC_PER_SEC;
+}
+
 /* Once a window is complete: the stream's drift since the baseline is what
- * the lateness still shows plus what the stretch made up meanwhile; the
- * stretch from now on is that rate, plus what is still off (extrapolated to
- * now) spread over the next window. */
+ * the lateness still shows plus what the stretch made up meanwhile, less
+ * the steps. Its rate is the median of the windows'; the stretch from now on
+ * is that rate, plus what is still off (extrapolated to now, and from the
+ * placement on: the clock was as slow before the baseline) spread over the
+ * next window. */
 static void correct_drift(side *s, pa_usec_t now) {
         cw_capture *c = s->capture;
-        double elapsed, drift, rate, off;
+        double dt, drift, step, rate, off, shift = 0;
 
         if (s->windows++ == 0) {
                 s->baseline = s->lowest;
-                s->baseline_at = s->lowest_at;
+                s->baseline_at = s->previous_at = s->lowest_at;
                 s->baseline_stretched = s->lowest_stretched;
+                s->previous_drift = 0;
                 return;
         }
-        elapsed = (double) (s->lowest_at - s->baseline_at) * CW_CAPTURE_RATE / PA_USEC_PER_SEC;
-        if (elapsed < CW_CAPTURE_RATE)
+        dt = usec_to_frames(s->lowest_at - s->previous_at);
+        if (dt < CW_CAPTURE_RATE)
                 return;
-        drift = (s->lowest_stretched - s->baseline_stretched) + (double) (s->lowest - s->baseline);
-        rate = drift / elapsed;
-        /* The clock was as slow before the baseline as after: from the
-         * placement on. */
-        off = (double) (s->lowest - s->baseline) - (s->stretched - s->lowest_stretched) +
-              rate * (double) (now - s->lowest_at + s->baseline_at - s->placed_at) * CW_CAPTURE_RATE /
-                      PA_USEC_PER_SEC;
+        drift = (double) (s->lowest - s->baseline) + (s->lowest_stretched - s->baseline_stretched) - s->steps;
+        step = drift - s->previous_drift - median_rate(s) * dt;
+        if (step > DRIFT_STEP_FRAMES) {
+                /* Audio that never came: the stream goes on that much later,
+                 * what it holds unsent included; the time is silence. */
+                shift = step;
+                s->offset += (int64_t) shift;
+                drift -= shift;
+                report(c, "capture-gap", "%s delivered no audio for about %.0f ms; that time is silence in the "
+                                         "recording, and up to %d s of audio before this was noticed may be early "
+                                         "by as much", side_names[s - c->sides], shift * 1000 / CW_CAPTURE_RATE,
+                       (int) (DRIFT_WINDOW_USEC / PA_USEC_PER_SEC));
+        } else if (step < -DRIFT_STEP_FRAMES) {
+                s->steps += step;   /* earlier all at once: not a clock */
+                drift -= step;
+        } else
+                s->rates[s->n_rates++ % DRIFT_HISTORY] = (drift - s->previous_drift) / dt;
+        s->previous_drift = drift;
+        s->previous_at = s->lowest_at;
+        rate = median_rate(s);
+        off = drift - (s->stretched - s->baseline_stretched) +
+              rate * usec_to_frames(now - s->lowest_at + s->baseline_at - s->placed_at);
         s->stretch = rate + off / DRIFT_WINDOW_FRAMES;
         if (s->stretch > MAX_STRETCH)
                 s->stretch = MAX_STRETCH;
@@ -237,7 +296,7 @@ static void correct_drift(side *s, pa_usec_t now) {
                 s->stretch = -MAX_STRETCH;
         cw_log_debug("capture: %s stream drifts %.3f %%, %.0f frames off; stretched by %.3f %%",
                      stream_names[s - c->sides], 100 * rate, off, 100 * s->stretch);
-        if (!s->drift_told && fabs(rate) > DRIFT_TELL && s->windows >= 3) {
+        if (!s->drift_told && fabs(rate) > DRIFT_TELL && s->n_rates >= 3) {
                 s->drift_told = true;
                 report(c, "clock-drift", "%s was captured by a clock running %.2f %% %s: its audio is resampled "
                                          "to the phone's clock, in step again within a few milliseconds after "
@@ -279,12 +338,12 @@ static void read_side(side *s) {
                 }
                 if (nbytes == 0)
                         break;
-                if (!c->marked && nbytes / sizeof(float) + s->fill > UNMARKED_KEEP) {
-                        size_t excess = nbytes / sizeof(float) + s->fill - UNMARKED_KEEP;
+                if (!c->marked && nbytes / sizeof(stream_sample) + s->fill > UNMARKED_KEEP) {
+                        size_t excess = nbytes / sizeof(stream_sample) + s->fill - UNMARKED_KEEP;
 
                         take_frames(s, excess < s->fill ? excess : s->fill);
                 }
-                n = nbytes / sizeof(float);
+                n = nbytes / sizeof(stream_sample);
                 m = s->placed && c->marked ? stretched_length(s, n) : n;
                 if (m > room(s))
                         return;   /* stays in the stream until the other side catches up */
@@ -502,7 +561,7 @@ static void on_stream_state(pa_stream *stream, void *userdata) {
 static pa_buffer_attr buffer_attr(unsigned fragment_ms) {
         return (pa_buffer_attr) {
                 .maxlength = (uint32_t) -1,
-                .fragsize = (uint32_t) (CW_CAPTURE_RATE * fragment_ms / 1000 * sizeof(float)),
+                .fragsize = (uint32_t) (CW_CAPTURE_RATE * fragment_ms / 1000 * sizeof(stream_sample)),
         };
 }
 
@@ -521,7 +580,7 @@ static void on_overflow(pa_stream *stream, void *userdata) {
 }
 
 static int connect_side(cw_capture *c, int index, const char *name) {
-        static const pa_sample_spec spec = { .format = PA_SAMPLE_FLOAT32NE, .rate = CW_CAPTURE_RATE, .channels = 1 };
+        static const pa_sample_spec spec = { .format = PA_SAMPLE_S16NE, .rate = CW_CAPTURE_RATE, .channels = 1 };
         pa_buffer_attr attr = buffer_attr(c->marked ? RECORDING_FRAGMENT_MS : RINGING_FRAGMENT_MS);
         side *s = &c->sides[index];
 
@@ -729,6 +788,8 @@ cw_capture_mode cw_capture_get_mode(const cw_capture *c) {
 
 void cw_capture_start_now(cw_capture *c) {
         c->marked = true;
+        for (unsigned i = 0; i < N_SIDES; i++)
+                c->sides[i].drift_told = false;
         c->mark_usec = pa_rtclock_now();
         c->delivered = 0;
         for (unsigned i = 0; i < c->n_sides; i++) {
