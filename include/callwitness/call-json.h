@@ -20,6 +20,11 @@ json_object *cw_json_timestamp(bool present, const cw_timestamp *ts);
 json_object *cw_state_json(const cw_state_record *state);
 json_object *cw_audit_entry_json(const cw_audit_entry *e);
 
+/* Members read from JSON that may not be ours (a manifest, a journal):
+ * NULL or 0 when missing or of another type. */
+const char *cw_json_get_string(json_object *o, const char *key);
+int64_t cw_json_get_int64(json_object *o, const char *key);
+
 /* Callbacks for cw_catalog_foreach_state() and cw_audit_foreach() that
  * append to the json array passed as userdata. */
 int cw_json_append_state(const cw_state_record *state, void *array);

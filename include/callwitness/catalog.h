@@ -66,10 +66,10 @@ typedef struct cw_recording_info {
 } cw_recording_info;
 
 int cw_catalog_set_recording(cw_catalog *c, int64_t call_id, const cw_recording_info *rec);
-/* Records size and hash of a call's file as found, touching nothing else:
- * for a file whose writer died with it. */
+/* Records size, hash and audio length of a call's file as found, touching
+ * nothing else: for a file whose writer died with it. */
 int cw_catalog_seal_recording(cw_catalog *c, int64_t call_id, uint64_t size, const char *sha256,
-                              const cw_timestamp *at);
+                              int64_t duration_ms, const cw_timestamp *at);
 
 /* Something the person reviewing the call must know: the other party's side
  * was not captured, a channel stayed silent. kind is a short word
@@ -91,13 +91,18 @@ typedef struct cw_orphan {
 
 /* Ends every orphan not ended with CW_END_DAEMON_STOPPED. cb (may be NULL)
  * sees each first, to seal its file (cw_catalog_seal_recording) or say it is
- * gone (a "file-missing" warning: the orphan is then not offered again),
+ * gone or unreadable (a "file-missing" or "file-unreadable" warning: the
+ * orphan is then not offered again),
  * with *ended set to now: it may set an earlier end (the last audio its file
  * holds), since a phone that died at 23:41 and started at 08:00 did not have
- * an eight-hour call. */
-int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
+ * an eight-hour call. Only calls up to up_to_id: those of an earlier run,
+ * when this is done again later because the catalog was locked. */
+int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now, int64_t up_to_id,
                            void (*cb)(const cw_orphan *orphan, cw_timestamp *ended, void *userdata),
                            void *userdata);
+
+/* The highest call id so far (0 if none): the calls of an earlier run. */
+int cw_catalog_last_call_id(cw_catalog *c, int64_t *ret);
 
 /* A read snapshot: what is read between begin and end is one consistent
  * state of the catalog, however the daemon writes meanwhile (WAL readers do

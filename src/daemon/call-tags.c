@@ -33,7 +33,9 @@ void cw_call_comments(const cw_call_description *call, cw_comment_list *list) {
         cw_timestamp_format_rfc3339(&call->appeared, started);
         add_comment(list, "TITLE=%s call %s %s", outgoing ? "Outgoing" : "Incoming", outgoing ? "to" : "from", number);
         add_comment(list, "DATE=%s", started);
-        if (call->id > 0)   /* 0: the catalog has not written the call's row yet; the final tags have it */
+        /* 0: the catalog was locked and has not written the call's row yet;
+         * the row then names the file by its path. */
+        if (call->id > 0)
                 add_comment(list, "CALLWITNESS_CALL_ID=%lld", (long long) call->id);
         add_comment(list, "CALLWITNESS_DIRECTION=%s", cw_direction_to_string(call->direction));
         add_comment(list, "CALLWITNESS_NUMBER=%s", number);

@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
 #include <pulse/rtclock.h>
 #include <pulse/timeval.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "callwitness/call-json.h"
 #include "callwitness/log.h"
+#include "callwitness/paths.h"
 #include "catalog-writer.h"
 
 /* A write may wait this long for another writer inside the main loop: long
@@ -14,8 +20,11 @@
  * D-Bus never notice. Anything longer is retried later. */
 #define BUSY_TIMEOUT_MS 50
 #define RETRY_USEC (500 * PA_USEC_PER_MSEC)
-/* On the way out there is no later: wait this long for a locked catalog. */
-#define FINAL_BUSY_TIMEOUT_MS 10000
+/* On the way out there is no later: wait this long in all for a locked
+ * catalog (systemd's stop timeout is 90 s); what is still not written then
+ * goes to the journal for the next start. */
+#define FINAL_WAIT_MS 10000
+#define JOURNAL_VERSION 1
 
 struct cw_call_slot {
         int64_t id;
@@ -65,6 +74,7 @@ typedef struct pending {
 struct cw_catalog_writer {
         pa_mainloop_api *api;
         cw_catalog *catalog;
+        char *journal;
         pending *head, **tail;
         size_t n_pending;
         pa_time_event *retry;
@@ -347,11 +357,245 @@ size_t cw_catalog_writer_pending(const cw_catalog_writer *w) {
         return w->n_pending;
 }
 
-int cw_catalog_writer_new(pa_mainloop_api *api, cw_catalog *catalog, cw_catalog_writer **ret) {
+/* The journal: one JSON object per line, each a write with its own time,
+ * in order. A call whose row is not written yet is named by a key that the
+ * writes about it share. Private to callwitnessd, read only by the next
+ * start. */
+
+static void add_string(json_object *o, const char *key, const char *value) {
+        json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
+}
+
+static json_object *pending_to_json(const pending *p, int64_t slot_key) {
+        json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "v", json_object_new_int(JOURNAL_VERSION));
+        json_object_object_add(o, "kind", json_object_new_int(p->kind));
+        if (p->slot->id)
+                json_object_object_add(o, "id", json_object_new_int64(p->slot->id));
+        else
+                json_object_object_add(o, "slot", json_object_new_int64(slot_key));
+        json_object_object_add(o, "at_ms", json_object_new_int64(p->at.utc_ms));
+        json_object_object_add(o, "offset_s", json_object_new_int(p->at.utc_offset_s));
+        switch (p->kind) {
+        case PENDING_CALL:
+                add_string(o, "backend", p->call.backend);
+                add_string(o, "modem_call_id", p->call.modem_call_id);
+                add_string(o, "number", p->call.number);
+                json_object_object_add(o, "direction", json_object_new_int(p->call.direction));
+                json_object_object_add(o, "state", json_object_new_int(p->call.state));
+                break;
+        case PENDING_NUMBER:
+                add_string(o, "number", p->number.number);
+                break;
+        case PENDING_STATE:
+                json_object_object_add(o, "state", json_object_new_int(p->state.state));
+                json_object_object_add(o, "reason", json_object_new_int(p->state.reason));
+                break;
+        case PENDING_TAG:
+                add_string(o, "name", p->tag.name);
+                add_string(o, "reason", p->tag.reason);
+                break;
+        case PENDING_RECORDING:
+                add_string(o, "relpath", p->recording.relpath);
+                add_string(o, "sha256", p->recording.sha256);
+                json_object_object_add(o, "capture_mode", json_object_new_int(p->recording.capture_mode));
+                json_object_object_add(o, "duration_ms", json_object_new_int64(p->recording.duration_ms));
+                json_object_object_add(o, "size", json_object_new_int64((int64_t) p->recording.size));
+                break;
+        case PENDING_WARNING:
+                add_string(o, "warning_kind", p->warning.kind);
+                add_string(o, "message", p->warning.message);
+                break;
+        }
+        return o;
+}
+
+/* Appends what is queued to the journal and syncs it: a line is either
+ * whole on disk or ignored when read. */
+static int save_journal(cw_catalog_writer *w) {
+        /* Keys unique across the runs that append: this process's id and
+         * the slot's place. */
+        const cw_call_slot *slots[256];
+        size_t n_slots = 0;
+        FILE *f;
+        int fd, r = 0;
+
+        fd = open(w->journal, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0 || !(f = fdopen(fd, "a"))) {
+                r = -errno;
+                if (fd >= 0)
+                        close(fd);
+                return r;
+        }
+        for (const pending *p = w->head; p; p = p->next) {
+                size_t i;
+                json_object *o;
+
+                for (i = 0; i < n_slots && slots[i] != p->slot; i++)
+                        ;
+                if (i == n_slots && n_slots < sizeof slots / sizeof slots[0])
+                        slots[n_slots++] = p->slot;
+                o = pending_to_json(p, (int64_t) getpid() << 16 | (int64_t) i);
+                fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+                json_object_put(o);
+        }
+        if (fflush(f) != 0 || fsync(fileno(f)) < 0)
+                r = -errno;
+        if (fclose(f) != 0 && r == 0)
+                r = -errno;
+        if (r == 0)
+                r = cw_paths_sync_parent(w->journal);
+        return r;
+}
+
+typedef struct journal_slot {
+        int64_t key;
+        cw_call_slot *slot;
+} journal_slot;
+
+/* The slot a journal line names: one per key, or one holding the id. */
+static cw_call_slot *journal_slot_for(json_object *o, journal_slot *slots, size_t *n_slots, size_t max) {
+        int64_t key = cw_json_get_int64(o, "slot"), id = cw_json_get_int64(o, "id");
+        cw_call_slot *slot;
+
+        for (size_t i = 0; !id && i < *n_slots; i++)
+                if (slots[i].key == key)
+                        return slots[i].slot;
+        if (*n_slots == max || !(slot = calloc(1, sizeof *slot)))
+                return NULL;
+        slot->id = id;
+        slot->refs = 1;
+        slots[(*n_slots)++] = (journal_slot) { id ? 0 : key, slot };
+        return slot;
+}
+
+static pending *pending_from_json(json_object *o, cw_call_slot *slot) {
+        cw_timestamp at = { .utc_ms = cw_json_get_int64(o, "at_ms"), .utc_offset_s = (int32_t) cw_json_get_int64(o, "offset_s") };
+        int64_t kind = cw_json_get_int64(o, "kind");
+        bool ok = true;
+        pending *p;
+
+        if (cw_json_get_int64(o, "v") != JOURNAL_VERSION || kind < PENDING_CALL || kind > PENDING_WARNING ||
+            !(p = pending_new((pending_kind) kind, slot, &at)))
+                return NULL;
+        switch (p->kind) {
+        case PENDING_CALL:
+                p->call.backend = copy(cw_json_get_string(o, "backend"), &ok);
+                p->call.modem_call_id = copy(cw_json_get_string(o, "modem_call_id"), &ok);
+                p->call.number = copy(cw_json_get_string(o, "number"), &ok);
+                p->call.direction = (cw_direction) cw_json_get_int64(o, "direction");
+                p->call.state = (cw_call_state) cw_json_get_int64(o, "state");
+                ok = ok && p->call.backend && p->call.modem_call_id;
+                break;
+        case PENDING_NUMBER:
+                p->number.number = copy(cw_json_get_string(o, "number"), &ok);
+                break;
+        case PENDING_STATE:
+                p->state.state = (cw_call_state) cw_json_get_int64(o, "state");
+                p->state.reason = (cw_end_reason) cw_json_get_int64(o, "reason");
+                break;
+        case PENDING_TAG:
+                ok = cw_json_get_string(o, "name") && cw_json_get_string(o, "reason");
+                if (ok) {
+                        snprintf(p->tag.name, sizeof p->tag.name, "%s", cw_json_get_string(o, "name"));
+                        snprintf(p->tag.reason, sizeof p->tag.reason, "%s", cw_json_get_string(o, "reason"));
+                }
+                break;
+        case PENDING_RECORDING:
+                p->recording.relpath = copy(cw_json_get_string(o, "relpath"), &ok);
+                p->recording.sha256 = copy(cw_json_get_string(o, "sha256"), &ok);
+                p->recording.capture_mode = (cw_capture_mode) cw_json_get_int64(o, "capture_mode");
+                p->recording.duration_ms = cw_json_get_int64(o, "duration_ms");
+                p->recording.size = (uint64_t) cw_json_get_int64(o, "size");
+                ok = ok && p->recording.relpath;
+                break;
+        case PENDING_WARNING:
+                p->warning.kind = copy(cw_json_get_string(o, "warning_kind"), &ok);
+                p->warning.message = copy(cw_json_get_string(o, "message"), &ok);
+                ok = ok && p->warning.kind && p->warning.message;
+                break;
+        }
+        if (!ok) {
+                pending_free(p);
+                return NULL;
+        }
+        return p;
+}
+
+int cw_catalog_writer_replay(cw_catalog *catalog, const char *journal) {
+        cw_catalog_writer w = { .catalog = catalog, .tail = &w.head };
+        journal_slot slots[256];
+        size_t n_slots = 0, n_lines = 0, n_bad = 0, n_written = 0;
+        char *line = NULL;
+        size_t size = 0;
+        FILE *f;
+        int r = 0;
+
+        f = fopen(journal, "re");
+        if (!f)
+                return errno == ENOENT ? 0 : -errno;
+        while (getline(&line, &size, f) > 0) {
+                json_object *o = json_tokener_parse(line);
+                cw_call_slot *slot = o ? journal_slot_for(o, slots, &n_slots, sizeof slots / sizeof slots[0]) : NULL;
+                pending *p = slot ? pending_from_json(o, slot) : NULL;
+
+                n_lines++;
+                if (p) {
+                        *w.tail = p;
+                        w.tail = &p->next;
+                        w.n_pending++;
+                } else
+                        n_bad++;   /* a line cut by a power cut, or not ours */
+                json_object_put(o);
+        }
+        free(line);
+        fclose(f);
+        for (size_t i = 0; i < n_slots; i++)
+                cw_call_slot_release(slots[i].slot);
+        while (w.head) {
+                r = apply(&w, w.head);
+                if (transient(r))
+                        break;
+                if (r < 0)
+                        tell_lost(&w, w.head, r);
+                else
+                        n_written++;
+                pop(&w);
+                r = 0;
+        }
+        if (n_bad)
+                cw_log_warning("%zu line(s) of %s could not be read", n_bad, journal);
+        if (w.head) {
+                /* Still locked: the rest waits for the next start. */
+                char *rest;
+
+                cw_log_warning("The catalog cannot be written now (%s); %zu change(s) of the last run wait in %s",
+                               cw_catalog_last_error(catalog), w.n_pending, journal);
+                if (asprintf(&rest, "%s.rest", journal) >= 0) {
+                        w.journal = rest;
+                        if (save_journal(&w) == 0)
+                                rename(rest, journal);
+                        free(rest);
+                }
+                while (w.head)
+                        pop(&w);
+                return r;
+        }
+        cw_log_info("%zu change(s) the last run could not write are now in the catalog", n_written);
+        if (unlink(journal) < 0)
+                return -errno;
+        return cw_paths_sync_parent(journal);
+}
+
+int cw_catalog_writer_new(pa_mainloop_api *api, cw_catalog *catalog, const char *journal,
+                          cw_catalog_writer **ret) {
         cw_catalog_writer *w = calloc(1, sizeof *w);
 
-        if (!w)
+        if (!w || !(w->journal = strdup(journal))) {
+                free(w);
                 return -ENOMEM;
+        }
         w->api = api;
         w->catalog = catalog;
         w->tail = &w->head;
@@ -361,23 +605,46 @@ int cw_catalog_writer_new(pa_mainloop_api *api, cw_catalog *catalog, cw_catalog_
 }
 
 cw_catalog_writer *cw_catalog_writer_free(cw_catalog_writer *w) {
+        pa_usec_t deadline;
+        int r;
+
         if (!w)
                 return NULL;
         if (w->retry)
                 w->api->time_free(w->retry);
         w->retry = NULL;
-        if (w->head) {
+        if (w->head)
                 cw_log_info("Writing %zu change(s) still waiting for the catalog before stopping", w->n_pending);
-                cw_catalog_set_busy_timeout(w->catalog, FINAL_BUSY_TIMEOUT_MS);
-        }
+        deadline = pa_rtclock_now() + FINAL_WAIT_MS * PA_USEC_PER_MSEC;
         while (w->head) {
-                int r = apply(w, w->head);
+                pa_usec_t now = pa_rtclock_now();
 
+                /* One deadline for all of them, not one per write. */
+                cw_catalog_set_busy_timeout(w->catalog, now < deadline ? (int) ((deadline - now) / PA_USEC_PER_MSEC)
+                                                                       : 0);
+                r = apply(w, w->head);
+                if (transient(r))
+                        break;
                 if (r < 0)
                         tell_lost(w, w->head, r);
                 pop(w);
         }
+        if (w->head) {
+                r = save_journal(w);
+                if (r < 0) {
+                        cw_log_error("%zu change(s) could not be written to the catalog nor kept in %s (%s); they "
+                                     "are lost:", w->n_pending, w->journal, strerror(-r));
+                        for (const pending *p = w->head; p; p = p->next)
+                                tell_lost(w, p, -EBUSY);
+                } else
+                        cw_log_warning("The catalog could not be written before stopping (%s); %zu change(s) are "
+                                       "kept in %s and written at the next start", cw_catalog_last_error(w->catalog),
+                                       w->n_pending, w->journal);
+                while (w->head)
+                        pop(w);
+        }
         cw_catalog_set_busy_timeout(w->catalog, BUSY_TIMEOUT_MS);
+        free(w->journal);
         free(w);
         return NULL;
 }

@@ -15,14 +15,26 @@
 
 typedef struct cw_catalog_writer cw_catalog_writer;
 
+/* The journal's name in the data directory. */
+#define CW_CATALOG_JOURNAL "catalog-pending.jsonl"
+
 /* A call as the writer knows it: its catalog id comes once its row is
  * written, which may be after later writes about it were queued. */
 typedef struct cw_call_slot cw_call_slot;
 
-int cw_catalog_writer_new(pa_mainloop_api *api, cw_catalog *catalog, cw_catalog_writer **ret);
-/* Waits a bounded time for what is still queued; names in the log what it
- * could not write. */
+/* journal: where writes still queued at the stop are kept for the next
+ * start (cw_catalog_writer_replay()). */
+int cw_catalog_writer_new(pa_mainloop_api *api, cw_catalog *catalog, const char *journal,
+                          cw_catalog_writer **ret);
+/* Waits up to 10 s in all for what is still queued, and appends what it
+ * could not write to the journal. */
 cw_catalog_writer *cw_catalog_writer_free(cw_catalog_writer *w);
+
+/* At start, before anything else writes: the journal an earlier run left,
+ * written in order (with the busy timeout the catalog has). 0 when nothing
+ * is left (the journal is removed), -EBUSY or -ENOSPC when the rest still
+ * waits in it for a later start. */
+int cw_catalog_writer_replay(cw_catalog *catalog, const char *journal);
 
 /* The call's row and first state; the slot is the caller's to release. NULL
  * only when out of memory. */

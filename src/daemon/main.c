@@ -8,6 +8,7 @@
 #include <locale.h>
 #include <pulse/mainloop-signal.h>
 #include <pulse/mainloop.h>
+#include <pulse/timeval.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "callwitness/oggfile.h"
 #include "callwitness/paths.h"
 #include "callwitness/profile.h"
+#include "catalog-writer.h"
 #include "dbus-glue.h"
 #include "modem.h"
 #include "notifier.h"
@@ -40,6 +42,9 @@ typedef struct daemon_state {
         cw_dbus_glue *glue;
         cw_notifier *notifier;
         cw_tracker *tracker;
+        char *journal;           /* catalog writes an earlier run could not make */
+        int64_t earlier_calls;   /* calls up to this id are an earlier run's */
+        pa_time_event *catch_up; /* while the catalog was locked at start */
         const cw_modem_backend_ops *backend_ops[2];
         void *backends[2];
 } daemon_state;
@@ -122,36 +127,36 @@ static void orphan_warning(daemon_state *d, const cw_orphan *orphan, const char 
 static void finish_orphan(const cw_orphan *orphan, cw_timestamp *ended, void *userdata) {
         daemon_state *d = userdata;
         char sha256[CW_SHA256_HEX_LEN + 1], when[CW_RFC3339_MAX], *path, *message;
-        const char *known_by = NULL;
+        const char *known_by;
         int64_t audio_ms;
         uint64_t size = 0;
-        int fd = -1, open_error = ENOENT;
+        int fd = -1, open_error = ENOENT, r;
+        struct stat st;
 
         if (orphan->relpath && asprintf(&path, "%s/%s", d->data_dir, orphan->relpath) >= 0) {
-                fd = open(path, O_RDONLY | O_CLOEXEC);
+                /* Not blocking on a fifo planted in its place. */
+                fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
                 open_error = errno;
                 free(path);
         }
         if (!orphan->ended) {
                 /* Nothing is known after the call's last state change, or
-                 * after the last audio its file holds, if later. */
-                if (orphan->last_known.utc_ms < ended->utc_ms) {
-                        *ended = orphan->last_known;
-                        known_by = "the last moment known";
-                }
+                 * after the last audio its file holds, if later; whatever
+                 * the clock says now (a phone without a clock battery boots
+                 * in the past). */
+                *ended = orphan->last_known;
+                known_by = "the last moment known";
                 if (fd >= 0 && orphan->answered && cw_oggfile_duration_ms(fd, &audio_ms) == 0 &&
                     orphan->answered_at.utc_ms + audio_ms > ended->utc_ms) {
                         *ended = cw_timestamp_from_utc_ms(orphan->answered_at.utc_ms + audio_ms);
                         known_by = "the last audio that reached the disk";
                 }
                 cw_timestamp_format_rfc3339(ended, when);
-                if (known_by && asprintf(&message, "callwitnessd stopped during this call; it is ended at %s (%s), "
-                                                   "the real end is not known", known_by, when) >= 0) {
+                if (asprintf(&message, "callwitnessd stopped during this call; it is ended at %s (%s), the real "
+                                       "end is not known", known_by, when) >= 0) {
                         orphan_warning(d, orphan, "daemon-stopped", message, ended);
                         free(message);
-                } else
-                        cw_log_warning("call %lld: was in progress when callwitnessd stopped; closed",
-                                       (long long) orphan->id);
+                }
         }
         if (!orphan->relpath)
                 return;
@@ -164,12 +169,75 @@ static void finish_orphan(const cw_orphan *orphan, cw_timestamp *ended, void *us
                 }
                 return;
         }
+        r = fstat(fd, &st) < 0 ? -errno : !S_ISREG(st.st_mode) ? -EISDIR : cw_sha256_fd(fd, sha256, &size);
+        if (r < 0 || cw_oggfile_duration_ms(fd, &audio_ms) < 0)
+                audio_ms = 0;
+        close(fd);
+        if (r < 0) {
+                /* A damaged card: said once (the orphan is not offered
+                 * again), the file left as it is for a person to look at. */
+                if (asprintf(&message, "the recording %s cannot be read to be hashed (%s); it is not sealed",
+                             orphan->relpath, strerror(-r)) >= 0) {
+                        orphan_warning(d, orphan, "file-unreadable", message, ended);
+                        free(message);
+                }
+                return;
+        }
         if (orphan->ended)
                 orphan_warning(d, orphan, "daemon-stopped", "callwitnessd stopped while sealing this recording; "
                                "it is hashed as found, its last moments may be missing", ended);
-        if (cw_sha256_fd(fd, sha256, &size) == 0 && cw_catalog_seal_recording(d->catalog, orphan->id, size, sha256, ended) < 0)
+        if (audio_ms == 0 && asprintf(&message, "no audio of this call reached the disk: the recording %s holds "
+                                                "none", orphan->relpath) >= 0) {
+                orphan_warning(d, orphan, "file-empty", message, ended);
+                free(message);
+        }
+        if (cw_catalog_seal_recording(d->catalog, orphan->id, size, sha256, audio_ms, ended) < 0)
                 cw_log_error("call %lld: catalog: %s", (long long) orphan->id, cw_catalog_last_error(d->catalog));
-        close(fd);
+}
+
+/* While the catalog is locked at start, closing the earlier run's calls is
+ * tried again this often. */
+#define CATCH_UP_RETRY_USEC (2 * PA_USEC_PER_SEC)
+
+static void schedule_catch_up(daemon_state *d);
+
+/* What an earlier run left: its writes kept in the journal, then its calls
+ * without an end or a seal. Before this run writes anything, or, if the
+ * catalog is locked, from the loop until it is done (only the earlier
+ * run's calls: this run's are in progress, not orphans). */
+static int catch_up(daemon_state *d) {
+        cw_timestamp now = cw_timestamp_now();
+        int r;
+
+        r = cw_catalog_writer_replay(d->catalog, d->journal);
+        if (r == 0)
+                r = cw_catalog_end_orphans(d->catalog, &now, d->earlier_calls, finish_orphan, d);
+        return r;
+}
+
+static void on_catch_up(pa_mainloop_api *api, pa_time_event *e, const struct timeval *tv, void *userdata) {
+        daemon_state *d = userdata;
+        int r;
+
+        api->time_free(e);
+        d->catch_up = NULL;
+        r = catch_up(d);
+        if (r == -EBUSY || r == -ENOSPC)
+                schedule_catch_up(d);
+        else if (r < 0)
+                cw_log_warning("Could not close calls left open by an earlier run: %s",
+                               cw_catalog_last_error(d->catalog));
+        else
+                cw_log_info("What an earlier run left open is closed");
+}
+
+static void schedule_catch_up(daemon_state *d) {
+        pa_mainloop_api *api = pa_mainloop_get_api(d->loop);
+        struct timeval when;
+
+        pa_gettimeofday(&when);
+        pa_timeval_add(&when, CATCH_UP_RETRY_USEC);
+        d->catch_up = api->time_new(api, &when, on_catch_up, d);
 }
 
 static int open_data(daemon_state *d) {
@@ -209,8 +277,19 @@ static int open_data(daemon_state *d) {
         free(db_path);
         if (r < 0)
                 return r;
-        r = cw_catalog_end_orphans(d->catalog, &now, finish_orphan, d);
-        if (r < 0)
+        if (asprintf(&d->journal, "%s/%s", d->data_dir, CW_CATALOG_JOURNAL) < 0)
+                return -ENOMEM;
+        r = cw_catalog_last_call_id(d->catalog, &d->earlier_calls);
+        if (r < 0) {
+                cw_log_error("Cannot read the catalog: %s", cw_catalog_last_error(d->catalog));
+                return r;
+        }
+        r = catch_up(d);
+        if (r == -EBUSY || r == -ENOSPC) {
+                cw_log_warning("The catalog cannot be written now (%s); what an earlier run left open is closed as "
+                               "soon as it can be", cw_catalog_last_error(d->catalog));
+                schedule_catch_up(d);
+        } else if (r < 0)
                 cw_log_warning("Could not close calls left open by an earlier run: %s",
                                cw_catalog_last_error(d->catalog));
         return 0;
@@ -257,6 +336,9 @@ static void stop(daemon_state *d) {
                 if (d->backends[i])
                         d->backend_ops[i]->stop(d->backends[i]);
         cw_tracker_free(d->tracker);
+        if (d->catch_up)
+                pa_mainloop_get_api(d->loop)->time_free(d->catch_up);
+        free(d->journal);
         cw_notifier_free(d->notifier);
         cw_dbus_glue_free(d->glue);
         if (d->system_bus) {

@@ -539,7 +539,7 @@ const cw_modem_events cw_tracker_modem_events = {
 int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catalog,
                    cw_notifier *notifier, const char *data_dir, cw_tracker **ret) {
         cw_tracker *t = calloc(1, sizeof *t);
-        char *problems = NULL;
+        char *problems = NULL, *journal = NULL;
         int r;
 
         if (!t || !(t->data_dir = strdup(data_dir)) ||
@@ -559,7 +559,11 @@ int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catal
         free(problems);
         t->api = api;
         t->cfg = cfg;
-        r = cw_catalog_writer_new(api, catalog, &t->writer);
+        if (asprintf(&journal, "%s/%s", data_dir, CW_CATALOG_JOURNAL) < 0)
+                r = -ENOMEM;
+        else
+                r = cw_catalog_writer_new(api, catalog, journal, &t->writer);
+        free(journal);
         if (r < 0) {
                 free(t->mixer_state);
                 free(t->data_dir);

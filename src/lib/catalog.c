@@ -406,17 +406,17 @@ int cw_catalog_add_warning(cw_catalog *c, int64_t call_id, const char *kind, con
 }
 
 int cw_catalog_seal_recording(cw_catalog *c, int64_t call_id, uint64_t size, const char *sha256,
-                              const cw_timestamp *at) {
+                              int64_t duration_ms, const cw_timestamp *at) {
         int r = cw_db_exec(c, "BEGIN IMMEDIATE");
 
         if (r < 0)
                 return r;
-        r = cw_db_run(c, NULL, "UPDATE recordings SET size = ?, sha256 = ? WHERE call_id = ?",
-                      "iti", (int64_t) size, sha256, call_id);
+        r = cw_db_run(c, NULL, "UPDATE recordings SET size = ?, sha256 = ?, duration_ms = ? WHERE call_id = ?",
+                      "itii", (int64_t) size, sha256, duration_ms, call_id);
         return commit_recording(c, call_id, r, at);
 }
 
-int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
+int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now, int64_t up_to_id,
                            void (*cb)(const cw_orphan *orphan, cw_timestamp *ended, void *userdata),
                            void *userdata) {
         sqlite3_stmt *stmt;
@@ -433,11 +433,11 @@ int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
                 "       (SELECT offset_s FROM call_states WHERE call_id = calls.id ORDER BY at_ms DESC LIMIT 1)"
                 " FROM calls"
                 " LEFT JOIN recordings ON recordings.call_id = calls.id"
-                " WHERE calls.ended_at_ms IS NULL"
+                " WHERE calls.id <= ? AND (calls.ended_at_ms IS NULL"
                 "    OR (recordings.path IS NOT NULL AND recordings.sha256 IS NULL AND NOT EXISTS"
                 "        (SELECT 1 FROM call_warnings WHERE call_warnings.call_id = calls.id"
-                "         AND call_warnings.kind = 'file-missing'))"
-                " ORDER BY calls.id", "");
+                "         AND call_warnings.kind IN ('file-missing', 'file-unreadable'))))"
+                " ORDER BY calls.id", "i", up_to_id);
         if (r < 0)
                 return r;
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -478,6 +478,19 @@ int cw_catalog_end_orphans(cw_catalog *c, const cw_timestamp *now,
                 free((char *) orphans[i].relpath);
         }
         free(orphans);
+        return r;
+}
+
+int cw_catalog_last_call_id(cw_catalog *c, int64_t *ret) {
+        sqlite3_stmt *stmt;
+        int r = cw_db_run(c, &stmt, "SELECT coalesce(max(id), 0) FROM calls", "");
+
+        if (r < 0)
+                return r;
+        r = sqlite3_step(stmt) == SQLITE_ROW ? 0 : cw_db_errno(sqlite3_errcode(c->db));
+        if (r == 0)
+                *ret = sqlite3_column_int64(stmt, 0);
+        sqlite3_finalize(stmt);
         return r;
 }
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "callwitness/log.h"
 #include "callwitness/paths.h"
 
 static int xdg_dir(const char *variable, const char *fallback_under_home,
@@ -162,7 +163,7 @@ int cw_paths_create_unique(const char *data_dir, const char *relpath, int (*crea
         const char *dot = strrchr(relpath, '.'), *slash = strrchr(relpath, '/');
         size_t stem = dot && (!slash || dot > slash) ? (size_t) (dot - relpath) : strlen(relpath);
         char *name = NULL, *path = NULL;
-        int r = -EEXIST;
+        int r = -EEXIST, sync_error;
 
         for (int attempt = 1; attempt <= 9 && r == -EEXIST; attempt++) {
                 free(name);
@@ -184,9 +185,11 @@ int cw_paths_create_unique(const char *data_dir, const char *relpath, int (*crea
                 if (r == 0)
                         r = create(path, userdata);
                 /* Without its directory entry on disk, a file synced to
-                 * the last page is still lost by a power cut. */
-                if (r == 0 && (r = cw_paths_sync_parent(path)) < 0)
-                        unlink(path);
+                 * the last page is still lost by a power cut; a directory
+                 * that cannot be synced still gets the recording. */
+                if (r == 0 && (sync_error = cw_paths_sync_parent(path)) < 0)
+                        cw_log_warning("Cannot sync the directory of %s: %s; a power cut may lose the file",
+                                       path, strerror(-sync_error));
         }
         free(path);
         if (r < 0) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callwitness/call-json.h"
 #include "callwitness/report.h"
 #include "callwitness/text.h"
 #include "callwitness/timestamp.h"
@@ -16,19 +17,6 @@
 #define MAX_DAYS 62   /* the hour-by-day picture shows the last two months */
 
 /* --- reading the manifest ---------------------------------------------------- */
-
-static const char *text_of(json_object *o, const char *key) {
-        json_object *v;
-
-        return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-               ? json_object_get_string(v) : NULL;
-}
-
-static int64_t int_of(json_object *o, const char *key) {
-        json_object *v;
-
-        return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
 
 static json_object *array_of(json_object *o, const char *key) {
         json_object *v;
@@ -44,7 +32,7 @@ static bool has_tag(json_object *call, const char *tag) {
         json_object *tags = array_of(call, "tags");
 
         for (size_t i = 0; i < length(tags); i++) {
-                const char *name = text_of(json_object_array_get_idx(tags, i), "tag");
+                const char *name = cw_json_get_string(json_object_array_get_idx(tags, i), "tag");
 
                 if (name && strcmp(name, tag) == 0)
                         return true;
@@ -68,7 +56,7 @@ static void local_minute(const char *rfc3339, char *buf, size_t size, struct tm 
 }
 
 static const char *number_of(json_object *call) {
-        return text_of(call, "number") ? text_of(call, "number") : _("unknown");
+        return cw_json_get_string(call, "number") ? cw_json_get_string(call, "number") : _("unknown");
 }
 
 /* Talk time as m:ss (h:mm:ss from an hour), the same in every language. */
@@ -90,8 +78,8 @@ json_object *cw_report_summary_json(json_object *calls) {
 
         for (size_t i = 0; i < length(calls); i++) {
                 json_object *call = json_object_array_get_idx(calls, i), *entry;
-                const char *number = text_of(call, "number") ? text_of(call, "number") : "unknown";
-                const char *outcome = text_of(call, "outcome"), *started = text_of(call, "started_at");
+                const char *number = cw_json_get_string(call, "number") ? cw_json_get_string(call, "number") : "unknown";
+                const char *outcome = cw_json_get_string(call, "outcome"), *started = cw_json_get_string(call, "started_at");
                 bool at_night = has_tag(call, "night");
 
                 if (!json_object_object_get_ex(numbers, number, &entry)) {
@@ -101,8 +89,8 @@ json_object *cw_report_summary_json(json_object *calls) {
                         json_object_object_add(entry, "night", json_object_new_int64(0));
                         json_object_object_add(numbers, number, entry);
                 }
-                json_object_object_add(entry, "calls", json_object_new_int64(int_of(entry, "calls") + 1));
-                json_object_object_add(entry, "night", json_object_new_int64(int_of(entry, "night") + at_night));
+                json_object_object_add(entry, "calls", json_object_new_int64(cw_json_get_int64(entry, "calls") + 1));
+                json_object_object_add(entry, "night", json_object_new_int64(cw_json_get_int64(entry, "night") + at_night));
                 night += at_night;
                 answered += outcome && strcmp(outcome, "answered") == 0;
                 missed += outcome && (strcmp(outcome, "missed") == 0 || strcmp(outcome, "rejected") == 0);
@@ -142,7 +130,7 @@ static void build_heatmap(json_object *calls, heatmap *h) {
                 struct tm tm;
                 int d;
 
-                local_minute(text_of(json_object_array_get_idx(calls, i), "started_at"), when, sizeof when, &tm);
+                local_minute(cw_json_get_string(json_object_array_get_idx(calls, i), "started_at"), when, sizeof when, &tm);
                 if (when[0] == '?')
                         continue;
                 snprintf(day, sizeof day, "%.10s", when);
@@ -169,34 +157,34 @@ static void build_heatmap(json_object *calls, heatmap *h) {
 
 static void text_call_line(FILE *out, json_object *call) {
         char when[32];
-        const char *outcome = text_of(call, "outcome");
+        const char *outcome = cw_json_get_string(call, "outcome");
         json_object *tags = array_of(call, "tags"), *notes = array_of(call, "notes"), *caller;
 
-        local_minute(text_of(call, "started_at"), when, sizeof when, NULL);
-        fprintf(out, "%5lld  %s  %-3s  %-18s  ", (long long) int_of(call, "id"), when,
-                strcmp(text_of(call, "direction") ? text_of(call, "direction") : "", "outgoing") == 0 ? _("out")
+        local_minute(cw_json_get_string(call, "started_at"), when, sizeof when, NULL);
+        fprintf(out, "%5lld  %s  %-3s  %-18s  ", (long long) cw_json_get_int64(call, "id"), when,
+                strcmp(cw_json_get_string(call, "direction") ? cw_json_get_string(call, "direction") : "", "outgoing") == 0 ? _("out")
                                                                                                    : _("in"),
                 number_of(call));
         if (outcome && strcmp(outcome, "answered") == 0)
-                print_seconds(out, int_of(call, "duration_ms"));
+                print_seconds(out, cw_json_get_int64(call, "duration_ms"));
         else
                 fprintf(out, "%s", outcome ? _(outcome) : _("in progress"));
         for (size_t i = 0; i < length(tags); i++)
-                fprintf(out, " [%s]", text_of(json_object_array_get_idx(tags, i), "tag"));
+                fprintf(out, " [%s]", cw_json_get_string(json_object_array_get_idx(tags, i), "tag"));
         fprintf(out, "\n");
         for (size_t i = 0; i < length(tags); i++)
-                fprintf(out, "       %s: %s\n", text_of(json_object_array_get_idx(tags, i), "tag"),
-                        text_of(json_object_array_get_idx(tags, i), "reason"));
+                fprintf(out, "       %s: %s\n", cw_json_get_string(json_object_array_get_idx(tags, i), "tag"),
+                        cw_json_get_string(json_object_array_get_idx(tags, i), "reason"));
         if (json_object_object_get_ex(call, "caller", &caller) && caller)
                 fprintf(out, _("       caller said: company %s, employee id %s, name %s\n"),
-                        text_of(caller, "company") ? text_of(caller, "company") : "-",
-                        text_of(caller, "employee_id") ? text_of(caller, "employee_id") : "-",
-                        text_of(caller, "name") ? text_of(caller, "name") : "-");
+                        cw_json_get_string(caller, "company") ? cw_json_get_string(caller, "company") : "-",
+                        cw_json_get_string(caller, "employee_id") ? cw_json_get_string(caller, "employee_id") : "-",
+                        cw_json_get_string(caller, "name") ? cw_json_get_string(caller, "name") : "-");
         /* A note's later lines are indented under it: no line of a note can
          * pass for a call's row. */
         for (size_t i = 0; i < length(notes); i++) {
                 fprintf(out, "%s", _("       note: "));
-                cw_text_write_indented(out, text_of(json_object_array_get_idx(notes, i), "text"), "       | ");
+                cw_text_write_indented(out, cw_json_get_string(json_object_array_get_idx(notes, i), "text"), "       | ");
                 fputc('\n', out);
         }
 }
@@ -220,9 +208,9 @@ static report_head *read_head(json_object *manifest) {
         r->calls = array_of(manifest, "calls");
         json_object_object_get_ex(manifest, "summary", &r->summary);
         r->numbers = array_of(r->summary, "numbers");
-        local_minute(text_of(manifest, "exported_at_local"), r->exported, sizeof r->exported, NULL);
-        local_minute(text_of(r->summary, "first_call"), r->first, sizeof r->first, NULL);
-        local_minute(text_of(r->summary, "last_call"), r->last, sizeof r->last, NULL);
+        local_minute(cw_json_get_string(manifest, "exported_at_local"), r->exported, sizeof r->exported, NULL);
+        local_minute(cw_json_get_string(r->summary, "first_call"), r->first, sizeof r->first, NULL);
+        local_minute(cw_json_get_string(r->summary, "last_call"), r->last, sizeof r->last, NULL);
         build_heatmap(r->calls, &r->h);
         return r;
 }
@@ -237,20 +225,20 @@ int cw_report_text(json_object *manifest, FILE *out) {
         heatmap *h = &head->h;
 
         fprintf(out, "%s\n", _("Record of phone calls"));
-        fprintf(out, _("Exported %s (%s) by callwitness; device key %s\n\n"), exported, text_of(manifest, "time_zone"),
-                text_of(manifest, "device_key_id"));
+        fprintf(out, _("Exported %s (%s) by callwitness; device key %s\n\n"), exported, cw_json_get_string(manifest, "time_zone"),
+                cw_json_get_string(manifest, "device_key_id"));
         fprintf(out, "%s\n", _("Summary"));
-        fprintf(out, _("  Calls: %lld. Numbers: %zu. At night: %lld.\n"), (long long) int_of(summary, "calls"),
-                length(numbers), (long long) int_of(summary, "night_calls"));
+        fprintf(out, _("  Calls: %lld. Numbers: %zu. At night: %lld.\n"), (long long) cw_json_get_int64(summary, "calls"),
+                length(numbers), (long long) cw_json_get_int64(summary, "night_calls"));
         fprintf(out, _("  Answered: %lld. Not answered: %lld. First call %s, last call %s.\n\n"),
-                (long long) int_of(summary, "answered"), (long long) int_of(summary, "missed"), first, last);
+                (long long) cw_json_get_int64(summary, "answered"), (long long) cw_json_get_int64(summary, "missed"), first, last);
 
         fprintf(out, "%s\n", _("Calls per number"));
         for (size_t i = 0; i < length(numbers); i++) {
                 json_object *n = json_object_array_get_idx(numbers, i);
 
-                fprintf(out, _("  %-20s calls: %lld, at night: %lld\n"), text_of(n, "number"),
-                        (long long) int_of(n, "calls"), (long long) int_of(n, "night"));
+                fprintf(out, _("  %-20s calls: %lld, at night: %lld\n"), cw_json_get_string(n, "number"),
+                        (long long) cw_json_get_int64(n, "calls"), (long long) cw_json_get_int64(n, "night"));
         }
         fprintf(out, "\n%s\n", _("Timeline (local time)"));
         for (size_t i = 0; i < length(calls); i++)
@@ -266,7 +254,7 @@ int cw_report_text(json_object *manifest, FILE *out) {
         }
         fprintf(out, "\n%s\n", _("Checking this bundle"));
         fprintf(out, _("  sha256sum -c SHA256SUMS\n  minisign -Vm SHA256SUMS -P %s\n"),
-                text_of(manifest, "device_public_key"));
+                cw_json_get_string(manifest, "device_public_key"));
         free(head);
         return ferror(out) ? -EIO : 0;
 }
@@ -323,19 +311,19 @@ static void html_heatmap(FILE *out, const heatmap *h) {
 
 static void html_call_row(FILE *out, json_object *call) {
         char when[32];
-        const char *outcome = text_of(call, "outcome");
+        const char *outcome = cw_json_get_string(call, "outcome");
         json_object *tags = array_of(call, "tags"), *notes = array_of(call, "notes"), *caller = NULL;
 
-        local_minute(text_of(call, "started_at"), when, sizeof when, NULL);
+        local_minute(cw_json_get_string(call, "started_at"), when, sizeof when, NULL);
         fprintf(out, "<tr%s><td>%lld</td><td>%s</td><td>", has_tag(call, "night") ? " class=\"night\"" : "",
-                (long long) int_of(call, "id"), when);
-        html_escaped(out, strcmp(text_of(call, "direction") ? text_of(call, "direction") : "", "outgoing") == 0
+                (long long) cw_json_get_int64(call, "id"), when);
+        html_escaped(out, strcmp(cw_json_get_string(call, "direction") ? cw_json_get_string(call, "direction") : "", "outgoing") == 0
                           ? _("out") : _("in"));
         fprintf(out, "</td><td>");
         html_escaped(out, number_of(call));
         fprintf(out, "</td><td>");
         if (outcome && strcmp(outcome, "answered") == 0)
-                print_seconds(out, int_of(call, "duration_ms"));
+                print_seconds(out, cw_json_get_int64(call, "duration_ms"));
         else
                 html_escaped(out, outcome ? _(outcome) : _("in progress"));
         fprintf(out, "</td><td>");
@@ -343,27 +331,27 @@ static void html_call_row(FILE *out, json_object *call) {
                 json_object *tag = json_object_array_get_idx(tags, i);
 
                 fprintf(out, "<b>");
-                html_escaped(out, text_of(tag, "tag"));
+                html_escaped(out, cw_json_get_string(tag, "tag"));
                 fprintf(out, "</b>: ");
-                html_escaped(out, text_of(tag, "reason"));
+                html_escaped(out, cw_json_get_string(tag, "reason"));
                 fprintf(out, "<br>");
         }
         json_object_object_get_ex(call, "caller", &caller);
         if (caller) {
                 html_escaped(out, _("caller said:"));
                 fprintf(out, " ");
-                html_escaped(out, text_of(caller, "company") ? text_of(caller, "company") : "-");
+                html_escaped(out, cw_json_get_string(caller, "company") ? cw_json_get_string(caller, "company") : "-");
                 fprintf(out, ", ");
-                html_escaped(out, text_of(caller, "employee_id") ? text_of(caller, "employee_id") : "-");
-                if (text_of(caller, "name")) {
+                html_escaped(out, cw_json_get_string(caller, "employee_id") ? cw_json_get_string(caller, "employee_id") : "-");
+                if (cw_json_get_string(caller, "name")) {
                         fprintf(out, ", ");
-                        html_escaped(out, text_of(caller, "name"));
+                        html_escaped(out, cw_json_get_string(caller, "name"));
                 }
                 fprintf(out, "<br>");
         }
         for (size_t i = 0; i < length(notes); i++) {
                 fprintf(out, "<i>");
-                html_escaped(out, text_of(json_object_array_get_idx(notes, i), "text"));
+                html_escaped(out, cw_json_get_string(json_object_array_get_idx(notes, i), "text"));
                 fprintf(out, "</i><br>");
         }
         fprintf(out, "</td></tr>\n");
@@ -404,17 +392,17 @@ int cw_report_html(json_object *manifest, FILE *out) {
         html_escaped(out, _("Record of phone calls"));
         fprintf(out, "</h1>\n<p>");
         snprintf(line, sizeof line, _("Exported %s (%s) by callwitness; device key %s"), exported,
-                 text_of(manifest, "time_zone"), text_of(manifest, "device_key_id"));
+                 cw_json_get_string(manifest, "time_zone"), cw_json_get_string(manifest, "device_key_id"));
         html_escaped(out, line);
         fprintf(out, "</p>\n<h2>");
         html_escaped(out, _("Summary"));
         fprintf(out, "</h2>\n<p>");
         snprintf(line, sizeof line, _("Calls: %lld. Numbers: %zu. At night: %lld."),
-                 (long long) int_of(summary, "calls"), length(numbers), (long long) int_of(summary, "night_calls"));
+                 (long long) cw_json_get_int64(summary, "calls"), length(numbers), (long long) cw_json_get_int64(summary, "night_calls"));
         html_escaped(out, line);
         fprintf(out, " ");
         snprintf(line, sizeof line, _("Answered: %lld. Not answered: %lld. First call %s, last call %s."),
-                 (long long) int_of(summary, "answered"), (long long) int_of(summary, "missed"), first, last);
+                 (long long) cw_json_get_int64(summary, "answered"), (long long) cw_json_get_int64(summary, "missed"), first, last);
         html_escaped(out, line);
         fprintf(out, "</p>\n<h2>");
         html_escaped(out, _("Calls per number"));
@@ -424,9 +412,9 @@ int cw_report_html(json_object *manifest, FILE *out) {
                 json_object *n = json_object_array_get_idx(numbers, i);
 
                 fprintf(out, "<tr><td>");
-                html_escaped(out, text_of(n, "number"));
-                fprintf(out, "</td><td>%lld</td><td>%lld</td></tr>\n", (long long) int_of(n, "calls"),
-                        (long long) int_of(n, "night"));
+                html_escaped(out, cw_json_get_string(n, "number"));
+                fprintf(out, "</td><td>%lld</td><td>%lld</td></tr>\n", (long long) cw_json_get_int64(n, "calls"),
+                        (long long) cw_json_get_int64(n, "night"));
         }
         fprintf(out, "</table></div>\n<h2>");
         html_escaped(out, _("When the calls came (calls per hour of day)"));
@@ -442,7 +430,7 @@ int cw_report_html(json_object *manifest, FILE *out) {
         fprintf(out, "</table></div>\n<h2>");
         html_escaped(out, _("Checking this bundle"));
         fprintf(out, "</h2>\n<p><code>sha256sum -c SHA256SUMS</code><br><code>minisign -Vm SHA256SUMS -P ");
-        html_escaped(out, text_of(manifest, "device_public_key"));
+        html_escaped(out, cw_json_get_string(manifest, "device_public_key"));
         fprintf(out, "</code></p>\n</body></html>\n");
         free(head);
         return ferror(out) ? -EIO : 0;

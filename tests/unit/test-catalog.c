@@ -181,7 +181,11 @@ static void orphans_are_ended(void) {
         cw_catalog_free(c);
 
         cw_catalog_open(db_path, AT(1795534700), &c);
-        ok(cw_catalog_end_orphans(c, AT(1795534900), NULL, NULL) == 0, "orphans ended");
+        ok(cw_catalog_end_orphans(c, AT(1795534900), id - 1, NULL, NULL) == 0, "orphans of an earlier run ended");
+        cw_catalog_foreach_call(c, false, collect, &s);
+        ok(!s.first.ended, "a call past the last id of the earlier run is this run's, not an orphan");
+        memset(&s, 0, sizeof s);
+        ok(cw_catalog_end_orphans(c, AT(1795534900), id, NULL, NULL) == 0, "orphans ended");
         cw_catalog_foreach_call(c, false, collect, &s);
         ok(s.first.ended && strcmp(s.end_reason, "daemon-stopped") == 0,
            "reason daemon-stopped");
