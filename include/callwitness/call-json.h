@@ -21,9 +21,22 @@ json_object *cw_state_json(const cw_state_record *state);
 json_object *cw_audit_entry_json(const cw_audit_entry *e);
 
 /* Members read from JSON that may not be ours (a manifest, a journal):
- * NULL or 0 when missing or of another type. */
-const char *cw_json_get_string(json_object *o, const char *key);
-int64_t cw_json_get_int64(json_object *o, const char *key);
+ * NULL or 0 when missing or of another type. Inline: GCC 12 with the
+ * sanitizers misreads the report's translated formats when these are
+ * calls it cannot see into ("null format string"). */
+static inline const char *cw_json_get_string(json_object *o, const char *key) {
+        json_object *v;
+
+        return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+               ? json_object_get_string(v) : NULL;
+}
+
+static inline int64_t cw_json_get_int64(json_object *o, const char *key) {
+        json_object *v;
+
+        return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int)
+               ? json_object_get_int64(v) : 0;
+}
 
 /* Callbacks for cw_catalog_foreach_state() and cw_audit_foreach() that
  * append to the json array passed as userdata. */

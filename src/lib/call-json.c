@@ -110,17 +110,3 @@ int cw_json_append_audit_entry(const cw_audit_entry *e, void *array) {
 
         return o ? json_object_array_add(array, o) : -ENOMEM;
 }
-
-const char *cw_json_get_string(json_object *o, const char *key) {
-        json_object *v;
-
-        return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-               ? json_object_get_string(v) : NULL;
-}
-
-int64_t cw_json_get_int64(json_object *o, const char *key) {
-        json_object *v;
-
-        return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int)
-               ? json_object_get_int64(v) : 0;
-}
