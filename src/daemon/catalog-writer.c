@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "callwitness/call-json.h"
@@ -414,8 +415,10 @@ static json_object *pending_to_json(const pending *p, int64_t slot_key) {
 /* Appends what is queued to the journal and syncs it: a line is either
  * whole on disk or ignored when read. */
 static int save_journal(cw_catalog_writer *w) {
-        /* Keys unique across the runs that append: this process's id and
-         * the slot's place. */
+        /* Keys unique across the runs that append (a journal not yet
+         * replayed gets the next run's lines too): the second, this
+         * process's id and the slot's place. */
+        int64_t run = (int64_t) time(NULL) << 24 | (int64_t) (getpid() & 0xffff) << 8;
         const cw_call_slot *slots[256];
         size_t n_slots = 0;
         FILE *f;
@@ -436,7 +439,7 @@ static int save_journal(cw_catalog_writer *w) {
                         ;
                 if (i == n_slots && n_slots < sizeof slots / sizeof slots[0])
                         slots[n_slots++] = p->slot;
-                o = pending_to_json(p, (int64_t) getpid() << 16 | (int64_t) i);
+                o = pending_to_json(p, run | (int64_t) (i & 0xff));
                 fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
                 json_object_put(o);
         }
