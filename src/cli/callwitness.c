@@ -37,8 +37,20 @@ static int print_json_call(const cw_call_record *call, void *userdata) {
 
         if (!o)
                 return -ENOMEM;
-        fprintf(listing->out, "%s  %s", listing->n++ ? ",\n" : "",
-                json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        /* Indented as a member of the array, as a whole tree would be. */
+        fputs(listing->n++ ? ",\n  " : "  ", listing->out);
+        for (const char *line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                                  JSON_C_TO_STRING_NOSLASHESCAPE);;) {
+                const char *end = strchr(line, '\n');
+
+                if (!end) {
+                        fputs(line, listing->out);
+                        break;
+                }
+                fwrite(line, 1, (size_t) (end - line), listing->out);
+                fputs("\n  ", listing->out);
+                line = end + 1;
+        }
         json_object_put(o);
         return 0;
 }
