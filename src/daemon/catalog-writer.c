@@ -199,6 +199,24 @@ static void pop(cw_catalog_writer *w) {
         pending_free(p);
 }
 
+/* Writes the first queued change: 0; an error that may pass (the change
+ * stays first); or one that will not (told, and the change dropped). */
+static int write_first(cw_catalog_writer *w) {
+        int r = apply(w, w->head);
+
+        if (transient(r))
+                return r;
+        if (r < 0)
+                tell_lost(w, w->head, r);
+        pop(w);
+        return r;
+}
+
+static void drop_all(cw_catalog_writer *w) {
+        while (w->head)
+                pop(w);
+}
+
 static void on_retry(pa_mainloop_api *api, pa_time_event *e, const struct timeval *tv, void *userdata);
 
 static void schedule_retry(cw_catalog_writer *w) {
@@ -215,7 +233,7 @@ static void schedule_retry(cw_catalog_writer *w) {
  * that may pass; then tries again later. */
 static void drain(cw_catalog_writer *w) {
         while (w->head) {
-                int r = apply(w, w->head);
+                int r = write_first(w);
 
                 if (transient(r)) {
                         if (!w->waiting_since) {
@@ -228,11 +246,8 @@ static void drain(cw_catalog_writer *w) {
                         schedule_retry(w);
                         return;
                 }
-                if (r < 0) {
-                        tell_lost(w, w->head, r);
+                if (r < 0)
                         w->lost_while_waiting++;
-                }
-                pop(w);
         }
         if (w->waiting_since) {
                 cw_log_info("The catalog was written again after %.1f s; %s",
@@ -352,10 +367,6 @@ void cw_catalog_writer_add_warning(cw_catalog_writer *w, cw_call_slot *slot, con
         p->warning.kind = copy(kind, &ok);
         p->warning.message = copy(message, &ok);
         submit(w, p, ok);
-}
-
-size_t cw_catalog_writer_pending(const cw_catalog_writer *w) {
-        return w->n_pending;
 }
 
 /* The journal: one JSON object per line, each a write with its own time,
@@ -529,7 +540,7 @@ static pending *pending_from_json(json_object *o, cw_call_slot *slot) {
 int cw_catalog_writer_replay(cw_catalog *catalog, const char *journal) {
         cw_catalog_writer w = { .catalog = catalog, .tail = &w.head };
         journal_slot slots[256];
-        size_t n_slots = 0, n_lines = 0, n_bad = 0, n_written = 0;
+        size_t n_slots = 0, n_bad = 0, n_written = 0;
         char *line = NULL;
         size_t size = 0;
         FILE *f;
@@ -543,7 +554,6 @@ int cw_catalog_writer_replay(cw_catalog *catalog, const char *journal) {
                 cw_call_slot *slot = o ? journal_slot_for(o, slots, &n_slots, sizeof slots / sizeof slots[0]) : NULL;
                 pending *p = slot ? pending_from_json(o, slot) : NULL;
 
-                n_lines++;
                 if (p) {
                         *w.tail = p;
                         w.tail = &p->next;
@@ -556,17 +566,8 @@ int cw_catalog_writer_replay(cw_catalog *catalog, const char *journal) {
         fclose(f);
         for (size_t i = 0; i < n_slots; i++)
                 cw_call_slot_release(slots[i].slot);
-        while (w.head) {
-                r = apply(&w, w.head);
-                if (transient(r))
-                        break;
-                if (r < 0)
-                        tell_lost(&w, w.head, r);
-                else
-                        n_written++;
-                pop(&w);
-                r = 0;
-        }
+        while (w.head && !transient(r = write_first(&w)))
+                n_written += r == 0;
         if (n_bad)
                 cw_log_warning("%zu line(s) of %s could not be read", n_bad, journal);
         if (w.head) {
@@ -576,13 +577,13 @@ int cw_catalog_writer_replay(cw_catalog *catalog, const char *journal) {
                 cw_log_warning("The catalog cannot be written now (%s); %zu change(s) of the last run wait in %s",
                                cw_catalog_last_error(catalog), w.n_pending, journal);
                 if (asprintf(&rest, "%s.rest", journal) >= 0) {
+                        unlink(rest);   /* one a crash left would be appended to */
                         w.journal = rest;
                         if (save_journal(&w) == 0)
                                 rename(rest, journal);
                         free(rest);
                 }
-                while (w.head)
-                        pop(&w);
+                drop_all(&w);
                 return r;
         }
         cw_log_info("%zu change(s) the last run could not write are now in the catalog", n_written);
@@ -625,12 +626,8 @@ cw_catalog_writer *cw_catalog_writer_free(cw_catalog_writer *w) {
                 /* One deadline for all of them, not one per write. */
                 cw_catalog_set_busy_timeout(w->catalog, now < deadline ? (int) ((deadline - now) / PA_USEC_PER_MSEC)
                                                                        : 0);
-                r = apply(w, w->head);
-                if (transient(r))
+                if (transient(write_first(w)))
                         break;
-                if (r < 0)
-                        tell_lost(w, w->head, r);
-                pop(w);
         }
         if (w->head) {
                 r = save_journal(w);
@@ -643,8 +640,7 @@ cw_catalog_writer *cw_catalog_writer_free(cw_catalog_writer *w) {
                         cw_log_warning("The catalog could not be written before stopping (%s); %zu change(s) are "
                                        "kept in %s and written at the next start", cw_catalog_last_error(w->catalog),
                                        w->n_pending, w->journal);
-                while (w->head)
-                        pop(w);
+                drop_all(w);
         }
         cw_catalog_set_busy_timeout(w->catalog, BUSY_TIMEOUT_MS);
         free(w->journal);

@@ -50,6 +50,3 @@ void cw_catalog_writer_set_policy_tag(cw_catalog_writer *w, cw_call_slot *slot, 
 void cw_catalog_writer_set_recording(cw_catalog_writer *w, cw_call_slot *slot, const cw_recording_info *rec);
 void cw_catalog_writer_add_warning(cw_catalog_writer *w, cw_call_slot *slot, const char *kind,
                                    const char *message, const cw_timestamp *at);
-
-/* Writes not yet in the catalog. */
-size_t cw_catalog_writer_pending(const cw_catalog_writer *w);
