@@ -16,10 +16,6 @@
 #include "callwitness/paths.h"
 #include "catalog-writer.h"
 
-/* A write may wait this long for another writer inside the main loop: long
- * enough for the CLI's short transactions, short enough that audio and
- * D-Bus never notice. Anything longer is retried later. */
-#define BUSY_TIMEOUT_MS 50
 #define RETRY_USEC (500 * PA_USEC_PER_MSEC)
 /* On the way out there is no later: wait this long in all for a locked
  * catalog (systemd's stop timeout is 90 s); what is still not written then
@@ -603,7 +599,7 @@ int cw_catalog_writer_new(pa_mainloop_api *api, cw_catalog *catalog, const char 
         w->api = api;
         w->catalog = catalog;
         w->tail = &w->head;
-        cw_catalog_set_busy_timeout(catalog, BUSY_TIMEOUT_MS);
+        cw_catalog_set_busy_timeout(catalog, CW_CATALOG_WRITER_BUSY_MS);
         *ret = w;
         return 0;
 }
@@ -642,7 +638,7 @@ cw_catalog_writer *cw_catalog_writer_free(cw_catalog_writer *w) {
                                        w->n_pending, w->journal);
                 drop_all(w);
         }
-        cw_catalog_set_busy_timeout(w->catalog, BUSY_TIMEOUT_MS);
+        cw_catalog_set_busy_timeout(w->catalog, CW_CATALOG_WRITER_BUSY_MS);
         free(w->journal);
         free(w);
         return NULL;

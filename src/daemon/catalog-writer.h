@@ -15,6 +15,11 @@
 
 typedef struct cw_catalog_writer cw_catalog_writer;
 
+/* How long the daemon waits for another writer's transaction inside its
+ * loop: long enough for the CLI's short transactions, short enough that
+ * audio and D-Bus never notice. Anything longer is retried later. */
+#define CW_CATALOG_WRITER_BUSY_MS 50
+
 /* The journal's name in the data directory. */
 #define CW_CATALOG_JOURNAL "catalog-pending.jsonl"
 

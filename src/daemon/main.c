@@ -45,6 +45,7 @@ typedef struct daemon_state {
         char *journal;           /* catalog writes an earlier run could not make */
         int64_t earlier_calls;   /* calls up to this id are an earlier run's */
         pa_time_event *catch_up; /* while the catalog was locked at start */
+        bool catching_up;
         const cw_modem_backend_ops *backend_ops[2];
         void *backends[2];
 } daemon_state;
@@ -215,20 +216,28 @@ static int catch_up(daemon_state *d) {
         return r;
 }
 
+static void try_catch_up(daemon_state *d) {
+        int r = catch_up(d);
+
+        if (r == -EBUSY || r == -ENOSPC) {
+                if (!d->catching_up)
+                        cw_log_warning("The catalog cannot be written now (%s); what an earlier run left open is "
+                                       "closed as soon as it can be", cw_catalog_last_error(d->catalog));
+                d->catching_up = true;
+                schedule_catch_up(d);
+        } else if (r < 0)
+                cw_log_warning("Could not close calls left open by an earlier run: %s",
+                               cw_catalog_last_error(d->catalog));
+        else if (d->catching_up)
+                cw_log_info("What an earlier run left open is closed");
+}
+
 static void on_catch_up(pa_mainloop_api *api, pa_time_event *e, const struct timeval *tv, void *userdata) {
         daemon_state *d = userdata;
-        int r;
 
         api->time_free(e);
         d->catch_up = NULL;
-        r = catch_up(d);
-        if (r == -EBUSY || r == -ENOSPC)
-                schedule_catch_up(d);
-        else if (r < 0)
-                cw_log_warning("Could not close calls left open by an earlier run: %s",
-                               cw_catalog_last_error(d->catalog));
-        else
-                cw_log_info("What an earlier run left open is closed");
+        try_catch_up(d);
 }
 
 static void schedule_catch_up(daemon_state *d) {
@@ -284,14 +293,10 @@ static int open_data(daemon_state *d) {
                 cw_log_error("Cannot read the catalog: %s", cw_catalog_last_error(d->catalog));
                 return r;
         }
-        r = catch_up(d);
-        if (r == -EBUSY || r == -ENOSPC) {
-                cw_log_warning("The catalog cannot be written now (%s); what an earlier run left open is closed as "
-                               "soon as it can be", cw_catalog_last_error(d->catalog));
-                schedule_catch_up(d);
-        } else if (r < 0)
-                cw_log_warning("Could not close calls left open by an earlier run: %s",
-                               cw_catalog_last_error(d->catalog));
+        /* A locked catalog must not hold the start (and the calls ringing
+         * meanwhile) for 5 s per write: the rest is retried from the loop. */
+        cw_catalog_set_busy_timeout(d->catalog, CW_CATALOG_WRITER_BUSY_MS);
+        try_catch_up(d);
         return 0;
 }
 

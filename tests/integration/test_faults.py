@@ -473,6 +473,37 @@ class Faults(unittest.TestCase):
             self.assertEqual(row['sha256'], hashlib.sha256(f.read()).hexdigest())
         self.check_catalog_verifies()
 
+    def test_catalog_locked_at_start_closes_the_earlier_calls_later_and_only_those(self):
+        # A daemon killed mid-call; the next one starts while the catalog is
+        # locked: it records a new call meanwhile, and closes the earlier
+        # call (not the new one) once the lock goes.
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        phone.play_tones()
+        first, index = self.answer('+8613800138063')
+        time.sleep(2)
+        phone.daemon.kill()
+        phone.daemon.wait(10)
+        phone.mm_object(first, CALL_IFACE).Hangup()
+        locker = self.lock_catalog()
+        phone.start_daemon(local_time='2026-11-24 12:05:00', tz='Asia/Shanghai')
+        phone.wait_log('closed as soon as it can be')
+        second = phone.mm_call('AddIncomingCall', MODEM, '+8613800138064')
+        time.sleep(1)
+        phone.mm_object(second, CALL_IFACE).Accept()
+        time.sleep(2)
+        locker.execute('ROLLBACK')
+        phone.wait_log('What an earlier run left open is closed')
+        earlier = phone.wait_call(index, lambda c: c['sha256'], 'the earlier call sealed')
+        self.assertEqual(earlier['end_reason'], 'daemon-stopped')
+        current = phone.wait_call(index + 1, lambda c: c['answered_at_ms'], 'the new call')
+        self.assertIsNone(current['ended_at_ms'], 'the call in progress is not an orphan')
+        phone.mm_object(second, CALL_IFACE).Hangup()
+        current = phone.wait_call(index + 1, lambda c: c['sha256'], 'the new call sealed')
+        self.assertEqual(current['end_reason'], 'hangup')
+        self.check_catalog_verifies()
+
     def test_an_unreadable_recording_is_told_once_and_left_alone(self):
         # A daemon killed mid-call; at the next start its file is no longer
         # a file (a fifo: reading it would block the start forever).
