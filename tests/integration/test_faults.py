@@ -473,18 +473,25 @@ class Faults(unittest.TestCase):
             self.assertEqual(row['sha256'], hashlib.sha256(f.read()).hexdigest())
         self.check_catalog_verifies()
 
+    def killed_mid_call(self, number):
+        '''A call answered, then callwitnessd killed (SIGKILL) 2 s into it.
+        Returns the modem's call and its index in the catalog.'''
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        phone.play_tones()
+        call, index = self.answer(number)
+        time.sleep(2)
+        phone.daemon.kill()
+        phone.daemon.wait(10)
+        return call, index
+
     def test_catalog_locked_at_start_closes_the_earlier_calls_later_and_only_those(self):
         # A daemon killed mid-call; the next one starts while the catalog is
         # locked: it records a new call meanwhile, and closes the earlier
         # call (not the new one) once the lock goes.
         phone = self.phone
-        phone.start_modemmanager()
-        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
-        phone.play_tones()
-        first, index = self.answer('+8613800138063')
-        time.sleep(2)
-        phone.daemon.kill()
-        phone.daemon.wait(10)
+        first, index = self.killed_mid_call('+8613800138063')
         phone.mm_object(first, CALL_IFACE).Hangup()
         locker = self.lock_catalog()
         phone.start_daemon(local_time='2026-11-24 12:05:00', tz='Asia/Shanghai')
@@ -508,13 +515,7 @@ class Faults(unittest.TestCase):
         # A daemon killed mid-call; at the next start its file is no longer
         # a file (a fifo: reading it would block the start forever).
         phone = self.phone
-        phone.start_modemmanager()
-        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
-        phone.play_tones()
-        call, index = self.answer('+8613800138062')
-        time.sleep(2)
-        phone.daemon.kill()
-        phone.daemon.wait(10)
+        call, index = self.killed_mid_call('+8613800138062')
         row = phone.calls()[index]
         path = os.path.join(phone.data_dir, row['path'])
         os.unlink(path)
