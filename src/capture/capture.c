@@ -69,6 +69,23 @@ typedef int16_t stream_sample;
 /* The drift rate is the median of the last windows' rates: one odd window
  * does not move it. */
 #define DRIFT_HISTORY 7
+/* A source that loses audio (an overrun in the card, a sound server starved
+ * of the CPU) goes on with audio captured later than the frames before it
+ * say: read as if continuous, everything after the loss would be early by
+ * its length. A read whose newest sample comes more than DRIFT_STEP_FRAMES
+ * later than the median of the last reads on time is held back, not
+ * written. A later read on time says it was only delivered late (after a
+ * stall the backlog comes at once, and the next fragment on time). Still
+ * late after PAUSE_CONFIRM_USEC and at least LOSS_READS reads, the last of
+ * them as late as each other, it followed a loss: silence of the loss's
+ * length goes in before it. Lateness that keeps moving (a server settling
+ * its latency) is held at most HOLD_MAX_USEC, then taken as delivered late.
+ * The median, not the lowest: a monitor hands out audio early, by as much
+ * as its sink's latency, which changes when a stream's does. */
+#define PAUSE_CONFIRM_USEC (1200 * PA_USEC_PER_MSEC)
+#define HOLD_MAX_USEC (3 * PA_USEC_PER_SEC)
+#define LOSS_READS 3
+#define ON_TIME_READS 8
 
 static const char *const side_names[N_SIDES] = { "the phone's own side", "the other party's side" };
 static const char *const stream_names[N_SIDES] = { "local", "remote" };
@@ -96,6 +113,16 @@ typedef struct side {
         unsigned n_rates;
         double stretch, stretched, fraction;
         bool drift_told;           /* since the mark */
+        /* The last reads' lateness (frames) found on time; audio held back
+         * as late: from which stream frame, since when, the lateness of its
+         * last reads. */
+        double on_time[ON_TIME_READS];
+        unsigned n_on_time;
+        bool held;
+        uint64_t held_from;
+        pa_usec_t held_since;
+        double held_lateness[LOSS_READS];
+        unsigned n_held;
 } side;
 
 struct cw_capture {
@@ -150,6 +177,8 @@ static void place_newest_at(side *s, int64_t at_frame) {
         s->window_start = 0;
         s->windows = 0;
         s->stretched = s->steps = 0;
+        s->n_on_time = 0;
+        s->held = false;
 }
 
 /* At the answer: a side delivering until now is continuous; the sample
@@ -226,13 +255,12 @@ static size_t room(const side *s) {
         return SIDE_CAPACITY - s->fill;
 }
 
-static double median_rate(const side *s) {
-        double sorted[DRIFT_HISTORY];
-        unsigned n = s->n_rates < DRIFT_HISTORY ? s->n_rates : DRIFT_HISTORY;
+static double median(const double *values, unsigned n) {
+        double sorted[ON_TIME_READS > DRIFT_HISTORY ? ON_TIME_READS : DRIFT_HISTORY];
 
         if (n == 0)
                 return 0;
-        memcpy(sorted, s->rates, n * sizeof sorted[0]);
+        memcpy(sorted, values, n * sizeof sorted[0]);
         for (unsigned i = 1; i < n; i++)
                 for (unsigned j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
                         double t = sorted[j];
@@ -241,6 +269,10 @@ static double median_rate(const side *s) {
                         sorted[j - 1] = t;
                 }
         return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+static double median_rate(const side *s) {
+        return median(s->rates, s->n_rates < DRIFT_HISTORY ? s->n_rates : DRIFT_HISTORY);
 }
 
 static double usec_to_frames(pa_usec_t usec) {
@@ -306,6 +338,75 @@ static void correct_drift(side *s, pa_usec_t now) {
         }
 }
 
+/* The stream frames from `from` on come `gap` frames later: silence goes
+ * in before them. They are still buffered (held back); if the ring has no
+ * room, the whole buffer moves instead, what came before them included. */
+static void insert_silence(side *s, uint64_t from, size_t gap) {
+        uint64_t first = s->appended - s->fill;
+        size_t at = from > first ? (size_t) (from - first) : 0;
+
+        if (at > s->fill)
+                at = s->fill;
+        if (gap > room(s)) {
+                s->offset += (int64_t) gap;
+                return;
+        }
+        memmove(s->samples + at + gap, s->samples + at, (s->fill - at) * sizeof s->samples[0]);
+        memset(s->samples + at, 0, gap * sizeof s->samples[0]);
+        s->fill += gap;
+        s->appended += gap;
+}
+
+static void remember_on_time(side *s, double lateness) {
+        s->on_time[s->n_on_time++ % ON_TIME_READS] = lateness;
+}
+
+/* After each read from stream frame `from` on: on time, delivered late, or
+ * after a loss (see PAUSE_CONFIRM_USEC). */
+static void judge_lateness(side *s, uint64_t from, pa_usec_t now) {
+        cw_capture *c = s->capture;
+        double lateness = (double) (timeline_now(c) - ((int64_t) s->appended + s->offset));
+        unsigned n = s->n_on_time < ON_TIME_READS ? s->n_on_time : ON_TIME_READS;
+        double usual = median(s->on_time, n), lowest = INFINITY, highest = -INFINITY, gap;
+
+        if (n < LOSS_READS || lateness <= usual + DRIFT_STEP_FRAMES) {
+                if (s->held)
+                        cw_log_debug("capture: %s stream was only delivered late", stream_names[s - c->sides]);
+                s->held = false;
+                remember_on_time(s, lateness);
+                return;
+        }
+        if (!s->held) {
+                s->held = true;
+                s->held_from = from;
+                s->held_since = now;
+                s->n_held = 0;
+        }
+        s->held_lateness[s->n_held++ % LOSS_READS] = lateness;
+        if (now - s->held_since > HOLD_MAX_USEC) {
+                cw_log_debug("capture: %s stream's lateness does not settle; taken as delivered late",
+                             stream_names[s - c->sides]);
+                s->held = false;
+                return;
+        }
+        if (now - s->held_since < PAUSE_CONFIRM_USEC || s->n_held < LOSS_READS)
+                return;
+        for (unsigned i = 0; i < LOSS_READS; i++) {
+                if (s->held_lateness[i] < lowest)
+                        lowest = s->held_lateness[i];
+                if (s->held_lateness[i] > highest)
+                        highest = s->held_lateness[i];
+        }
+        if (highest - lowest > DRIFT_STEP_FRAMES / 2)
+                return;
+        gap = lowest - usual;
+        s->held = false;
+        insert_silence(s, s->held_from, (size_t) gap);
+        remember_on_time(s, lateness - gap);
+        report(c, "capture-gap", "%s delivered no audio for about %.0f ms; that time is silence in the recording",
+               side_names[s - c->sides], gap * 1000 / CW_CAPTURE_RATE);
+}
+
 static void watch_drift(side *s) {
         pa_usec_t now = s->last_arrival;
         int64_t lateness = timeline_now(s->capture) - ((int64_t) s->appended + s->offset);
@@ -329,6 +430,7 @@ static void read_side(side *s) {
         bool got = false;
         const void *data;
         size_t nbytes, n, m;
+        uint64_t from = s->appended;
 
         while (stream_live(s) && pa_stream_readable_size(s->stream) > 0) {
                 if (pa_stream_peek(s->stream, &data, &nbytes) < 0) {
@@ -358,8 +460,15 @@ static void read_side(side *s) {
                 return;
         if (!s->placed)   /* its first audio since the answer is recent */
                 place_newest_at(s, timeline_now(c));
-        else
+        else {
                 watch_drift(s);
+                judge_lateness(s, from, s->last_arrival);
+        }
+}
+
+/* Where the side's audio that may be written ends on the timeline. */
+static int64_t writable_end(const side *s) {
+        return (int64_t) (s->held ? s->held_from : s->appended) + s->offset;
 }
 
 /* Fills channel of c->interleaved for timeline frames [from, from + n). */
@@ -373,6 +482,8 @@ static void take_channel(cw_capture *c, unsigned channel, uint64_t from, size_t 
                 if (first < (int64_t) from) {   /* captured before the timeline reached it: not ours */
                         uint64_t stale = from - (uint64_t) first;
 
+                        cw_log_debug("capture: %s stream: %llu frames before frame %llu dropped (%zu buffered)",
+                                     stream_names[channel], (unsigned long long) stale, (unsigned long long) from, s->fill);
                         take_frames(s, stale < s->fill ? stale : s->fill);
                         first = (int64_t) (s->appended - s->fill) + s->offset;
                 }
@@ -416,7 +527,7 @@ static void deliver(cw_capture *c, uint64_t limit) {
                                 end = c->delivered;
                         continue;
                 }
-                side_end = (int64_t) s->appended + s->offset;
+                side_end = writable_end(s);
                 if (side_end < (int64_t) c->delivered)
                         side_end = (int64_t) c->delivered;
                 if (limit == UINT64_MAX && (uint64_t) side_end < end)
@@ -811,7 +922,11 @@ uint64_t cw_capture_frame_now(const cw_capture *c) {
 }
 
 void cw_capture_flush(cw_capture *c, uint64_t end) {
-        for (unsigned i = 0; i < c->n_sides; i++)
+        /* No time is left to tell a loss from a late delivery: audio held
+         * back goes in as it came. */
+        for (unsigned i = 0; i < c->n_sides; i++) {
                 read_side(&c->sides[i]);
+                c->sides[i].held = false;
+        }
         deliver(c, end);
 }

@@ -274,8 +274,8 @@ class Faults(unittest.TestCase):
                 if delay > 0:
                     time.sleep(delay)
 
-    def call_with_microphone_fed(self, rate, pause=None):
-        '''A 32 s call whose microphone is a module-pipe-source fed at `rate`
+    def call_with_microphone_fed(self, rate, pause=None, talk_s=32):
+        '''A talk_s call (32 s) whose microphone is a module-pipe-source fed at `rate`
         frames per second of real time. Returns the row, the decoded file,
         its length, the beep onsets of both channels and the warnings.'''
         phone = self.phone
@@ -300,7 +300,7 @@ class Faults(unittest.TestCase):
         phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
         phone.play_tones(remote=phone.beeps(1000))
         call, index = self.answer('+8613800138080', ring_s=1.0)
-        time.sleep(32)
+        time.sleep(talk_s)
         phone.mm_object(call, CALL_IFACE).Hangup()
         row = phone.wait_call(index, lambda c: c['sha256'], 'the recording')
         phone.stop_tones()
@@ -310,14 +310,14 @@ class Faults(unittest.TestCase):
             warnings = dict(db.execute('SELECT kind, message FROM call_warnings WHERE call_id = ?', (row['id'],)))
         return row, wav, file_s, beep_onsets(wav, 1, 440), beep_onsets(wav, 2, 1000), warnings
 
-    def check_in_step_at_the_end(self, local, remote, file_s, tolerance_s=0.02):
+    def check_in_step_at_the_end(self, local, remote, file_s, tolerance_s=0.02, last_s=8):
         def offset(onset):
             '''How far the microphone's beep is from the other party's, in
             (-125, 125] ms: the beeps come every 250 ms.'''
             return (onset - remote[0] + 0.125) % 0.25 - 0.125
         first = sorted(offset(l) for l in local if l < 1.0)
         first = first[len(first) // 2]
-        end = [offset(l) for l in local if file_s - 8 <= l]
+        end = [offset(l) for l in local if file_s - last_s <= l]
         self.assertLess(local[0], 0.5)
         self.assertLess(max(abs((o - first + 0.125) % 0.25 - 0.125) for o in end), tolerance_s,
                         f'in step with the first second ({first:.3f} s) at the end: {end}')
@@ -347,11 +347,22 @@ class Faults(unittest.TestCase):
         self.assertIn('capture-gap', warnings, warnings)
         gap_ms = float(warnings['capture-gap'].split('about ')[1].split(' ms')[0])
         self.assertAlmostEqual(gap_ms, 2000, delta=150, msg=warnings['capture-gap'])
-        # The gap is measured from the lowest lateness of two 5 s windows:
-        # its length is right within a few tens of milliseconds.
-        self.check_in_step_at_the_end(local, remote, file_s, tolerance_s=0.04)
-        late = [l for l in local if l > file_s - 10]
+        # Placed from the first audio after it on, not once a window of
+        # early audio told: every beep after the gap is in step.
+        self.check_in_step_at_the_end(local, remote, file_s, tolerance_s=0.04, last_s=file_s - 16.3)
+        late = [l for l in local if l > 16.3]
         check_beeps_regular(self, late, 'the microphone after the gap')
+
+    def test_a_short_loss_early_in_a_call_is_silence_not_a_shift(self):
+        # A source that loses 400 ms (what a starved sound server does to a
+        # monitor) two seconds into a 7 s call, before any drift window is
+        # complete: the audio after the loss is where it was captured, and
+        # the loss is told.
+        row, wav, file_s, local, remote, warnings = self.call_with_microphone_fed(48000, pause=(3, 0.4), talk_s=7)
+        self.assertIn('capture-gap', warnings, warnings)
+        gap_ms = float(warnings['capture-gap'].split('about ')[1].split(' ms')[0])
+        self.assertAlmostEqual(gap_ms, 400, delta=60, msg=warnings['capture-gap'])
+        self.check_in_step_at_the_end(local, remote, file_s, tolerance_s=0.03, last_s=file_s)
 
     # --- power cuts ------------------------------------------------------------
 
