@@ -22,6 +22,8 @@ int cw_paths_device_key(char **ret);
 /* Where device profiles are: $CALLWITNESS_PROFILES_DIR if set (running from
  * a source tree), else the installed data directory. */
 const char *cw_paths_profiles_dir(void);
+/* Where the rule presets are: $CALLWITNESS_PRESETS_DIR, else installed. */
+const char *cw_paths_presets_dir(void);
 
 /* Creates a directory and its missing parents with the given mode. An
  * existing directory is fine and keeps its mode. 0 or -errno. */

@@ -136,3 +136,43 @@ int cw_ini_parse(const char *path, cw_ini_handler handler, void *userdata, char 
         free(ini.error);
         return r == 0 ? 0 : r < 0 ? -EIO : -EINVAL;
 }
+
+int cw_ini_set_text(char **field, const char *value) {
+        free(*field);
+        *field = value[0] ? strdup(value) : NULL;
+        return !value[0] || *field;
+}
+
+char *cw_ini_id_from_path(const char *path) {
+        const char *base = strrchr(path, '/');
+        size_t len;
+
+        base = base ? base + 1 : path;
+        len = strlen(base);
+        if (len > 5 && strcmp(base + len - 5, ".conf") == 0)
+                len -= 5;
+        return strndup(base, len);
+}
+
+int cw_ini_load_id(const char *dir, const char *id, const char *what, int (*load)(const char *path, void *ret,
+                   char **error_message), void *ret, char **error_message) {
+        char *path;
+        int r;
+
+        /* An id is a file name, never a path. */
+        if (!id[0] || strchr(id, '/') || id[0] == '.') {
+                if (error_message && asprintf(error_message, "'%s' is not a %s name", id, what) < 0)
+                        *error_message = NULL;
+                return -EINVAL;
+        }
+        if (asprintf(&path, "%s/%s.conf", dir, id) < 0)
+                return -ENOMEM;
+        r = load(path, ret, error_message);
+        if (r == -ENOENT && error_message) {
+                free(*error_message);
+                if (asprintf(error_message, "there is no %s '%s' (%s)", what, id, path) < 0)
+                        *error_message = NULL;
+        }
+        free(path);
+        return r;
+}

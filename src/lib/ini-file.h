@@ -32,3 +32,15 @@ int cw_ini_fail(cw_ini *ini, const char *section, const char *key, const char *f
 int cw_ini_set_list(cw_ini *ini, const char *section, const char *key, const char *value, const char *separators,
                     char ***items, size_t *n);
 void cw_ini_free_list(char **items, size_t n);
+
+/* Replaces *field with a copy of value (NULL for ""). 1, or 0 when out of
+ * memory: what a handler returns. */
+int cw_ini_set_text(char **field, const char *value);
+
+/* What data files are named by: the file's name less ".conf". NULL when
+ * out of memory. */
+char *cw_ini_id_from_path(const char *path);
+
+/* Loads dir/id.conf with load(), refusing an id that is a path. */
+int cw_ini_load_id(const char *dir, const char *id, const char *what, int (*load)(const char *path, void *ret,
+                   char **error_message), void *ret, char **error_message);

@@ -50,6 +50,12 @@ const char *cw_paths_profiles_dir(void) {
         return dir && dir[0] == '/' ? dir : CW_PROFILES_DIR;
 }
 
+const char *cw_paths_presets_dir(void) {
+        const char *dir = getenv("CALLWITNESS_PRESETS_DIR");
+
+        return dir && dir[0] == '/' ? dir : CW_PRESETS_DIR;
+}
+
 int cw_paths_sync_parent(const char *path) {
         const char *slash = strrchr(path, '/');
         char *dir = slash == path ? strdup("/") : slash ? strndup(path, (size_t) (slash - path)) : strdup(".");

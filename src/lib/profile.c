@@ -11,24 +11,18 @@
 
 #define MAX_DEVICE_COMPATIBLE 16
 
-static int set_text(char **field, const char *value) {
-        free(*field);
-        *field = value[0] ? strdup(value) : NULL;
-        return !value[0] || *field;
-}
-
 static int handle_key(cw_ini *ini, const char *section, const char *key, const char *value, void *userdata) {
         cw_profile *p = userdata;
 
         if (strcmp(section, "device") == 0) {
                 if (strcmp(key, "name") == 0)
-                        return set_text(&p->name, value);
+                        return cw_ini_set_text(&p->name, value);
                 /* Compatible strings hold commas ("pine64,pinephone") and
                  * never blanks. */
                 if (strcmp(key, "compatible") == 0)
                         return cw_ini_set_list(ini, section, key, value, " \t", &p->compatible, &p->n_compatible);
                 if (strcmp(key, "dmi_product") == 0)
-                        return set_text(&p->dmi_product, value);
+                        return cw_ini_set_text(&p->dmi_product, value);
                 if (strcmp(key, "confirmed") == 0) {
                         if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
                                 return cw_ini_fail(ini, section, key, "'%s' is not yes or no", value);
@@ -36,7 +30,7 @@ static int handle_key(cw_ini *ini, const char *section, const char *key, const c
                         return 1;
                 }
                 if (strcmp(key, "notes") == 0)
-                        return set_text(&p->notes, value);
+                        return cw_ini_set_text(&p->notes, value);
         } else if (strcmp(section, "capture") == 0) {
                 if (strcmp(key, "mode") == 0) {
                         if (cw_capture_mode_from_string(value, &p->mode) < 0)
@@ -44,12 +38,12 @@ static int handle_key(cw_ini *ini, const char *section, const char *key, const c
                         return 1;
                 }
                 if (strcmp(key, "local_source") == 0)
-                        return set_text(&p->local_source, value);
+                        return cw_ini_set_text(&p->local_source, value);
                 if (strcmp(key, "remote_source") == 0)
-                        return set_text(&p->remote_source, value);
+                        return cw_ini_set_text(&p->remote_source, value);
         } else if (strcmp(section, "mixer") == 0) {
                 if (strcmp(key, "card") == 0)
-                        return set_text(&p->mixer_card, value);
+                        return cw_ini_set_text(&p->mixer_card, value);
                 if (strcmp(key, "controls") == 0)
                         return cw_ini_set_list(ini, section, key, value, ",", &p->mixer_controls, &p->n_mixer_controls);
         } else
@@ -57,23 +51,12 @@ static int handle_key(cw_ini *ini, const char *section, const char *key, const c
         return cw_ini_fail(ini, section, key, "unknown key");
 }
 
-static char *id_from_path(const char *path) {
-        const char *base = strrchr(path, '/');
-        size_t len;
-
-        base = base ? base + 1 : path;
-        len = strlen(base);
-        if (len > 5 && strcmp(base + len - 5, ".conf") == 0)
-                len -= 5;
-        return strndup(base, len);
-}
-
 int cw_profile_load(const char *path, cw_profile *ret, char **error_message) {
         cw_profile p = { .mode = CW_CAPTURE_SEPARATE };
         int r;
 
         r = cw_ini_parse(path, handle_key, &p, error_message);
-        if (r == 0 && !(p.id = id_from_path(path)))
+        if (r == 0 && !(p.id = cw_ini_id_from_path(path)))
                 r = -ENOMEM;
         if (r < 0) {
                 cw_profile_clear(&p);
@@ -96,21 +79,12 @@ void cw_profile_clear(cw_profile *p) {
         *p = (cw_profile) { .mode = CW_CAPTURE_SEPARATE };
 }
 
-int cw_profile_load_id(const char *dir, const char *id, cw_profile *ret, char **error_message) {
-        char *path;
-        int r;
+static int load_profile(const char *path, void *ret, char **error_message) {
+        return cw_profile_load(path, ret, error_message);
+}
 
-        /* An id is a file name, never a path. */
-        if (!id[0] || strchr(id, '/') || id[0] == '.') {
-                if (error_message && asprintf(error_message, "'%s' is not a profile name", id) < 0)
-                        *error_message = NULL;
-                return -EINVAL;
-        }
-        if (asprintf(&path, "%s/%s.conf", dir, id) < 0)
-                return -ENOMEM;
-        r = cw_profile_load(path, ret, error_message);
-        free(path);
-        return r;
+int cw_profile_load_id(const char *dir, const char *id, cw_profile *ret, char **error_message) {
+        return cw_ini_load_id(dir, id, "profile", load_profile, ret, error_message);
 }
 
 static bool profile_has_compatible(const cw_profile *p, const char *compatible) {
