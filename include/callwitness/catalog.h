@@ -17,7 +17,7 @@
 typedef struct cw_catalog cw_catalog;
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CW_CATALOG_SCHEMA_VERSION 4
+#define CW_CATALOG_SCHEMA_VERSION 5
 
 /* Opens (creating and migrating as needed) the catalog. A file written by a
  * newer callwitness is refused with -EPROTONOSUPPORT rather than touched.

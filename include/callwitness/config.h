@@ -23,6 +23,9 @@ typedef struct cw_config {
         int bitrate;           /* bit/s */
         cw_window night[CW_WINDOWS_MAX];
         size_t n_night;
+        bool night_set;        /* [tagging] night given: replaces the default quiet hours */
+        char *preset;          /* [tagging] preset; NULL: the one of the time zone */
+        char *country_code;    /* [tagging] country_code; NULL: the preset's */
         bool backend_modemmanager;
         bool backend_ofono;
         char *mixer_card;      /* ALSA card for mixer_controls; NULL: none */

@@ -85,3 +85,29 @@ typedef struct cw_judge {
 
 #define CW_JUDGE_TAGS_MAX 8
 size_t cw_judge_contact(const cw_judge *judge, const cw_contact *contacts, size_t i, cw_tag *tags, size_t max);
+
+/* What a catalog's calls are judged by: the generic preset, the
+ * jurisdiction's, the user's quiet hours, and the country code numbers are
+ * read in. */
+typedef struct cw_rulebook cw_rulebook;
+
+typedef struct cw_rulebook_settings {
+        const char *preset;          /* an id; NULL: the one of the zone */
+        const char *zone;            /* the phone's time zone (NULL: none known) */
+        const char *country_code;    /* NULL: the preset's */
+        const cw_window *night;      /* the user's quiet hours, if night_set */
+        size_t n_night;
+        bool night_set;
+} cw_rulebook_settings;
+
+/* -EINVAL with *error_message for a preset that does not exist or does not
+ * parse. */
+int cw_rulebook_load(const char *presets_dir, const cw_rulebook_settings *settings, cw_rulebook **ret,
+                     char **error_message);
+cw_rulebook *cw_rulebook_free(cw_rulebook *rb);
+const cw_judge *cw_rulebook_judge(const cw_rulebook *rb);
+/* The jurisdiction's preset id ("cn"), and the country code (NULL: none). */
+const char *cw_rulebook_preset(const cw_rulebook *rb);
+const char *cw_rulebook_country_code(const cw_rulebook *rb);
+/* How many days before a call its judgement looks back. */
+int cw_rulebook_span_days(const cw_rulebook *rb);

@@ -14,6 +14,7 @@
 #include "callwitness/call-json.h"
 #include "callwitness/catalog.h"
 #include "callwitness/paths.h"
+#include "collector.h"
 #include "common.h"
 #include "doctor.h"
 #include "export.h"
@@ -21,6 +22,7 @@
 #include "play.h"
 #include "recover.h"
 #include "review.h"
+#include "rule.h"
 #include "verify.h"
 
 /* Each call is serialised as it comes (a tree of 30,000 calls costs more
@@ -188,6 +190,11 @@ static void usage(FILE *out) {
                        "  note ID TEXT               add a note to a call\n"
                        "  identify ID --company NAME --employee-id CODE [--name PERSON]\n"
                        "                             who the caller said they are\n"
+                       "  collector add NAME NUMBER..., collector remove NAME [NUMBER...], collector list\n"
+                       "                             name the company behind numbers: calls are counted per company\n"
+                       "  retag [--since DATE]       judge the calls again by the rules in force\n"
+                       "  rule add NUMBER never-record|always-record|label TEXT, rule remove NUMBER, rule list\n"
+                       "                             never record a number (family, a doctor), or label it\n"
                        "  tag ID TAG [REASON], untag ID TAG\n"
                        "                             tag by hand (never overwritten by the policy)\n"
                        "  delete ID [--force] [--yes]  delete a call (tagged or exported ones need --force)\n"
@@ -224,6 +231,12 @@ int main(int argc, char **argv) {
                 return cw_cli_note(argc - 1, argv + 1);
         if (strcmp(argv[1], "identify") == 0)
                 return cw_cli_identify(argc - 1, argv + 1);
+        if (strcmp(argv[1], "collector") == 0)
+                return cw_cli_collector(argc - 1, argv + 1);
+        if (strcmp(argv[1], "retag") == 0)
+                return cw_cli_retag(argc - 1, argv + 1);
+        if (strcmp(argv[1], "rule") == 0)
+                return cw_cli_rule(argc - 1, argv + 1);
         if (strcmp(argv[1], "tag") == 0 || strcmp(argv[1], "untag") == 0)
                 return cw_cli_tag(argc - 1, argv + 1, strcmp(argv[1], "tag") == 0);
         if (strcmp(argv[1], "delete") == 0)

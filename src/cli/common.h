@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "callwitness/catalog.h"
+#include "callwitness/rules.h"
 
 #define _(text) gettext(text)
 /* Marks a literal for translation where it is defined; _() translates it where used. */
@@ -18,6 +19,11 @@
  * On failure prints why and returns -errno (-ENOENT: nothing recorded
  * yet). data_dir_ret, if not NULL, receives the data directory. */
 int cw_cli_open_catalog(bool writable, cw_catalog **ret, char **data_dir_ret);
+
+/* The rules callwitnessd judges calls by, from the user's configuration
+ * (callwitness.conf's [tagging]) and the time zone. On failure prints why
+ * and returns -errno. */
+int cw_cli_load_rules(cw_rulebook **ret);
 
 /* A date or time the user typed, in local time: "2026-11-24",
  * "2026-11-24 23:40", "2026-11-24T23:40:05", or RFC 3339 with an offset.

@@ -12,6 +12,7 @@
 #include "callwitness/call-json.h"
 #include "callwitness/review.h"
 #include "callwitness/text.h"
+#include "collector.h"
 #include "common.h"
 #include "review.h"
 
@@ -199,6 +200,13 @@ int cw_cli_note(int argc, char **argv) {
         return r;
 }
 
+static int copy_number(const cw_call_record *call, void *userdata) {
+        char **number = userdata;
+
+        *number = call->number ? strdup(call->number) : NULL;
+        return 0;
+}
+
 int cw_cli_identify(int argc, char **argv) {
         static const struct option options[] = {
                 { "company", required_argument, NULL, 'c' },
@@ -253,6 +261,16 @@ int cw_cli_identify(int argc, char **argv) {
                 return 1;
         r = report(cw_review_set_identity(catalog, id, company, employee_id, name, &now), id,
                    _("Caller identity recorded."));
+        /* The company names the collector the number calls for: its calls
+         * are counted together with the company's other numbers. */
+        if (r == 0 && company && *company) {
+                char *number = NULL;
+
+                if (cw_catalog_find_calls(catalog, &(cw_call_filter) { .id = id }, copy_number, &number) == 0 &&
+                    cw_cli_join_collector(catalog, company, number) < 0)
+                        r = 1;
+                free(number);
+        }
         cw_catalog_free(catalog);
         return r;
 }

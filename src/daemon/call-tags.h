@@ -9,9 +9,10 @@
 
 #include "callwitness/call.h"
 #include "callwitness/policy.h"
+#include "callwitness/rules.h"
 #include "callwitness/timestamp.h"
 
-#define CW_CALL_TAGS_MAX 4
+#define CW_CALL_TAGS_MAX CW_JUDGE_TAGS_MAX
 #define CW_CALL_WARNINGS_MAX 8
 #define CW_LOCAL_ONLY_WARNING "the other party's side was not captured (capture mode local-only)"
 

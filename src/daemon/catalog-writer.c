@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "callwitness/call-json.h"
+#include "callwitness/judgement.h"
+#include "callwitness/number-rules.h"
 #include "callwitness/log.h"
 #include "callwitness/paths.h"
 #include "catalog-writer.h"
@@ -35,6 +37,7 @@ typedef enum pending_kind {
         PENDING_TAG,
         PENDING_RECORDING,
         PENDING_WARNING,
+        PENDING_RETAG,
 } pending_kind;
 
 typedef struct pending {
@@ -64,6 +67,10 @@ typedef struct pending {
                 struct {
                         char *kind, *message;
                 } warning;
+                struct {
+                        int64_t since_ms;
+                        char *because;
+                } retag;
         };
         struct pending *next;
 } pending;
@@ -71,6 +78,7 @@ typedef struct pending {
 struct cw_catalog_writer {
         pa_mainloop_api *api;
         cw_catalog *catalog;
+        const cw_rulebook *rules;
         char *journal;
         pending *head, **tail;
         size_t n_pending;
@@ -86,6 +94,7 @@ static const char *const pending_names[] = {
         [PENDING_TAG] = "a tag",
         [PENDING_RECORDING] = "the recording",
         [PENDING_WARNING] = "a warning",
+        [PENDING_RETAG] = "the judgement of its tags",
 };
 
 static cw_call_slot *slot_ref(cw_call_slot *slot) {
@@ -124,6 +133,9 @@ static void pending_free(pending *p) {
                 free(p->warning.kind);
                 free(p->warning.message);
                 break;
+        case PENDING_RETAG:
+                free(p->retag.because);
+                break;
         }
         cw_call_slot_release(p->slot);
         free(p);
@@ -141,10 +153,14 @@ static char *copy(const char *s, bool *ok) {
         return c;
 }
 
-static int apply(cw_catalog_writer *w, pending *p) {
-        int64_t id = p->slot->id;
+static void log_tag_change(const cw_tag_change *change, void *userdata) {
+        cw_log_info("call %lld: tag %s %s: %s", (long long) change->call_id, change->tag, change->change, change->reason);
+}
 
-        if (p->kind != PENDING_CALL && id == 0)
+static int apply(cw_catalog_writer *w, pending *p) {
+        int64_t id = cw_call_slot_id(p->slot);
+
+        if (p->kind != PENDING_CALL && id == 0 && p->slot)
                 return -ENOENT;   /* the call's own row could not be written */
         switch (p->kind) {
         case PENDING_CALL:
@@ -157,8 +173,13 @@ static int apply(cw_catalog_writer *w, pending *p) {
                 return cw_catalog_set_number(w->catalog, id, p->number.number);
         case PENDING_STATE:
                 return cw_catalog_add_state(w->catalog, id, p->state.state, p->state.reason, &p->at);
-        case PENDING_TAG:
+        case PENDING_TAG:   /* from the journal of a callwitnessd before judgements were re-run */
                 return cw_catalog_set_policy_tag(w->catalog, id, &p->tag);
+        case PENDING_RETAG:
+                if (!w->rules)
+                        return 0;
+                return cw_catalog_retag(w->catalog, w->rules, p->retag.since_ms, p->retag.because, &p->at,
+                                        log_tag_change, NULL);
         case PENDING_RECORDING:
                 return cw_catalog_set_recording(w->catalog, id, &(cw_recording_info) {
                         .relpath = p->recording.relpath, .capture_mode = p->recording.capture_mode,
@@ -181,7 +202,7 @@ static void tell_lost(cw_catalog_writer *w, const pending *p, int r) {
                 cw_log_error("A call's %s was not written to the catalog: the call's own row is missing",
                              pending_names[p->kind]);
         else
-                cw_log_error("call %lld: %s was not written to the catalog: %s", (long long) p->slot->id,
+                cw_log_error("call %lld: %s was not written to the catalog: %s", (long long) cw_call_slot_id(p->slot),
                              pending_names[p->kind], cw_catalog_last_error(w->catalog));
 }
 
@@ -265,7 +286,7 @@ static void on_retry(pa_mainloop_api *api, pa_time_event *e, const struct timeva
 static void submit(cw_catalog_writer *w, pending *p, bool ok) {
         if (!ok) {
                 cw_log_error("Out of memory: %s of call %lld is not written to the catalog",
-                             pending_names[p->kind], (long long) p->slot->id);
+                             pending_names[p->kind], (long long) cw_call_slot_id(p->slot));
                 pending_free(p);
                 return;
         }
@@ -283,7 +304,7 @@ static pending *pending_new(pending_kind kind, cw_call_slot *slot, const cw_time
         if (!p)
                 return NULL;
         p->kind = kind;
-        p->slot = slot_ref(slot);
+        p->slot = slot ? slot_ref(slot) : NULL;
         if (at)
                 p->at = *at;
         return p;
@@ -330,13 +351,59 @@ void cw_catalog_writer_add_state(cw_catalog_writer *w, cw_call_slot *slot, cw_ca
         submit(w, p, true);
 }
 
-void cw_catalog_writer_set_policy_tag(cw_catalog_writer *w, cw_call_slot *slot, const cw_tag *tag) {
-        pending *p = pending_new(PENDING_TAG, slot, NULL);
+void cw_catalog_writer_retag(cw_catalog_writer *w, cw_call_slot *slot, int64_t since_ms, const char *because) {
+        cw_timestamp now = cw_timestamp_now();
+        pending *p = pending_new(PENDING_RETAG, slot, &now);
+        bool ok = true;
 
         if (!p)
                 return;
-        p->tag = *tag;
-        submit(w, p, true);
+        p->retag.since_ms = since_ms;
+        p->retag.because = copy(because, &ok);
+        submit(w, p, ok && p->retag.because);
+}
+
+void cw_catalog_writer_set_rules(cw_catalog_writer *w, const cw_rulebook *rules) {
+        w->rules = rules;
+}
+
+bool cw_catalog_writer_never_record(cw_catalog_writer *w, const char *number) {
+        cw_record_rule record;
+        char *label = NULL;
+        int r;
+
+        if (!number)
+                return false;
+        r = cw_number_rule_find(w->catalog, number, w->rules ? cw_rulebook_country_code(w->rules) : NULL, &record,
+                                &label);
+        free(label);
+        if (r < 0) {
+                /* Recording what should not be beats losing what should. */
+                cw_log_warning("The rules for numbers cannot be read (%s); the call is recorded",
+                               cw_catalog_last_error(w->catalog));
+                return false;
+        }
+        return record == CW_RECORD_NEVER;
+}
+
+int cw_catalog_writer_judge(cw_catalog_writer *w, cw_call_slot *slot, const cw_timestamp *at, bool attempt,
+                            bool conversation, const char *number, cw_tag *tags, size_t max) {
+        int n;
+
+        if (!w->rules)
+                return 0;
+        n = cw_catalog_judge_call(w->catalog, w->rules, slot->id, at, attempt, conversation, number, tags, max);
+        if (n < 0) {
+                /* The calls before it cannot be read: the clock alone still
+                 * judges it. */
+                cw_contact alone = { .id = slot->id, .at = *at, .attempt = attempt, .conversation = conversation,
+                                     .caller = "", .caller_label = "", .number = "" };
+
+                cw_log_warning("The calls before this one cannot be read (%s); it is judged by its time alone",
+                               cw_catalog_last_error(w->catalog));
+                n = (int) cw_judge_contact(cw_rulebook_judge(w->rules), &alone, 0, tags, max);
+        }
+        return n;
 }
 
 void cw_catalog_writer_set_recording(cw_catalog_writer *w, cw_call_slot *slot, const cw_recording_info *rec) {
@@ -379,7 +446,9 @@ static json_object *pending_to_json(const pending *p, int64_t slot_key) {
 
         json_object_object_add(o, "v", json_object_new_int(JOURNAL_VERSION));
         json_object_object_add(o, "kind", json_object_new_int(p->kind));
-        if (p->slot->id)
+        if (!p->slot)
+                ;   /* about no call in particular */
+        else if (p->slot->id)
                 json_object_object_add(o, "id", json_object_new_int64(p->slot->id));
         else
                 json_object_object_add(o, "slot", json_object_new_int64(slot_key));
@@ -414,6 +483,10 @@ static json_object *pending_to_json(const pending *p, int64_t slot_key) {
         case PENDING_WARNING:
                 add_string(o, "warning_kind", p->warning.kind);
                 add_string(o, "message", p->warning.message);
+                break;
+        case PENDING_RETAG:
+                json_object_object_add(o, "since_ms", json_object_new_int64(p->retag.since_ms));
+                add_string(o, "because", p->retag.because);
                 break;
         }
         return o;
@@ -486,7 +559,8 @@ static pending *pending_from_json(json_object *o, cw_call_slot *slot) {
         bool ok = true;
         pending *p;
 
-        if (cw_json_get_int64(o, "v") != JOURNAL_VERSION || kind < PENDING_CALL || kind > PENDING_WARNING ||
+        if (cw_json_get_int64(o, "v") != JOURNAL_VERSION || kind < PENDING_CALL || kind > PENDING_RETAG ||
+            (!slot && kind != PENDING_RETAG) ||
             !(p = pending_new((pending_kind) kind, slot, &at)))
                 return NULL;
         switch (p->kind) {
@@ -525,6 +599,11 @@ static pending *pending_from_json(json_object *o, cw_call_slot *slot) {
                 p->warning.message = copy(cw_json_get_string(o, "message"), &ok);
                 ok = ok && p->warning.kind && p->warning.message;
                 break;
+        case PENDING_RETAG:
+                p->retag.since_ms = cw_json_get_int64(o, "since_ms");
+                p->retag.because = copy(cw_json_get_string(o, "because"), &ok);
+                ok = ok && p->retag.because;
+                break;
         }
         if (!ok) {
                 pending_free(p);
@@ -533,8 +612,8 @@ static pending *pending_from_json(json_object *o, cw_call_slot *slot) {
         return p;
 }
 
-int cw_catalog_writer_replay(cw_catalog *catalog, const char *journal) {
-        cw_catalog_writer w = { .catalog = catalog, .tail = &w.head };
+int cw_catalog_writer_replay(cw_catalog *catalog, const cw_rulebook *rules, const char *journal) {
+        cw_catalog_writer w = { .catalog = catalog, .rules = rules, .tail = &w.head };
         journal_slot slots[256];
         size_t n_slots = 0, n_bad = 0, n_written = 0;
         char *line = NULL;
@@ -547,8 +626,11 @@ int cw_catalog_writer_replay(cw_catalog *catalog, const char *journal) {
                 return errno == ENOENT ? 0 : -errno;
         while (getline(&line, &size, f) > 0) {
                 json_object *o = json_tokener_parse(line);
-                cw_call_slot *slot = o ? journal_slot_for(o, slots, &n_slots, sizeof slots / sizeof slots[0]) : NULL;
-                pending *p = slot ? pending_from_json(o, slot) : NULL;
+                bool about_a_call = o && (json_object_object_get_ex(o, "id", NULL) ||
+                                          json_object_object_get_ex(o, "slot", NULL));
+                cw_call_slot *slot = about_a_call ? journal_slot_for(o, slots, &n_slots, sizeof slots / sizeof slots[0])
+                                                  : NULL;
+                pending *p = o && (slot || !about_a_call) ? pending_from_json(o, slot) : NULL;
 
                 if (p) {
                         *w.tail = p;

@@ -9,9 +9,12 @@
  * records what happened when it happened. */
 
 #include <pulse/mainloop-api.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "callwitness/catalog.h"
+#include "callwitness/rules.h"
 
 typedef struct cw_catalog_writer cw_catalog_writer;
 
@@ -39,7 +42,7 @@ cw_catalog_writer *cw_catalog_writer_free(cw_catalog_writer *w);
  * written in order (with the busy timeout the catalog has). 0 when nothing
  * is left (the journal is removed), -EBUSY or -ENOSPC when the rest still
  * waits in it for a later start. */
-int cw_catalog_writer_replay(cw_catalog *catalog, const char *journal);
+int cw_catalog_writer_replay(cw_catalog *catalog, const cw_rulebook *rules, const char *journal);
 
 /* The call's row and first state; the slot is the caller's to release. NULL
  * only when out of memory. */
@@ -51,7 +54,21 @@ cw_call_slot *cw_call_slot_release(cw_call_slot *slot);
 void cw_catalog_writer_set_number(cw_catalog_writer *w, cw_call_slot *slot, const char *number);
 void cw_catalog_writer_add_state(cw_catalog_writer *w, cw_call_slot *slot, cw_call_state state,
                                  cw_end_reason reason, const cw_timestamp *at);
-void cw_catalog_writer_set_policy_tag(cw_catalog_writer *w, cw_call_slot *slot, const cw_tag *tag);
+/* What calls are judged by from now on (a reload may change it); NULL: not
+ * judged. The rulebook must outlive its use here. */
+void cw_catalog_writer_set_rules(cw_catalog_writer *w, const cw_rulebook *rules);
+/* Judges again, when the catalog can be written, every call from since_ms
+ * on (the slot's call among them; slot NULL: after no call in particular): policy tags follow, each change audited
+ * with `because`. */
+void cw_catalog_writer_retag(cw_catalog_writer *w, cw_call_slot *slot, int64_t since_ms, const char *because);
+/* Whether the user's rule for the number says never to record it (false
+ * when it cannot be read: told in the log). */
+bool cw_catalog_writer_never_record(cw_catalog_writer *w, const char *number);
+/* The judgement of the slot's call now, against the calls in the catalog
+ * (by its time alone if they cannot be read): for the recording's tags.
+ * Returns how many tags. */
+int cw_catalog_writer_judge(cw_catalog_writer *w, cw_call_slot *slot, const cw_timestamp *at, bool attempt,
+                            bool conversation, const char *number, cw_tag *tags, size_t max);
 void cw_catalog_writer_set_recording(cw_catalog_writer *w, cw_call_slot *slot, const cw_recording_info *rec);
 void cw_catalog_writer_add_warning(cw_catalog_writer *w, cw_call_slot *slot, const char *kind,
                                    const char *message, const cw_timestamp *at);

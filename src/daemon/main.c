@@ -24,6 +24,7 @@
 #include "callwitness/oggfile.h"
 #include "callwitness/paths.h"
 #include "callwitness/profile.h"
+#include "callwitness/rules.h"
 #include "catalog-writer.h"
 #include "dbus-glue.h"
 #include "modem.h"
@@ -33,6 +34,7 @@
 typedef struct daemon_state {
         pa_mainloop *loop;
         cw_config cfg;
+        cw_rulebook *rules;      /* NULL: calls are not judged (no presets installed) */
         bool config_loaded;      /* a configuration is in force: a reload keeps it on any error */
         int lock_fd;
         char *config_path;
@@ -50,9 +52,46 @@ typedef struct daemon_state {
         void *backends[2];
 } daemon_state;
 
+/* The rules the configuration names (or the zone's), else the default's
+ * alone; NULL when not even those are installed. */
+static cw_rulebook *load_rules(const cw_config *cfg, bool keep_on_error) {
+        cw_rulebook_settings settings = {
+                .preset = cfg->preset, .country_code = cfg->country_code,
+                .night = cfg->night, .n_night = cfg->n_night, .night_set = cfg->night_set,
+        };
+        cw_rulebook *rules = NULL;
+        char *error = NULL, *zone = cw_local_zone_name();
+        int r;
+
+        settings.zone = zone;
+        r = cw_rulebook_load(cw_paths_presets_dir(), &settings, &rules, &error);
+        if (r < 0) {
+                cw_log_error("Rule preset: %s%s", error ? error : strerror(-r),
+                             keep_on_error ? "" : "; calls are judged by callwitness's default rules alone");
+                free(error);
+                error = NULL;
+                if (!keep_on_error) {
+                        settings.preset = CW_PRESET_GENERIC;
+                        if (cw_rulebook_load(cw_paths_presets_dir(), &settings, &rules, &error) < 0) {
+                                cw_log_error("No rules at all (%s): calls are recorded but not tagged",
+                                             error ? error : "no presets");
+                                free(error);
+                                rules = NULL;
+                        }
+                }
+        }
+        if (rules)
+                cw_log_info("Rules: preset %s (time zone %s), country code %s", cw_rulebook_preset(rules),
+                            zone ? zone : "not known", cw_rulebook_country_code(rules) ? cw_rulebook_country_code(rules)
+                                                                                       : "none");
+        free(zone);
+        return rules;
+}
+
 static void load_config(daemon_state *d) {
         cw_config cfg;
         cw_profile profile = { 0 };
+        cw_rulebook *rules;
         char *error = NULL;
         int r;
 
@@ -86,6 +125,13 @@ static void load_config(daemon_state *d) {
                 if (profile.notes)
                         cw_log_info("Device profile note: %s", profile.notes);
         }
+        rules = load_rules(&cfg, d->config_loaded);
+        if (!rules && d->config_loaded) {
+                cw_log_error("Keeping the previous configuration");
+                cw_profile_clear(&profile);
+                cw_config_clear(&cfg);
+                return;
+        }
         /* The backends follow their services from the start on; changing
          * them in a running daemon would end calls in progress. */
         if (d->config_loaded && (cfg.backend_modemmanager != d->cfg.backend_modemmanager ||
@@ -97,6 +143,11 @@ static void load_config(daemon_state *d) {
         }
         cw_config_clear(&d->cfg);
         d->cfg = cfg;
+        /* The tracker takes the new rules before the old ones go. */
+        if (d->tracker)
+                cw_tracker_set_rules(d->tracker, rules, "the configuration was reloaded");
+        cw_rulebook_free(d->rules);
+        d->rules = rules;
         d->config_loaded = true;
         cw_profile_clear(&profile);
         cw_log_info("Configuration from %s: capture %s, %d bit/s, %zu night window(s)", d->config_path,
@@ -210,7 +261,7 @@ static int catch_up(daemon_state *d) {
         cw_timestamp now = cw_timestamp_now();
         int r;
 
-        r = cw_catalog_writer_replay(d->catalog, d->journal);
+        r = cw_catalog_writer_replay(d->catalog, d->rules, d->journal);
         if (r == 0)
                 r = cw_catalog_end_orphans(d->catalog, &now, d->earlier_calls, finish_orphan, d);
         return r;
@@ -321,6 +372,7 @@ static int start_backends(daemon_state *d) {
         r = cw_tracker_new(api, &d->cfg, d->catalog, d->notifier, d->data_dir, &d->tracker);
         if (r < 0)
                 return r;
+        cw_tracker_set_rules(d->tracker, d->rules, "callwitnessd started");
 
         if (d->cfg.backend_modemmanager)
                 d->backend_ops[n++] = &cw_modem_mm_ops;
@@ -354,6 +406,7 @@ static void stop(daemon_state *d) {
         if (d->lock_fd >= 0)
                 close(d->lock_fd);
         cw_config_clear(&d->cfg);
+        cw_rulebook_free(d->rules);
         free(d->config_path);
         free(d->data_dir);
         if (d->loop) {
@@ -408,6 +461,10 @@ int main(int argc, char **argv) {
                 return 1;
         }
         load_config(&d);
+        /* A configuration that did not load leaves the defaults in force,
+         * and their rules. */
+        if (!d.rules)
+                d.rules = load_rules(&d.cfg, false);
 
         d.loop = pa_mainloop_new();
         if (!d.loop)

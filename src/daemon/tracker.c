@@ -35,6 +35,8 @@ typedef struct tracked_call {
         char *number;
         cw_timestamp appeared, answered;
         bool was_answered;
+        bool never_record;       /* a rule for its number, known when it appeared */
+        bool not_recorded_told;  /* that it is not recorded */
         cw_tag tags[CW_CALL_TAGS_MAX];
         size_t n_tags;
         char *warnings[CW_CALL_WARNINGS_MAX];   /* "kind: message", for the file's tags */
@@ -392,11 +394,75 @@ static uint64_t connected_at(tracked_call *call, cw_call_state state) {
 /* A connected call's file: opened at the first connection; only the call
  * that has the line gets the audio, a held call's file gets silence and
  * never another call's words. */
+/* The user's rule, not a fault: in the catalog, no notification. */
+static void tell_not_recorded(tracked_call *call) {
+        cw_timestamp now = cw_timestamp_now();
+
+        cw_log_info("call %lld: not recorded: a rule says never to record this number", call_id(call));
+        cw_catalog_writer_add_warning(call->tracker->writer, call->slot, "not-recorded",
+                                      "not recorded: rule (callwitness rule list)", &now);
+}
+
 static void record_connected(tracked_call *call, cw_call_state state, uint64_t frame) {
+        if (call->never_record) {
+                if (!call->not_recorded_told)
+                        tell_not_recorded(call);
+                call->not_recorded_told = true;
+                return;
+        }
         if (!call->recording && !call->relpath)
                 start_recording(call, frame);
         if (call->recording && cw_recording_set_audible(call->recording, frame, state == CW_CALL_ACTIVE) < 0)
                 cw_log_error("call %lld: out of memory marking the hold", call_id(call));
+}
+
+/* The call's policy tags as the calls before it make them now (for its
+ * file), and the catalog's judged again, once it can be written, with the
+ * change (each in the audit log). */
+static void judge(tracked_call *call, const char *because) {
+        cw_tracker *t = call->tracker;
+        cw_tag tags[CW_CALL_TAGS_MAX];
+        int n = cw_catalog_writer_judge(t->writer, call->slot, &call->appeared,
+                                        call->direction == CW_DIRECTION_INCOMING, call->was_answered, call->number,
+                                        tags, CW_CALL_TAGS_MAX);
+
+        for (int i = 0; i < n; i++) {
+                bool known = false;
+
+                for (size_t k = 0; k < call->n_tags && !known; k++)
+                        known = strcmp(call->tags[k].name, tags[i].name) == 0;
+                if (!known)
+                        cw_log_info("call %lld: tagged %s: %s", call_id(call), tags[i].name, tags[i].reason);
+        }
+        memcpy(call->tags, tags, (size_t) (n > 0 ? n : 0) * sizeof tags[0]);
+        call->n_tags = n > 0 ? (size_t) n : 0;
+        cw_catalog_writer_retag(t->writer, call->slot, call->appeared.utc_ms, because);
+}
+
+/* A call that ended tagged: the person hears of it now, while they can
+ * still write down who called. */
+static void tell_tags(tracked_call *call) {
+        char summary[256], body[CW_TAG_REASON_MAX + 256], names[128] = "";
+        size_t len = 0;
+
+        if (call->n_tags == 0)
+                return;
+        for (size_t i = 0; i < call->n_tags; i++) {
+                int n = snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "", call->tags[i].name);
+
+                if (n < 0 || (size_t) n >= sizeof names - len)
+                        break;
+                len += (size_t) n;
+        }
+        snprintf(summary, sizeof summary, "Call from %s tagged: %s", call->number ? call->number : "a withheld number",
+                 names);
+        if (call_id(call) > 0)
+                snprintf(body, sizeof body, "%s. Write down who called: callwitness identify %lld --company NAME "
+                                            "--employee-id CODE", call->tags[0].reason, call_id(call));
+        else
+                snprintf(body, sizeof body, "%s. Write down who called: callwitness identify (the call's id in "
+                                            "callwitness list) --company NAME --employee-id CODE", call->tags[0].reason);
+        cw_notifier_send(call->tracker->notifier, summary, body);
 }
 
 /* The one place a call changes state after its first. */
@@ -429,6 +495,8 @@ static void call_transition(tracked_call *call, cw_call_state state, cw_end_reas
                             cw_end_reason_to_string(reason));
                 call->ended_at = now;
                 call->end_reason = reason;
+                judge(call, "the call ended");
+                tell_tags(call);
                 if (call->recording)
                         wait_for_last_audio(call, frame);
                 else
@@ -442,7 +510,6 @@ static void call_transition(tracked_call *call, cw_call_state state, cw_end_reas
 static void on_call_added(const cw_modem_call_info *info, void *userdata) {
         cw_tracker *t = userdata;
         tracked_call *call;
-        cw_tag night;
 
         if (find_call(t, info->backend, info->path))
                 return;
@@ -460,7 +527,9 @@ static void on_call_added(const cw_modem_call_info *info, void *userdata) {
         call->state = info->state;
         /* Capture first: it connects while the catalog's commits run, and
          * is running by the answer (nothing lost at the answer). */
-        if (call->state != CW_CALL_ENDED)
+        /* A number never to be recorded is not captured at all. */
+        call->never_record = cw_catalog_writer_never_record(t->writer, call->number);
+        if (call->state != CW_CALL_ENDED && !call->never_record)
                 arm_capture(t);
 
         call->slot = cw_catalog_writer_add_call(t->writer, &(cw_call_start) {
@@ -480,11 +549,7 @@ static void on_call_added(const cw_modem_call_info *info, void *userdata) {
                     cw_direction_to_string(call->direction));
         cw_log_debug("call %lld: number %s", call_id(call), call->number ? call->number : "unknown");
 
-        if (cw_policy_night(t->cfg->night, t->cfg->n_night, &call->appeared, &night)) {
-                call->tags[call->n_tags++] = night;
-                cw_log_info("call %lld: tagged night: %s", call_id(call), night.reason);
-                cw_catalog_writer_set_policy_tag(t->writer, call->slot, &night);
-        }
+        judge(call, "the call appeared");
 
         call->next = t->calls;
         t->calls = call;
@@ -520,6 +585,7 @@ static void on_call_number(const char *backend, const char *path, const char *nu
         call->number = copy;
         cw_log_debug("call %lld: number is now %s", call_id(call), number);
         cw_catalog_writer_set_number(t->writer, call->slot, number);
+        judge(call, "the caller's number became known");
 }
 
 static void on_call_removed(const char *backend, const char *path, cw_end_reason reason, void *userdata) {
@@ -573,6 +639,12 @@ int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catal
         t->notifier = notifier;
         *ret = t;
         return 0;
+}
+
+void cw_tracker_set_rules(cw_tracker *t, const cw_rulebook *rules, const char *because) {
+        cw_catalog_writer_set_rules(t->writer, rules);
+        if (rules)
+                cw_catalog_writer_retag(t->writer, NULL, INT64_MIN / 2, because);
 }
 
 cw_tracker *cw_tracker_free(cw_tracker *t) {

@@ -9,6 +9,7 @@
 
 #include "callwitness/catalog.h"
 #include "callwitness/config.h"
+#include "callwitness/rules.h"
 #include "modem.h"
 #include "notifier.h"
 
@@ -21,6 +22,11 @@ int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catal
 /* Ends every call still in progress as stopped by the daemon, finishing
  * their files. NULL is fine. */
 cw_tracker *cw_tracker_free(cw_tracker *t);
+
+/* What calls are judged by from now on (rules must outlive their use: set
+ * the next before freeing them). Every call in the catalog is judged again
+ * with it, each change audited with `because`. */
+void cw_tracker_set_rules(cw_tracker *t, const cw_rulebook *rules, const char *because);
 
 /* The callbacks to hand a modem backend, with the tracker as userdata. */
 extern const cw_modem_events cw_tracker_modem_events;

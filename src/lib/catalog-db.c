@@ -94,3 +94,11 @@ bool cw_db_column_timestamp(sqlite3_stmt *stmt, int column, cw_timestamp *ret) {
 const char *cw_db_column_text(sqlite3_stmt *stmt, int column) {
         return (const char *) sqlite3_column_text(stmt, column);
 }
+
+int cw_db_commit_or_rollback(cw_catalog *c, int r) {
+        if (r < 0) {
+                cw_db_exec(c, "ROLLBACK");
+                return r;
+        }
+        return cw_db_exec(c, "COMMIT");
+}

@@ -22,6 +22,10 @@ int cw_db_exec(cw_catalog *c, const char *sql);
  * it once. 0 or -errno. */
 int cw_db_run(cw_catalog *c, sqlite3_stmt **ret, const char *sql, const char *types, ...);
 
+/* Ends the caller's write transaction: COMMIT when r is 0, else ROLLBACK
+ * and r. */
+int cw_db_commit_or_rollback(cw_catalog *c, int r);
+
 /* A (ms, offset) column pair; false when NULL. */
 bool cw_db_column_timestamp(sqlite3_stmt *stmt, int column, cw_timestamp *ret);
 const char *cw_db_column_text(sqlite3_stmt *stmt, int column);

@@ -117,6 +117,8 @@ int cw_review_tag(cw_catalog *c, int64_t call_id, const char *tag, const char *r
                       "INSERT INTO tags (call_id, tag, reason, origin) VALUES (?, ?, ?, 'manual')"
                       " ON CONFLICT (call_id, tag) DO UPDATE SET reason = excluded.reason, origin = 'manual'",
                       "itt", call_id, tag, reason);
+        if (r == 0)
+                r = cw_db_run(c, NULL, "DELETE FROM dismissed_tags WHERE call_id = ? AND tag = ?", "it", call_id, tag);
         body = json_object_new_object();
         json_object_object_add(body, "tag", json_object_new_string(tag));
         json_object_object_add(body, "reason", json_object_new_string(reason));
@@ -132,6 +134,12 @@ int cw_review_untag(cw_catalog *c, int64_t call_id, const char *tag, const cw_ti
         r = cw_db_run(c, NULL, "DELETE FROM tags WHERE call_id = ? AND tag = ?", "it", call_id, tag);
         if (r == 0 && sqlite3_changes(c->db) == 0)
                 r = -ENOMSG;
+        /* A person's word: the policy does not tag it again. */
+        if (r == 0)
+                r = cw_db_run(c, NULL,
+                              "INSERT INTO dismissed_tags (call_id, tag, at_ms, offset_s) VALUES (?, ?, ?, ?)"
+                              " ON CONFLICT (call_id, tag) DO NOTHING",
+                              "itii", call_id, tag, at->utc_ms, (int64_t) at->utc_offset_s);
         body = json_object_new_object();
         json_object_object_add(body, "tag", json_object_new_string(tag));
         return finish(c, r, "untag", call_id, body, at);
@@ -174,6 +182,7 @@ int cw_review_delete(cw_catalog *c, const char *data_dir, int64_t call_id, bool 
                 "DELETE FROM notes WHERE call_id = ?",
                 "DELETE FROM caller_identities WHERE call_id = ?",
                 "DELETE FROM tags WHERE call_id = ?",
+                "DELETE FROM dismissed_tags WHERE call_id = ?",
                 "DELETE FROM call_warnings WHERE call_id = ?",
                 "DELETE FROM call_states WHERE call_id = ?",
                 "DELETE FROM recordings WHERE call_id = ?",

@@ -129,6 +129,48 @@ static const char *const migrations[CW_CATALOG_SCHEMA_VERSION] = {
          * was exported: years of calls must not make either a full scan. */
         "CREATE INDEX calls_by_start ON calls(started_at_ms);"
         "CREATE INDEX export_calls_by_call ON export_calls(call_id);",
+        /* 4 → 5: collectors, the names a user gives to the numbers one
+         * company calls from: calls are counted per collector. A number is
+         * kept in its canonical form (number.h), and as the user gave it. */
+        "CREATE TABLE collectors ("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  name TEXT NOT NULL UNIQUE,"
+        "  at_ms INTEGER NOT NULL, offset_s INTEGER NOT NULL"
+        ");"
+        "CREATE TABLE collector_numbers ("
+        "  number TEXT PRIMARY KEY,"
+        "  collector_id INTEGER NOT NULL REFERENCES collectors(id),"
+        "  as_given TEXT NOT NULL,"
+        "  at_ms INTEGER NOT NULL, offset_s INTEGER NOT NULL"
+        ");"
+        /* Tags a person took off a call: judging it again must not put
+         * them back. */
+        "CREATE TABLE dismissed_tags ("
+        "  call_id INTEGER NOT NULL REFERENCES calls(id),"
+        "  tag TEXT NOT NULL,"
+        "  at_ms INTEGER NOT NULL, offset_s INTEGER NOT NULL,"
+        "  PRIMARY KEY (call_id, tag)"
+        ");"
+        /* What the user decided for a number: never record it (family, a
+         * doctor), or a label to show with it. */
+        "CREATE TABLE number_rules ("
+        "  number TEXT PRIMARY KEY,"
+        "  record TEXT CHECK (record IN ('never', 'always')),"
+        "  label TEXT,"
+        "  as_given TEXT NOT NULL,"
+        "  at_ms INTEGER NOT NULL, offset_s INTEGER NOT NULL"
+        ");"
+        /* A collector's call to someone else (family, a friend, the
+         * employer), as that person reported it: evidence not recorded
+         * here. */
+        "CREATE TABLE contact_reports ("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  contact TEXT NOT NULL,"
+        "  number TEXT,"
+        "  at_ms INTEGER NOT NULL, offset_s INTEGER NOT NULL,"
+        "  note TEXT,"
+        "  reported_at_ms INTEGER NOT NULL, reported_offset_s INTEGER NOT NULL"
+        ");",
 };
 
 /* Calls and recordings that were finished before the audit log existed
@@ -310,14 +352,6 @@ static int insert_state(cw_catalog *c, int64_t call_id, cw_call_state state, cw_
         return r;
 }
 
-static int commit_or_rollback(cw_catalog *c, int r) {
-        if (r < 0) {
-                cw_db_exec(c, "ROLLBACK");
-                return r;
-        }
-        return cw_db_exec(c, "COMMIT");
-}
-
 int cw_catalog_add_call(cw_catalog *c, const cw_call_start *start, int64_t *id_ret) {
         int64_t id = 0;
         int r;
@@ -337,7 +371,7 @@ int cw_catalog_add_call(cw_catalog *c, const cw_call_start *start, int64_t *id_r
                 id = sqlite3_last_insert_rowid(c->db);
                 r = insert_state(c, id, start->state, CW_END_UNKNOWN, &start->appeared);
         }
-        r = commit_or_rollback(c, r);
+        r = cw_db_commit_or_rollback(c, r);
         if (r == 0)
                 *id_ret = id;
         return r;
@@ -354,7 +388,7 @@ int cw_catalog_add_state(cw_catalog *c, int64_t call_id, cw_call_state state,
         r = cw_db_exec(c, "BEGIN IMMEDIATE");
         if (r < 0)
                 return r;
-        return commit_or_rollback(c, insert_state(c, call_id, state, reason, at));
+        return cw_db_commit_or_rollback(c, insert_state(c, call_id, state, reason, at));
 }
 
 int cw_catalog_set_policy_tag(cw_catalog *c, int64_t call_id, const cw_tag *tag) {
@@ -380,7 +414,7 @@ static int commit_recording(cw_catalog *c, int64_t call_id, int r, const cw_time
         }
         if (r == 0 && finished)
                 r = cw_audit_log_recording(c, call_id, at);
-        return commit_or_rollback(c, r);
+        return cw_db_commit_or_rollback(c, r);
 }
 
 int cw_catalog_set_recording(cw_catalog *c, int64_t call_id, const cw_recording_info *rec) {

@@ -24,6 +24,8 @@ void cw_config_init_defaults(cw_config *cfg) {
 
 void cw_config_clear(cw_config *cfg) {
         free(cfg->profile);
+        free(cfg->preset);
+        free(cfg->country_code);
         free(cfg->local_source);
         free(cfg->remote_source);
         free(cfg->mixer_card);
@@ -100,7 +102,20 @@ static int handle_key(cw_ini *ini, const char *section, const char *key, const c
                         return 1;
                 }
         } else if (strcmp(section, "tagging") == 0) {
+                if (strcmp(key, "preset") == 0) {
+                        if (strchr(value, '/') || value[0] == '.')
+                                return cw_ini_fail(ini, section, key, "'%s' is not a preset name", value);
+                        return set_string(&cfg->preset, strcmp(value, "auto") == 0 ? "" : value) == 0;
+                }
+                if (strcmp(key, "country_code") == 0) {
+                        if (value[0] == '+')
+                                value++;
+                        if (!value[0] || strspn(value, "0123456789") != strlen(value) || strlen(value) > 4)
+                                return cw_ini_fail(ini, section, key, "'%s' is not a calling code like 86 or 1", value);
+                        return set_string(&cfg->country_code, value) == 0;
+                }
                 if (strcmp(key, "night") == 0) {
+                        cfg->night_set = true;
                         if (value[0] == '\0') {
                                 cfg->n_night = 0;   /* night tagging switched off */
                                 return 1;

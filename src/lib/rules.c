@@ -637,3 +637,81 @@ size_t cw_judge_contact(const cw_judge *judge, const cw_contact *contacts, size_
         judge_frequency(judge, contacts, i, tags, max, &n);
         return n;
 }
+
+/* --- the rulebook ---------------------------------------------------------- */
+
+struct cw_rulebook {
+        cw_preset generic, jurisdiction;
+        cw_window night[CW_WINDOWS_MAX];
+        cw_judge judge;
+        char *country_code;
+};
+
+int cw_rulebook_load(const char *presets_dir, const cw_rulebook_settings *settings, cw_rulebook **ret,
+                     char **error_message) {
+        cw_rulebook *rb = calloc(1, sizeof *rb);
+        const char *id = settings->preset ? settings->preset : cw_preset_for_zone(settings->zone, NULL);
+        const char *country_code;
+        int r;
+
+        if (!rb)
+                return -ENOMEM;
+        r = cw_preset_load_id(presets_dir, CW_PRESET_GENERIC, &rb->generic, error_message);
+        if (r == 0)
+                r = cw_preset_load_id(presets_dir, id, &rb->jurisdiction, error_message);
+        if (r < 0) {
+                cw_rulebook_free(rb);
+                return r;
+        }
+        country_code = settings->country_code ? settings->country_code : rb->jurisdiction.country_code;
+        if (country_code && !(rb->country_code = strdup(country_code))) {
+                cw_rulebook_free(rb);
+                return -ENOMEM;
+        }
+        if (settings->night_set) {
+                memcpy(rb->night, settings->night, settings->n_night * sizeof rb->night[0]);
+                rb->judge.n_night = settings->n_night;
+        }
+        rb->judge.generic = &rb->generic;
+        rb->judge.jurisdiction = &rb->jurisdiction;
+        rb->judge.night = rb->night;
+        rb->judge.night_set = settings->night_set;
+        *ret = rb;
+        return 0;
+}
+
+cw_rulebook *cw_rulebook_free(cw_rulebook *rb) {
+        if (!rb)
+                return NULL;
+        cw_preset_clear(&rb->generic);
+        cw_preset_clear(&rb->jurisdiction);
+        free(rb->country_code);
+        free(rb);
+        return NULL;
+}
+
+const cw_judge *cw_rulebook_judge(const cw_rulebook *rb) {
+        return &rb->judge;
+}
+
+const char *cw_rulebook_preset(const cw_rulebook *rb) {
+        return rb->jurisdiction.id;
+}
+
+const char *cw_rulebook_country_code(const cw_rulebook *rb) {
+        return rb->country_code;
+}
+
+int cw_rulebook_span_days(const cw_rulebook *rb) {
+        const cw_preset *presets[] = { &rb->generic, &rb->jurisdiction };
+        int days = 1;
+
+        for (size_t i = 0; i < 2; i++) {
+                if (presets[i]->weekly.source && presets[i]->weekly.days > days)
+                        days = presets[i]->weekly.days;
+                if (presets[i]->after_conversation.source && presets[i]->after_conversation.days > days)
+                        days = presets[i]->after_conversation.days;
+        }
+        /* A local day is judged by its date: a day's margin for the offset. */
+        return days + 1;
+}

@@ -25,6 +25,7 @@ DAEMON = os.path.join(BUILD_DIR, 'src', 'daemon', 'callwitnessd')
 CLI = os.path.join(BUILD_DIR, 'src', 'cli', 'callwitness')
 MM_TEMPLATE = os.path.join(HERE, 'modemmanager_template.py')
 PROFILES_DIR = os.path.abspath(os.path.join(HERE, '..', '..', 'data', 'profiles'))
+PRESETS_DIR = os.path.abspath(os.path.join(HERE, '..', '..', 'data', 'presets'))
 FAULTINJECT = os.path.join(BUILD_DIR, 'tests', 'faults', 'libcwfaultinject.so')
 LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'
 MOCK_IFACE = 'org.freedesktop.DBus.Mock'
@@ -75,6 +76,7 @@ class Phone:
             'XDG_CONFIG_HOME': self.config_home,
             'LANG': 'C.UTF-8',
             'CALLWITNESS_PROFILES_DIR': PROFILES_DIR,
+            'CALLWITNESS_PRESETS_DIR': PRESETS_DIR,
             'CALLWITNESS_LOCALEDIR': os.path.join(BUILD_DIR, 'po'),
         }
         for name in ('ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS'):

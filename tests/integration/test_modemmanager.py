@@ -88,7 +88,7 @@ class ModemManagerCalls(PhoneTestCase):
         with phone.catalog() as db:
             kinds = [r[0] for r in db.execute('SELECT kind FROM audit_log WHERE call_id = ? ORDER BY seq',
                                               (row['id'],))]
-        self.assertEqual(sorted(kinds), ['call', 'recording'])
+        self.assertEqual(sorted(kinds), ['call', 'policy-tag', 'recording'])
 
         path = os.path.join(phone.data_dir, row['path'])
         with open(path, 'r+b') as f:       # one flipped byte in the audio
@@ -321,9 +321,15 @@ class ModemManagerCalls(PhoneTestCase):
         self.missed_call(1, '222')
 
         listed = json.loads(phone.cli('list', '--json').stdout)
-        self.assertEqual(listed[0]['tags'], [])
         self.assertEqual([t['tag'] for t in listed[1]['tags']], ['night'])
         self.assertIn('12:00\u201314:00', listed[1]['tags'][0]['reason'])
+        # The reload judged the earlier call again by the new hours, and
+        # the audit log says when and why its tag appeared.
+        self.assertEqual([t['tag'] for t in listed[0]['tags']], ['night'])
+        with phone.catalog() as db:
+            because = [json.loads(b)['because'] for b, in db.execute(
+                "SELECT body FROM audit_log WHERE kind = 'policy-tag' AND call_id = ?", (listed[0]['id'],))]
+        self.assertEqual(because, ['the configuration was reloaded'])
 
         # A broken file on reload: named, and the last good one stays.
         phone.write_config('[audio]\nbitrate = loud\n')

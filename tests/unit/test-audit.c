@@ -202,7 +202,8 @@ static void catalog_before_the_log_is_adopted(void) {
          * left it: opening it creates the log with entries for what it had. */
         fresh_catalog();
         sql("PRAGMA foreign_keys = OFF; DROP TABLE audit_log; DROP TABLE notes; DROP TABLE caller_identities;"
-            " DROP TABLE export_calls; DROP TABLE exports; PRAGMA user_version = 2");
+            " DROP TABLE export_calls; DROP TABLE exports; DROP TABLE collector_numbers; DROP TABLE collectors;"
+            " DROP TABLE dismissed_tags; DROP TABLE number_rules; DROP TABLE contact_reports; PRAGMA user_version = 2");
         if (cw_catalog_open(db_path, &(cw_timestamp) { 1795534700000, 28800 }, &c) < 0)
                 abort();
         ok(cw_audit_foreach(c, 1, count_entry, &n) == 0 && n == 2, "the call and its recording are adopted (%d)", n);
