@@ -10,3 +10,8 @@
 /* Hashes the whole file behind fd from offset 0 (pread, so the caller's file
  * position is not moved). Writes lowercase hex. 0 or -errno. */
 int cw_sha256_fd(int fd, char hex[static CW_SHA256_HEX_LEN + 1], uint64_t *size_ret);
+
+#include <stddef.h>
+
+/* SHA-256 of a buffer, lowercase hex. 0 or -EIO. */
+int cw_sha256_buffer(const void *data, size_t size, char hex[static CW_SHA256_HEX_LEN + 1]);

@@ -34,6 +34,14 @@ typedef void (*cw_tag_change_fn)(const cw_tag_change *change, void *userdata);
 int cw_catalog_retag(cw_catalog *c, const cw_rulebook *rules, int64_t since_ms, const char *because,
                      const cw_timestamp *at, cw_tag_change_fn cb, void *userdata);
 
+/* Every call judged again because the rules changed (a start, a reload,
+ * `callwitness retag`), and a "rules" audit entry with the rulebook's
+ * preset, country code and fingerprint, in one transaction. With
+ * only_if_changed, nothing happens when the last "rules" entry has the
+ * same fingerprint (*done false). */
+int cw_catalog_retag_all(cw_catalog *c, const cw_rulebook *rules, const char *because, bool only_if_changed,
+                         const cw_timestamp *at, cw_tag_change_fn cb, void *userdata, bool *done);
+
 /* Collectors: a name for the numbers one company calls from. Adding numbers
  * to a collector (created if new) moves them from any other; each change is
  * audited and the calls judged again in the same transaction. -EINVAL for a

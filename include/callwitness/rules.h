@@ -67,6 +67,7 @@ typedef struct cw_contact {
         bool attempt;           /* incoming: the caller tried to reach the user */
         bool conversation;      /* answered: the two talked */
         const char *caller;     /* who counts: a collector, a canonical number, or "withheld" */
+        unsigned caller_key;    /* 0, or the same for the same caller throughout a history: compared first */
         const char *caller_label;   /* how a person names it: "Quick Collect Ltd", "+86138…" */
         const char *number;     /* canonical (number.h): calls over how many numbers */
 } cw_contact;
@@ -111,3 +112,9 @@ const char *cw_rulebook_preset(const cw_rulebook *rb);
 const char *cw_rulebook_country_code(const cw_rulebook *rb);
 /* How many days before a call its judgement looks back. */
 int cw_rulebook_span_days(const cw_rulebook *rb);
+
+/* What the judgement depends on, hashed: the presets' figures and sources,
+ * the user's quiet hours, the country code, and this version of
+ * callwitness. The same fingerprint judges every call the same way. */
+#define CW_RULES_FINGERPRINT_LEN 64
+int cw_rulebook_fingerprint(const cw_rulebook *rb, char out[static CW_RULES_FINGERPRINT_LEN + 1]);

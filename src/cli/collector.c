@@ -188,7 +188,13 @@ int cw_cli_retag(int argc, char **argv) {
         }
         if (open_for_change(&catalog, &rules) < 0)
                 return 1;
-        r = cw_catalog_retag(catalog, rules, since_ms, "callwitness retag", &now, print_change, &changes);
+        if (since_ms == INT64_MIN / 2) {
+                bool done;
+
+                r = cw_catalog_retag_all(catalog, rules, "callwitness retag", false, &now, print_change, &changes,
+                                         &done);
+        } else
+                r = cw_catalog_retag(catalog, rules, since_ms, "callwitness retag", &now, print_change, &changes);
         if (r == 0) {
                 printf(_("Judged by the %s preset.\n"), cw_rulebook_preset(rules));
                 print_summary(changes);

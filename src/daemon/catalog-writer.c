@@ -178,6 +178,16 @@ static int apply(cw_catalog_writer *w, pending *p) {
         case PENDING_RETAG:
                 if (!w->rules)
                         return 0;
+                if (!p->slot) {   /* the rules, not a call: only when they changed */
+                        bool done;
+                        int r = cw_catalog_retag_all(w->catalog, w->rules, p->retag.because, true, &p->at,
+                                                     log_tag_change, NULL, &done);
+
+                        if (r == 0 && done)
+                                cw_log_info("Every call was judged again by the %s preset (%s)",
+                                            cw_rulebook_preset(w->rules), p->retag.because);
+                        return r;
+                }
                 return cw_catalog_retag(w->catalog, w->rules, p->retag.since_ms, p->retag.because, &p->at,
                                         log_tag_change, NULL);
         case PENDING_RECORDING:

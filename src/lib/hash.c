@@ -33,3 +33,13 @@ int cw_sha256_fd(int fd, char hex[static CW_SHA256_HEX_LEN + 1], uint64_t *size_
                 *size_ret = offset;
         return 0;
 }
+
+int cw_sha256_buffer(const void *data, size_t size, char hex[static CW_SHA256_HEX_LEN + 1]) {
+        unsigned char digest[crypto_hash_sha256_BYTES];
+
+        if (sodium_init() < 0)
+                return -EIO;
+        crypto_hash_sha256(digest, data, size);
+        sodium_bin2hex(hex, CW_SHA256_HEX_LEN + 1, digest, sizeof digest);
+        return 0;
+}

@@ -171,6 +171,30 @@ static int history_add(history *h, const cw_rulebook *rules, const collectors *c
         return 0;
 }
 
+static int compare_callers(const void *a, const void *b) {
+        return strcmp((*(cw_contact *const *) a)->caller, (*(cw_contact *const *) b)->caller);
+}
+
+/* One key per caller: judging compares callers of hundreds of calls for
+ * each call. */
+static int assign_caller_keys(history *h) {
+        cw_contact **sorted = malloc((h->n ? h->n : 1) * sizeof *sorted);
+        unsigned key = 0;
+
+        if (!sorted)
+                return -ENOMEM;
+        for (size_t i = 0; i < h->n; i++)
+                sorted[i] = &h->contacts[i];
+        qsort(sorted, h->n, sizeof *sorted, compare_callers);
+        for (size_t i = 0; i < h->n; i++) {
+                if (i == 0 || strcmp(sorted[i - 1]->caller, sorted[i]->caller) != 0)
+                        key++;
+                sorted[i]->caller_key = key;
+        }
+        free(sorted);
+        return 0;
+}
+
 /* The calls that started in [from_ms, until_ms], oldest first. */
 static int load_history(cw_catalog *c, const cw_rulebook *rules, const collectors *cs, int64_t from_ms,
                         int64_t until_ms, history *h) {
@@ -194,6 +218,8 @@ static int load_history(cw_catalog *c, const cw_rulebook *rules, const collector
         sqlite3_finalize(stmt);
         if (r == 0 && rc != SQLITE_DONE)
                 r = cw_db_errno(rc);
+        if (r == 0)
+                r = assign_caller_keys(h);
         return r;
 }
 
@@ -349,6 +375,62 @@ int cw_catalog_retag(cw_catalog *c, const cw_rulebook *rules, int64_t since_ms, 
         if (r < 0)
                 return r;
         return cw_db_commit_or_rollback(c, retag_in_transaction(c, rules, since_ms, because, at, cb, userdata));
+}
+
+/* The fingerprint in the last "rules" entry, or "" when none. */
+static int last_rules_fingerprint(cw_catalog *c, char out[static CW_RULES_FINGERPRINT_LEN + 1]) {
+        sqlite3_stmt *stmt;
+        int r, rc;
+
+        out[0] = '\0';
+        r = cw_db_run(c, &stmt, "SELECT body FROM audit_log WHERE kind = 'rules' ORDER BY seq DESC LIMIT 1", "");
+        if (r < 0)
+                return r;
+        rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) {
+                json_object *body = json_tokener_parse(cw_db_column_text(stmt, 0) ? cw_db_column_text(stmt, 0) : "");
+                json_object *fingerprint;
+
+                if (body && json_object_object_get_ex(body, "fingerprint", &fingerprint) &&
+                    json_object_is_type(fingerprint, json_type_string))
+                        snprintf(out, CW_RULES_FINGERPRINT_LEN + 1, "%s", json_object_get_string(fingerprint));
+                json_object_put(body);
+        } else if (rc != SQLITE_DONE)
+                r = cw_db_errno(rc);
+        sqlite3_finalize(stmt);
+        return r;
+}
+
+int cw_catalog_retag_all(cw_catalog *c, const cw_rulebook *rules, const char *because, bool only_if_changed,
+                         const cw_timestamp *at, cw_tag_change_fn cb, void *userdata, bool *done) {
+        char fingerprint[CW_RULES_FINGERPRINT_LEN + 1], last[CW_RULES_FINGERPRINT_LEN + 1];
+        json_object *body;
+        int r;
+
+        *done = false;
+        if ((r = cw_rulebook_fingerprint(rules, fingerprint)) < 0 || (r = cw_db_exec(c, "BEGIN IMMEDIATE")) < 0)
+                return r;
+        r = last_rules_fingerprint(c, last);
+        if (r == 0 && only_if_changed && strcmp(last, fingerprint) == 0)
+                return cw_db_commit_or_rollback(c, 0);
+        if (r == 0)
+                r = retag_in_transaction(c, rules, INT64_MIN / 2, because, at, cb, userdata);
+        body = json_object_new_object();
+        if (r == 0 && !body)
+                r = -ENOMEM;
+        if (r == 0) {
+                json_object_object_add(body, "preset", json_object_new_string(cw_rulebook_preset(rules)));
+                json_object_object_add(body, "country_code", cw_rulebook_country_code(rules)
+                                       ? json_object_new_string(cw_rulebook_country_code(rules)) : NULL);
+                json_object_object_add(body, "fingerprint", json_object_new_string(fingerprint));
+                json_object_object_add(body, "because", json_object_new_string(because));
+                r = cw_audit_append_in_transaction(c, "rules", 0,
+                                                   json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), at);
+        }
+        json_object_put(body);
+        r = cw_db_commit_or_rollback(c, r);
+        *done = r == 0;
+        return r;
 }
 
 /* --- collectors ----------------------------------------------------------------- */

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "callwitness/hash.h"
 #include "callwitness/rules.h"
 #include "ini-file.h"
 
@@ -306,29 +307,40 @@ static void format_date(const cw_timestamp *ts, char buf[static 40]) {
         snprintf(buf, 40, "%04d-%02d-%02d", local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
 }
 
-/* The contacts that make up a pattern. */
+/* The contacts that make up a pattern: how many, the newest of them (to
+ * name), and over how many numbers. */
+#define PATTERN_NUMBERS_MAX 16
 typedef struct pattern {
-        size_t idx[64];
-        size_t n;               /* all of them, even past what idx holds */
+        size_t newest[IDS_SHOWN];   /* newest first */
+        size_t n;
+        const char *numbers[PATTERN_NUMBERS_MAX];
+        size_t n_numbers;           /* PATTERN_NUMBERS_MAX: at least that many */
 } pattern;
 
-static void pattern_add(pattern *p, size_t i) {
-        if (p->n < sizeof p->idx / sizeof p->idx[0])
-                p->idx[p->n] = i;
+/* Added newest first. */
+static void pattern_add(pattern *p, const cw_contact *contacts, size_t i) {
+        const char *number = contacts[i].number;
+        bool seen = false;
+
+        if (p->n < IDS_SHOWN)
+                p->newest[p->n] = i;
         p->n++;
+        for (size_t k = 0; k < p->n_numbers && !seen; k++)
+                seen = number && strcmp(p->numbers[k], number) == 0;
+        if (!seen && number && p->n_numbers < PATTERN_NUMBERS_MAX)
+                p->numbers[p->n_numbers++] = number;
 }
 
 static void append_ids(text *t, const cw_contact *contacts, const pattern *p) {
-        size_t held = p->n < sizeof p->idx / sizeof p->idx[0] ? p->n : sizeof p->idx / sizeof p->idx[0];
-        size_t from = held > IDS_SHOWN ? held - IDS_SHOWN : 0;
+        size_t shown = p->n < IDS_SHOWN ? p->n : IDS_SHOWN;
 
         append(t, " (%s ", p->n == 1 ? _("call") : _("calls"));
-        if (from)
+        if (p->n > shown)
                 append(t, "…, ");
-        for (size_t k = from; k < held; k++) {
-                const cw_contact *c = &contacts[p->idx[k]];
+        for (size_t k = shown; k-- > 0;) {
+                const cw_contact *c = &contacts[p->newest[k]];
 
-                if (k > from)
+                if (k + 1 < shown)
                         append(t, ", ");
                 if (c->id > 0)
                         append(t, "%lld", (long long) c->id);
@@ -338,22 +350,12 @@ static void append_ids(text *t, const cw_contact *contacts, const pattern *p) {
         append(t, ")");
 }
 
-static size_t distinct_numbers(const cw_contact *contacts, const pattern *p) {
-        size_t held = p->n < sizeof p->idx / sizeof p->idx[0] ? p->n : sizeof p->idx / sizeof p->idx[0], n = 0;
-
-        for (size_t k = 0; k < held; k++) {
-                const char *number = contacts[p->idx[k]].number;
-                bool seen = false;
-
-                for (size_t j = 0; j < k && !seen; j++)
-                        seen = number && contacts[p->idx[j]].number && strcmp(contacts[p->idx[j]].number, number) == 0;
-                n += !seen;
-        }
-        return n;
-}
-
 static bool same_caller(const cw_contact *a, const cw_contact *b) {
-        return a->attempt && b->attempt && strcmp(a->caller, b->caller) == 0;
+        if (!a->attempt || !b->attempt)
+                return false;
+        if (a->caller_key && b->caller_key)
+                return a->caller_key == b->caller_key;
+        return strcmp(a->caller, b->caller) == 0;
 }
 
 /* Who names the rule: "United States (us)", "callwitness default". */
@@ -380,45 +382,61 @@ static const cw_rule *rule_for(const cw_preset *p, kind k) {
 
 static const char *const kind_tags[N_KINDS] = { "burst", "daily", "daily", "daily", "weekly", "after-conversation" };
 
+/* How far back (ms) a kind's pattern can reach: contacts are in time
+ * order, so the scan stops there. A day more for local dates. */
+static int64_t reach_ms(kind k, const cw_rule *rule) {
+        switch (k) {
+        case BURST:
+                return (int64_t) rule->minutes * 60000;
+        case WEEKLY:
+        case AFTER_CONVERSATION:
+                return ((int64_t) rule->days + 1) * DAY_MS;
+        default:
+                return 2 * DAY_MS;
+        }
+}
+
 /* Whether contacts[i] completes the rule's pattern; fills *p. */
 static bool fires(kind k, const cw_rule *rule, const cw_contact *contacts, size_t i, pattern *p) {
         const cw_contact *c = &contacts[i];
-        int64_t day = local_day(&c->at);
+        int64_t day = local_day(&c->at), reach = reach_ms(k, rule);
 
         *p = (pattern) { .n = 0 };
         if (!c->attempt)
                 return false;
-        if (k == AFTER_CONVERSATION) {
-                for (size_t j = i; j-- > 0;)
-                        if (same_caller(&contacts[j], c) && contacts[j].conversation &&
-                            day - local_day(&contacts[j].at) < rule->days) {
-                                pattern_add(p, j);
-                                pattern_add(p, i);
-                                return true;
-                        }
-                return false;
-        }
         if ((k == DAILY_UNANSWERED && c->conversation) || (k == DAILY_CONNECTED && !c->conversation))
                 return false;
-        for (size_t j = 0; j <= i; j++) {
+        pattern_add(p, contacts, i);
+        for (size_t j = i; j-- > 0;) {
                 const cw_contact *o = &contacts[j];
 
-                if (j < i && !same_caller(o, c))
+                if (c->at.utc_ms - o->at.utc_ms > reach)
+                        break;
+                if (!same_caller(o, c))
                         continue;
+                if (k == AFTER_CONVERSATION) {
+                        if (o->conversation && day - local_day(&o->at) < rule->days) {
+                                pattern_add(p, contacts, j);
+                                return true;
+                        }
+                        continue;
+                }
                 if ((k == DAILY_UNANSWERED && o->conversation) || (k == DAILY_CONNECTED && !o->conversation))
                         continue;
-                if ((k == BURST && c->at.utc_ms - o->at.utc_ms <= (int64_t) rule->minutes * 60000) ||
+                if (k == BURST ||
                     ((k == DAILY || k == DAILY_UNANSWERED || k == DAILY_CONNECTED) && local_day(&o->at) == day) ||
                     (k == WEEKLY && day - local_day(&o->at) < rule->days))
-                        pattern_add(p, j);
+                        pattern_add(p, contacts, j);
         }
+        if (k == AFTER_CONVERSATION)
+                return false;
         return k == BURST ? p->n >= (size_t) rule->calls : p->n > (size_t) rule->calls;
 }
 
 static void append_fact(text *t, kind k, const cw_rule *rule, const cw_contact *contacts, size_t i, const pattern *p) {
         const cw_contact *c = &contacts[i];
         char date[40];
-        size_t numbers = distinct_numbers(contacts, p);
+        size_t numbers = p->n_numbers;
 
         format_date(&c->at, date);
         switch (k) {
@@ -438,14 +456,15 @@ static void append_fact(text *t, kind k, const cw_rule *rule, const cw_contact *
                 append(t, _("%zu calls from %s within %d days"), p->n, c->caller_label, rule->days);
                 break;
         case AFTER_CONVERSATION:
-                format_date(&contacts[p->idx[0]].at, date);
+                format_date(&contacts[p->newest[1]].at, date);
                 append(t, _("a call from %s after a conversation with them on %s"), c->caller_label, date);
                 break;
         case N_KINDS:
                 break;
         }
         if (k != AFTER_CONVERSATION && numbers > 1)
-                append(t, _(" over %zu numbers"), numbers);
+                append(t, numbers < PATTERN_NUMBERS_MAX ? _(" over %zu numbers") : _(" over %zu numbers or more"),
+                       numbers);
         append_ids(t, contacts, p);
 }
 
@@ -714,4 +733,40 @@ int cw_rulebook_span_days(const cw_rulebook *rb) {
         }
         /* A local day is judged by its date: a day's margin for the offset. */
         return days + 1;
+}
+
+static void describe_preset(FILE *f, const cw_preset *p) {
+        fprintf(f, "preset %s\n%s\n%s\n%s\n", p->id, p->name, p->force ? p->force : "", p->country_code ? p->country_code : "");
+        for (size_t w = 0; w < p->n_quiet; w++)
+                fprintf(f, "quiet %d-%d\n", p->quiet[w].start_min, p->quiet[w].end_min);
+        fprintf(f, "days %u\n", p->quiet_days);
+        for (size_t i = 0; i < N_RULE_SECTIONS; i++) {
+                const cw_rule *rule = rule_of((cw_preset *) p, &rule_sections[i]);
+
+                fprintf(f, "%s %s %d %d %d\n", rule_sections[i].name, rule->source ? rule->source : "-", rule->calls,
+                        rule->minutes, rule->days);
+        }
+}
+
+int cw_rulebook_fingerprint(const cw_rulebook *rb, char out[static CW_RULES_FINGERPRINT_LEN + 1]) {
+        char *description = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&description, &size);
+        int r;
+
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "callwitness %s\n", CW_VERSION);
+        describe_preset(f, &rb->generic);
+        describe_preset(f, &rb->jurisdiction);
+        fprintf(f, "country %s\nnight %d", rb->country_code ? rb->country_code : "", rb->judge.night_set);
+        for (size_t w = 0; w < rb->judge.n_night; w++)
+                fprintf(f, " %d-%d", rb->night[w].start_min, rb->night[w].end_min);
+        if (fclose(f) != 0) {
+                free(description);
+                return -ENOMEM;
+        }
+        r = cw_sha256_buffer(description, size, out);
+        free(description);
+        return r;
 }

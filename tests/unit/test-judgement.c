@@ -154,6 +154,29 @@ static void judging_a_ringing_call(void) {
         cw_rulebook_free(rules);
 }
 
+static void judged_again_only_when_the_rules_change(void) {
+        cw_rulebook *cn = NULL, *us = NULL;
+        cw_catalog *c = NULL;
+        cw_timestamp now = noon_plus(800);
+        bool done = true;
+
+        if (cw_rulebook_load(presets_dir, &(cw_rulebook_settings) { .preset = "cn" }, &cn, NULL) < 0 ||
+            cw_rulebook_load(presets_dir, &(cw_rulebook_settings) { .preset = "us" }, &us, NULL) < 0 ||
+            cw_catalog_open(db_path, &now, &c) < 0)
+                abort();
+        ok(cw_catalog_retag_all(c, cn, "started", true, &now, NULL, NULL, &done) == 0 && done,
+           "the first time, every call is judged");
+        ok(cw_catalog_retag_all(c, cn, "started", true, &now, NULL, NULL, &done) == 0 && !done,
+           "the same rules again: nothing to do");
+        ok(cw_catalog_retag_all(c, us, "reloaded", true, &now, NULL, NULL, &done) == 0 && done,
+           "another preset: judged again");
+        ok(count("SELECT count(*) FROM audit_log WHERE kind = 'rules' AND body LIKE '%\"preset\":\"us\"%'") == 1,
+           "the change of rules is in the audit log");
+        cw_catalog_free(c);
+        cw_rulebook_free(cn);
+        cw_rulebook_free(us);
+}
+
 static void number_rules(void) {
         cw_catalog *c = NULL;
         cw_timestamp now = noon_plus(700);
@@ -187,6 +210,7 @@ int main(int argc, char **argv) {
         collector_rejudges_and_leaves_manual_tags();
         judging_a_ringing_call();
         number_rules();
+        judged_again_only_when_the_rules_change();
         unlink(db_path);
         {
                 char path[300];

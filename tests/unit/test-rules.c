@@ -25,8 +25,8 @@ static cw_preset load(const char *id) {
 
 /* A history: each contact at a local time ("2026-11-24 21:59") in zone. */
 typedef struct history {
-        cw_contact contacts[64];
-        char callers[64][64], numbers[64][CW_NUMBER_MAX];
+        cw_contact contacts[128];
+        char callers[128][64], numbers[128][CW_NUMBER_MAX];
         size_t n;
         const char *zone;
         const char *country_code;
@@ -329,6 +329,24 @@ static void withheld_callers_count_together(void) {
         cw_preset_clear(&generic);
 }
 
+static void many_calls_name_the_newest(void) {
+        cw_preset generic = load("generic");
+        history h = { .zone = "Asia/Shanghai" };
+        cw_tag tags[CW_JUDGE_TAGS_MAX];
+        const cw_tag *tag;
+        char when[32];
+
+        for (int i = 0; i < 70; i++) {
+                snprintf(when, sizeof when, "2026-11-24 %02d:%02d", 9 + i / 60, i % 60);
+                add(&h, when, i % 2 ? "13800138000" : "13900139000", "Quick Collect Ltd", false);
+        }
+        tag = judge_last(&h, &generic, NULL, "daily", tags);
+        ok(tag && strstr(tag->reason, "70 calls from Quick Collect Ltd on 2026-11-24 (local date) over 2 numbers "
+                                      "(calls …, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70)"),
+           "70 calls in a day: counted all, the newest named: %s", tag ? tag->reason : "");
+        cw_preset_clear(&generic);
+}
+
 static void outgoing_calls_are_not_attempts(void) {
         cw_preset generic = load("generic");
         history h = { .zone = "Asia/Shanghai" };
@@ -431,6 +449,7 @@ int main(int argc, char **argv) {
         collector_over_three_numbers();
         withheld_callers_count_together();
         outgoing_calls_are_not_attempts();
+        many_calls_name_the_newest();
         every_preset_parses_and_cites();
         broken_presets_are_refused();
         zones_pick_presets();
