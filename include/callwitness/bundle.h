@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "callwitness/catalog.h"
+#include "callwitness/rules.h"
 #include "callwitness/devicekey.h"
 #include "callwitness/timestamp.h"
 
@@ -25,6 +26,7 @@ typedef struct cw_export_request {
         const cw_device_key *key;
         cw_timestamp now;
         const char *time_zone;       /* "Asia/Shanghai": named in the manifest and the report */
+        const cw_rulebook *rules;    /* the rules calls are judged by, for "what the rules say"; NULL: none */
 } cw_export_request;
 
 typedef struct cw_export_result {
@@ -39,10 +41,6 @@ typedef struct cw_export_result {
  * -ENODATA (no call selected), -EEXIST (output exists), -EBADMSG (a
  * recording no longer matches its SHA-256), or another -errno. */
 int cw_export(cw_catalog *c, const cw_export_request *request, cw_export_result *result, char **error_message);
-
-/* The time zone's name for the manifest: $TZ, else /etc/localtime's link
- * target under zoneinfo/, else "UTC". Malloc'ed. */
-char *cw_local_time_zone_name(void);
 
 /* One thing wrong with a bundle, as a sentence naming the file. */
 typedef void (*cw_bundle_problem_fn)(const char *problem, void *userdata);

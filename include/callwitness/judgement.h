@@ -18,6 +18,10 @@
 int cw_catalog_judge_call(cw_catalog *c, const cw_rulebook *rules, int64_t id, const cw_timestamp *at, bool attempt,
                           bool conversation, const char *number, cw_tag *tags, size_t max);
 
+/* Who a number counts as: the collector it was named under, else its
+ * canonical form, else (withheld) "withheld callers". Malloc'ed in *ret. */
+int cw_catalog_caller_of(cw_catalog *c, const cw_rulebook *rules, const char *number, char **ret);
+
 typedef struct cw_tag_change {
         int64_t call_id;
         const char *tag;

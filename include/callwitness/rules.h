@@ -56,9 +56,6 @@ void cw_preset_clear(cw_preset *p);
  * system's zone table (zone_tab: tzdata's zone.tab, or NULL for the
  * installed one) puts it in; "generic" for any other. */
 const char *cw_preset_for_zone(const char *zone, const char *zone_tab);
-/* The zone this process runs in: $TZ, else /etc/localtime's link, else
- * /etc/timezone. NULL if none is named. The result is malloc'ed. */
-char *cw_local_zone_name(void);
 
 /* One call or contact in the history a call is judged against. */
 typedef struct cw_contact {
@@ -112,6 +109,16 @@ const char *cw_rulebook_preset(const cw_rulebook *rb);
 const char *cw_rulebook_country_code(const cw_rulebook *rb);
 /* How many days before a call its judgement looks back. */
 int cw_rulebook_span_days(const cw_rulebook *rb);
+
+/* Each rule in force in a preset, in words ("more than 7 calls within 7
+ * consecutive days", in the language of LC_MESSAGES), with the tag it
+ * gives and its source. A non-zero return from cb stops and is returned. */
+typedef int (*cw_rule_fn)(const char *tag, const char *rule, const char *source, void *userdata);
+int cw_preset_foreach_rule(const cw_preset *p, cw_rule_fn cb, void *userdata);
+/* The two presets a rulebook judges by: the jurisdiction's (the same as
+ * the generic one when that is the jurisdiction), and the generic. */
+const cw_preset *cw_rulebook_jurisdiction(const cw_rulebook *rb);
+const cw_preset *cw_rulebook_generic(const cw_rulebook *rb);
 
 /* What the judgement depends on, hashed: the presets' figures and sources,
  * the user's quiet hours, the country code, and this version of

@@ -28,3 +28,8 @@ int cw_timestamp_parse_rfc3339(const char *text, cw_timestamp *ret);
 
 /* Broken-down local time in the offset stored in the timestamp. */
 void cw_timestamp_local_tm(const cw_timestamp *ts, struct tm *ret);
+
+/* The time zone's name ("Asia/Shanghai"): $TZ, else /etc/localtime's link
+ * target under zoneinfo/, else /etc/timezone, else "UTC". Malloc'ed; NULL
+ * only when out of memory. */
+char *cw_local_time_zone_name(void);

@@ -60,7 +60,7 @@ int cw_cli_load_rules(cw_rulebook **ret) {
         if (r == 0)
                 r = cw_config_load(path, &cfg, &error);
         if (r == 0) {
-                zone = cw_local_zone_name();
+                zone = cw_local_time_zone_name();
                 r = cw_rulebook_load(cw_paths_presets_dir(), &(cw_rulebook_settings) {
                         .preset = cfg.preset, .zone = zone, .country_code = cfg.country_code,
                         .night = cfg.night, .n_night = cfg.n_night, .night_set = cfg.night_set,

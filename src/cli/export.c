@@ -27,6 +27,7 @@ int cw_cli_export(int argc, char **argv) {
         cw_export_result result;
         cw_catalog *catalog = NULL;
         cw_device_key *key = NULL;
+        cw_rulebook *rules = NULL;
         char *data_dir = NULL, *error = NULL, *zone = NULL;
         int64_t *ids = NULL;
         int opt, r, status = 1;
@@ -77,6 +78,11 @@ int cw_cli_export(int argc, char **argv) {
         if (cw_cli_open_catalog(true, &catalog, &data_dir) < 0 || cw_cli_device_key(&key) < 0)
                 goto finish;
         zone = cw_local_time_zone_name();
+        /* Without rules the bundle still goes out, without "what the rules
+         * say" (the reason was printed). */
+        if (cw_cli_load_rules(&rules) < 0)
+                rules = NULL;
+        request.rules = rules;
         request.data_dir = data_dir;
         request.key = key;
         request.time_zone = zone ? zone : "UTC";
@@ -92,6 +98,7 @@ int cw_cli_export(int argc, char **argv) {
 finish:
         free(ids);
         free(zone);
+        cw_rulebook_free(rules);
         free(error);
         free(data_dir);
         cw_device_key_free(key);

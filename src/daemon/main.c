@@ -60,7 +60,7 @@ static cw_rulebook *load_rules(const cw_config *cfg, bool keep_on_error) {
                 .night = cfg->night, .n_night = cfg->n_night, .night_set = cfg->night_set,
         };
         cw_rulebook *rules = NULL;
-        char *error = NULL, *zone = cw_local_zone_name();
+        char *error = NULL, *zone = cw_local_time_zone_name();
         int r;
 
         settings.zone = zone;

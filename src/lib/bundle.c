@@ -22,6 +22,7 @@
 #include "callwitness/bundle.h"
 #include "callwitness/call-json.h"
 #include "callwitness/hash.h"
+#include "callwitness/judgement.h"
 #include "callwitness/paths.h"
 #include "callwitness/report.h"
 
@@ -314,6 +315,94 @@ static int head_entry(const cw_audit_entry *e, void *userdata) {
         return 0;
 }
 
+/* What the rules say, as data for the report: the presets' rules in words
+ * with their sources, and per caller (a collector, a number, withheld
+ * callers) its calls and how many carry each policy tag. */
+static int add_rule(const char *tag, const char *rule, const char *source, void *userdata) {
+        json_object *o = json_object_new_object();
+
+        if (!o)
+                return -ENOMEM;
+        json_object_object_add(o, "tag", json_object_new_string(tag));
+        json_object_object_add(o, "rule", json_object_new_string(rule));
+        json_object_object_add(o, "source", json_object_new_string(source));
+        json_object_array_add(userdata, o);
+        return 0;
+}
+
+static json_object *preset_json(const cw_preset *p) {
+        json_object *o = json_object_new_object(), *rules = json_object_new_array();
+
+        json_object_object_add(o, "id", json_object_new_string(p->id));
+        json_object_object_add(o, "name", json_object_new_string(p->name));
+        json_object_object_add(o, "force", p->force ? json_object_new_string(p->force) : NULL);
+        cw_preset_foreach_rule(p, add_rule, rules);
+        json_object_object_add(o, "rules", rules);
+        return o;
+}
+
+static json_object *caller_entry(json_object *callers, const char *label) {
+        json_object *entry;
+
+        for (size_t i = 0; i < json_object_array_length(callers); i++) {
+                entry = json_object_array_get_idx(callers, i);
+                if (strcmp(cw_json_get_string(entry, "caller"), label) == 0)
+                        return entry;
+        }
+        entry = json_object_new_object();
+        json_object_object_add(entry, "caller", json_object_new_string(label));
+        json_object_object_add(entry, "numbers", json_object_new_array());
+        json_object_object_add(entry, "calls", json_object_new_int64(0));
+        json_object_object_add(entry, "tags", json_object_new_object());
+        json_object_array_add(callers, entry);
+        return entry;
+}
+
+static void count_call(json_object *entry, json_object *call) {
+        json_object *numbers, *tags, *call_tags, *count;
+        const char *number = cw_json_get_string(call, "number");
+        bool known = !number;
+
+        json_object_object_get_ex(entry, "numbers", &numbers);
+        for (size_t i = 0; !known && i < json_object_array_length(numbers); i++)
+                known = strcmp(json_object_get_string(json_object_array_get_idx(numbers, i)), number) == 0;
+        if (!known)
+                json_object_array_add(numbers, json_object_new_string(number));
+        json_object_object_add(entry, "calls", json_object_new_int64(cw_json_get_int64(entry, "calls") + 1));
+        json_object_object_get_ex(entry, "tags", &tags);
+        if (!json_object_object_get_ex(call, "tags", &call_tags))
+                return;
+        for (size_t i = 0; i < json_object_array_length(call_tags); i++) {
+                json_object *tag = json_object_array_get_idx(call_tags, i);
+                const char *name = cw_json_get_string(tag, "tag"), *origin = cw_json_get_string(tag, "origin");
+
+                if (!name || !origin || strcmp(origin, "policy") != 0)
+                        continue;
+                json_object_object_add(tags, name, json_object_new_int64(
+                        (json_object_object_get_ex(tags, name, &count) ? json_object_get_int64(count) : 0) + 1));
+        }
+}
+
+static json_object *rules_json(exporter *x) {
+        const cw_rulebook *rules = x->request->rules;
+        json_object *o = json_object_new_object(), *presets = json_object_new_array(), *callers = json_object_new_array();
+
+        if (strcmp(cw_rulebook_jurisdiction(rules)->id, cw_rulebook_generic(rules)->id) != 0)
+                json_object_array_add(presets, preset_json(cw_rulebook_jurisdiction(rules)));
+        json_object_array_add(presets, preset_json(cw_rulebook_generic(rules)));
+        json_object_object_add(o, "presets", presets);
+        for (size_t i = 0; i < x->n_calls; i++) {
+                json_object *call = x->calls[i].json;
+                char *label = NULL;
+
+                if (cw_catalog_caller_of(x->catalog, rules, cw_json_get_string(call, "number"), &label) == 0)
+                        count_call(caller_entry(callers, label), call);
+                free(label);
+        }
+        json_object_object_add(o, "callers", callers);
+        return o;
+}
+
 static json_object *build_manifest(exporter *x) {
         const cw_export_request *req = x->request;
         char public_key[CW_PUBLIC_KEY_BASE64_LEN + 1], key_id[17];
@@ -335,6 +424,8 @@ static json_object *build_manifest(exporter *x) {
                 json_object_array_add(calls, json_object_get(x->calls[i].json));
         json_object_object_add(m, "calls", calls);
         json_object_object_add(m, "summary", cw_report_summary_json(calls));
+        if (req->rules)
+                json_object_object_add(m, "rules", rules_json(x));
         return m;
 }
 
@@ -647,20 +738,4 @@ int cw_export(cw_catalog *c, const cw_export_request *request, cw_export_result 
         free(x);
         umask(old_umask);
         return r;
-}
-
-char *cw_local_time_zone_name(void) {
-        const char *tz = getenv("TZ"), *zone;
-        char target[512];
-        ssize_t n;
-
-        if (tz && *tz)
-                return strdup(tz[0] == ':' ? tz + 1 : tz);
-        n = readlink("/etc/localtime", target, sizeof target - 1);
-        if (n > 0) {
-                target[n] = '\0';
-                if ((zone = strstr(target, "zoneinfo/")))
-                        return strdup(zone + strlen("zoneinfo/"));
-        }
-        return strdup("UTC");
 }

@@ -254,6 +254,21 @@ int cw_catalog_judge_call(cw_catalog *c, const cw_rulebook *rules, int64_t id, c
         return r < 0 ? r : (int) n_tags;
 }
 
+int cw_catalog_caller_of(cw_catalog *c, const cw_rulebook *rules, const char *number, char **ret) {
+        collectors cs = { 0 };
+        history h = { 0 };
+        cw_timestamp now = { 0 };
+        int r = load_collectors(c, &cs);
+
+        if (r == 0)
+                r = history_add(&h, rules, &cs, 0, &now, true, false, number);
+        if (r == 0 && !(*ret = strdup(h.contacts[0].caller_label)))
+                r = -ENOMEM;
+        history_clear(&h);
+        collectors_clear(&cs);
+        return r;
+}
+
 /* --- re-judging ------------------------------------------------------------- */
 
 static int audit_tag_change(cw_catalog *c, const cw_tag_change *change, const char *because, const cw_timestamp *at,

@@ -215,6 +215,123 @@ static report_head *read_head(json_object *manifest) {
         return r;
 }
 
+/* --- what the rules say ------------------------------------------------------ */
+
+#define RULE_TAGS_MAX 16
+
+/* The tags the presets' rules give, each once, in the presets' order. */
+static size_t rule_tags(json_object *presets, const char *tags[static RULE_TAGS_MAX]) {
+        size_t n = 0;
+
+        for (size_t p = 0; p < length(presets); p++) {
+                json_object *rules = array_of(json_object_array_get_idx(presets, p), "rules");
+
+                for (size_t r = 0; r < length(rules); r++) {
+                        const char *tag = cw_json_get_string(json_object_array_get_idx(rules, r), "tag");
+                        bool seen = !tag;
+
+                        for (size_t k = 0; k < n && !seen; k++)
+                                seen = strcmp(tags[k], tag) == 0;
+                        if (!seen && n < RULE_TAGS_MAX)
+                                tags[n++] = tag;
+                }
+        }
+        return n;
+}
+
+static void preset_label(json_object *preset, char *buf, size_t size) {
+        if (strcmp(cw_json_get_string(preset, "id") ? cw_json_get_string(preset, "id") : "", "generic") == 0)
+                snprintf(buf, size, "%s", _("callwitness default"));
+        else
+                snprintf(buf, size, "%s (%s)", cw_json_get_string(preset, "name") ? cw_json_get_string(preset, "name") : "",
+                         cw_json_get_string(preset, "id"));
+}
+
+/* "China (mainland) (cn): quiet hours 22:00–08:00 [source]; callwitness
+ * default: quiet hours 21:00–08:00": every rule giving the tag. */
+static void rules_giving(json_object *presets, const char *tag, char *buf, size_t size) {
+        size_t len = 0;
+
+        buf[0] = '\0';
+        for (size_t p = 0; p < length(presets); p++) {
+                json_object *preset = json_object_array_get_idx(presets, p), *rules = array_of(preset, "rules");
+                char label[256];
+
+                preset_label(preset, label, sizeof label);
+                for (size_t r = 0; r < length(rules) && len < size; r++) {
+                        json_object *rule = json_object_array_get_idx(rules, r);
+                        const char *source = cw_json_get_string(rule, "source");
+                        int n;
+
+                        if (strcmp(cw_json_get_string(rule, "tag") ? cw_json_get_string(rule, "tag") : "", tag) != 0)
+                                continue;
+                        n = snprintf(buf + len, size - len, "%s%s: %s", len ? "; " : "", label,
+                                     cw_json_get_string(rule, "rule") ? cw_json_get_string(rule, "rule") : "");
+                        len = n > 0 ? len + (size_t) n : len;
+                        if (len < size && source && strcmp(cw_json_get_string(preset, "id"), "generic") != 0) {
+                                n = snprintf(buf + len, size - len, " [%s]", source);
+                                len = n > 0 ? len + (size_t) n : len;
+                        }
+                }
+        }
+}
+
+static int64_t tag_count(json_object *caller, const char *tag) {
+        json_object *tags, *count;
+
+        return json_object_object_get_ex(caller, "tags", &tags) && json_object_object_get_ex(tags, tag, &count)
+                       ? json_object_get_int64(count) : 0;
+}
+
+static void caller_heading(json_object *caller, char *buf, size_t size) {
+        json_object *numbers = array_of(caller, "numbers");
+        size_t len;
+        int n = snprintf(buf, size, ngettext("%s: %lld call", "%s: %lld calls", (unsigned long) cw_json_get_int64(caller, "calls")),
+                         cw_json_get_string(caller, "caller"), (long long) cw_json_get_int64(caller, "calls"));
+
+        len = n > 0 && (size_t) n < size ? (size_t) n : size - 1;
+        for (size_t i = 0; i < length(numbers) && len + 1 < size; i++) {
+                n = snprintf(buf + len, size - len, "%s%s", i ? ", " : " (",
+                             json_object_get_string(json_object_array_get_idx(numbers, i)));
+                len = n > 0 && len + (size_t) n < size ? len + (size_t) n : size - 1;
+        }
+        if (length(numbers) && len + 1 < size)
+                snprintf(buf + len, size - len, ")");
+}
+
+static void text_rules(json_object *manifest, FILE *out) {
+        json_object *rules, *presets, *callers;
+        const char *tags[RULE_TAGS_MAX];
+        size_t n_tags;
+        char line[2048];
+
+        if (!json_object_object_get_ex(manifest, "rules", &rules))
+                return;
+        presets = array_of(rules, "presets");
+        callers = array_of(rules, "callers");
+        n_tags = rule_tags(presets, tags);
+        fprintf(out, "\n%s\n", _("What the rules say"));
+        for (size_t p = 0; p < length(presets); p++) {
+                json_object *preset = json_object_array_get_idx(presets, p);
+
+                preset_label(preset, line, sizeof line);
+                fprintf(out, _("  Judged by %s: %s\n"), line,
+                        cw_json_get_string(preset, "force") ? cw_json_get_string(preset, "force") : "");
+        }
+        for (size_t c = 0; c < length(callers); c++) {
+                json_object *caller = json_object_array_get_idx(callers, c);
+
+                caller_heading(caller, line, sizeof line);
+                fprintf(out, "  %s\n", line);
+                for (size_t t = 0; t < n_tags; t++) {
+                        rules_giving(presets, tags[t], line, sizeof line);
+                        fprintf(out, ngettext("    %-18s %lld call went past: %s\n", "    %-18s %lld calls went past: %s\n",
+                                              (unsigned long) tag_count(caller, tags[t])),
+                                tags[t], (long long) tag_count(caller, tags[t]), line);
+                }
+        }
+}
+
 int cw_report_text(json_object *manifest, FILE *out) {
         report_head *head = read_head(manifest);
 
@@ -244,6 +361,7 @@ int cw_report_text(json_object *manifest, FILE *out) {
         for (size_t i = 0; i < length(calls); i++)
                 text_call_line(out, json_object_array_get_idx(calls, i));
 
+        text_rules(manifest, out);
         fprintf(out, "\n%s\n", _("When the calls came (calls per hour of day)"));
         fprintf(out, "             0         1         2   \n             012345678901234567890123\n");
         for (int d = 0; d < h->n_days; d++) {
@@ -357,6 +475,51 @@ static void html_call_row(FILE *out, json_object *call) {
         fprintf(out, "</td></tr>\n");
 }
 
+static void html_rules(json_object *manifest, FILE *out) {
+        json_object *rules, *presets, *callers;
+        const char *tags[RULE_TAGS_MAX];
+        size_t n_tags;
+        char line[2048];
+
+        if (!json_object_object_get_ex(manifest, "rules", &rules))
+                return;
+        presets = array_of(rules, "presets");
+        callers = array_of(rules, "callers");
+        n_tags = rule_tags(presets, tags);
+        fprintf(out, "<h2>");
+        html_escaped(out, _("What the rules say"));
+        fprintf(out, "</h2>\n<p>");
+        for (size_t p = 0; p < length(presets); p++) {
+                json_object *preset = json_object_array_get_idx(presets, p);
+                char label[256];
+
+                preset_label(preset, label, sizeof label);
+                snprintf(line, sizeof line, _("  Judged by %s: %s\n"), label,
+                         cw_json_get_string(preset, "force") ? cw_json_get_string(preset, "force") : "");
+                html_escaped(out, line);
+                fprintf(out, "<br>");
+        }
+        fprintf(out, "</p>\n");
+        for (size_t c = 0; c < length(callers); c++) {
+                json_object *caller = json_object_array_get_idx(callers, c);
+
+                caller_heading(caller, line, sizeof line);
+                fprintf(out, "<h3>");
+                html_escaped(out, line);
+                fprintf(out, "</h3>\n<div class=\"wide\"><table>");
+                html_headers(out, (const char *[]) { _("Tag"), _("Calls"), _("Rules"), NULL });
+                for (size_t t = 0; t < n_tags; t++) {
+                        fprintf(out, "<tr><td>");
+                        html_escaped(out, tags[t]);
+                        fprintf(out, "</td><td>%lld</td><td>", (long long) tag_count(caller, tags[t]));
+                        rules_giving(presets, tags[t], line, sizeof line);
+                        html_escaped(out, line);
+                        fprintf(out, "</td></tr>\n");
+                }
+                fprintf(out, "</table></div>\n");
+        }
+}
+
 int cw_report_html(json_object *manifest, FILE *out) {
         report_head *head = read_head(manifest);
         /* Translators: the language tag of this translation, e.g. es or zh-CN. */
@@ -416,7 +579,9 @@ int cw_report_html(json_object *manifest, FILE *out) {
                 fprintf(out, "</td><td>%lld</td><td>%lld</td></tr>\n", (long long) cw_json_get_int64(n, "calls"),
                         (long long) cw_json_get_int64(n, "night"));
         }
-        fprintf(out, "</table></div>\n<h2>");
+        fprintf(out, "</table></div>\n");
+        html_rules(manifest, out);
+        fprintf(out, "<h2>");
         html_escaped(out, _("When the calls came (calls per hour of day)"));
         fprintf(out, "</h2>\n");
         html_heatmap(out, h);

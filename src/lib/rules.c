@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
 #include <libintl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "callwitness/hash.h"
 #include "callwitness/rules.h"
@@ -244,35 +242,6 @@ const char *cw_preset_for_zone(const char *zone, const char *zone_tab) {
         return CW_PRESET_GENERIC;
 }
 
-char *cw_local_zone_name(void) {
-        const char *tz = getenv("TZ");
-        char link[PATH_MAX], *name = NULL, *marker;
-        ssize_t len;
-        FILE *f;
-
-        if (tz && tz[0])
-                return strdup(tz[0] == ':' ? tz + 1 : tz);
-        len = readlink("/etc/localtime", link, sizeof link - 1);
-        if (len > 0) {
-                link[len] = '\0';
-                marker = strstr(link, "zoneinfo/");
-                if (marker)
-                        return strdup(marker + strlen("zoneinfo/"));
-        }
-        f = fopen("/etc/timezone", "re");
-        if (f) {
-                char line[256];
-
-                if (fgets(line, sizeof line, f)) {
-                        line[strcspn(line, " \t\n")] = '\0';
-                        if (line[0])
-                                name = strdup(line);
-                }
-                fclose(f);
-        }
-        return name;
-}
-
 /* --- judging ------------------------------------------------------------- */
 
 typedef struct text {
@@ -493,6 +462,51 @@ static void append_rule(text *t, kind k, const cw_rule *rule) {
         }
 }
 
+static void append_windows(text *t, const cw_window *windows, size_t n) {
+        for (size_t w = 0; w < n; w++) {
+                char window_text[CW_WINDOW_TEXT_MAX];
+
+                cw_window_format(&windows[w], window_text);
+                append(t, "%s%s", w ? ", " : "", window_text);
+        }
+}
+
+int cw_preset_foreach_rule(const cw_preset *p, cw_rule_fn cb, void *userdata) {
+        char buf[256];
+        text t = { .buf = buf, .size = sizeof buf };
+        int r;
+
+        if (p->quiet_hours.source) {
+                append(&t, "%s", _("quiet hours "));
+                append_windows(&t, p->quiet, p->n_quiet);
+                if ((r = cb("night", buf, p->quiet_hours.source, userdata)) != 0)
+                        return r;
+        }
+        if (p->quiet_days_rule.source) {
+                t.len = 0;
+                append(&t, "%s", _("no calls on these days:"));
+                for (unsigned d = 0; d < 7; d++)
+                        if (p->quiet_days & (1u << d))
+                                append(&t, " %s", _(weekday_display[d]));
+                if ((r = cb("quiet-day", buf, p->quiet_days_rule.source, userdata)) != 0)
+                        return r;
+        }
+        for (kind k = 0; k < N_KINDS; k++) {
+                const cw_rule *rule = rule_for(p, k);
+
+                if (!rule)
+                        continue;
+                t.len = 0;
+                append_rule(&t, k, rule);
+                if ((r = cb(kind_tags[k], buf, rule->source, userdata)) != 0)
+                        return r;
+        }
+        /* third-party: kept in the presets for the calls to other people a
+         * person reports (callwitness contact-call, to come); no call of
+         * the user's own is judged by it, so none is listed. */
+        return 0;
+}
+
 static cw_tag *find_tag(cw_tag *tags, size_t n, const char *name) {
         for (size_t i = 0; i < n; i++)
                 if (strcmp(tags[i].name, name) == 0)
@@ -551,15 +565,6 @@ static void judge_frequency(const cw_judge *judge, const cw_contact *contacts, s
                         append_source(&t, rule, presets[p]);
                         fired = true;
                 }
-        }
-}
-
-static void append_windows(text *t, const cw_window *windows, size_t n) {
-        for (size_t w = 0; w < n; w++) {
-                char window_text[CW_WINDOW_TEXT_MAX];
-
-                cw_window_format(&windows[w], window_text);
-                append(t, "%s%s", w ? ", " : "", window_text);
         }
 }
 
@@ -707,6 +712,14 @@ cw_rulebook *cw_rulebook_free(cw_rulebook *rb) {
         free(rb->country_code);
         free(rb);
         return NULL;
+}
+
+const cw_preset *cw_rulebook_jurisdiction(const cw_rulebook *rb) {
+        return &rb->jurisdiction;
+}
+
+const cw_preset *cw_rulebook_generic(const cw_rulebook *rb) {
+        return &rb->generic;
 }
 
 const cw_judge *cw_rulebook_judge(const cw_rulebook *rb) {

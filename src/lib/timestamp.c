@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "callwitness/timestamp.h"
 
@@ -137,4 +139,29 @@ int cw_timestamp_parse_rfc3339(const char *text, cw_timestamp *ret) {
                 .utc_offset_s = offset,
         };
         return 0;
+}
+
+char *cw_local_time_zone_name(void) {
+        const char *tz = getenv("TZ"), *zone;
+        char target[512], line[256];
+        ssize_t n;
+        FILE *f;
+
+        if (tz && *tz)
+                return strdup(tz[0] == ':' ? tz + 1 : tz);
+        n = readlink("/etc/localtime", target, sizeof target - 1);
+        if (n > 0) {
+                target[n] = '\0';
+                if ((zone = strstr(target, "zoneinfo/")))
+                        return strdup(zone + strlen("zoneinfo/"));
+        }
+        f = fopen("/etc/timezone", "re");
+        if (f) {
+                bool found = fgets(line, sizeof line, f) && (line[strcspn(line, " \t\n")] = '\0', line[0]);
+
+                fclose(f);
+                if (found)
+                        return strdup(line);
+        }
+        return strdup("UTC");
 }

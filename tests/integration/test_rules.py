@@ -117,6 +117,34 @@ class Rules(PhoneTestCase):
         self.assertNotIn('weekly', self.tags(7))
         self.assertEqual(phone.cli('verify', '--catalog', check=False).returncode, 0)
 
+        # The bundle says, per collector, how many calls went past each rule.
+        bundle = os.path.join(phone.dir, 'bundle')
+        phone.cli('export', *[str(i) for i in range(1, 9)], '-o', bundle)
+        with open(os.path.join(bundle, 'manifest.json')) as f:
+            rules = json.load(f)['rules']
+        self.assertEqual([p['id'] for p in rules['presets']], ['cn', 'generic'])
+        self.assertIn({'tag': 'night', 'rule': 'quiet hours 22:00\u201308:00',
+                       'source': 'China Banking Association collection guideline (trial, 2026-01-30)'},
+                      rules['presets'][0]['rules'])
+        counted = {}
+        for call in self.listed():
+            for tag in call['tags']:
+                if tag['origin'] == 'policy':
+                    counted[tag['tag']] = counted.get(tag['tag'], 0) + 1
+        self.assertEqual(rules['callers'], [{'caller': COMPANY, 'numbers': [FIRST, SECOND], 'calls': 8,
+                                             'tags': counted}])
+        with open(os.path.join(bundle, 'report.txt')) as f:
+            report = f.read()
+        self.assertIn('What the rules say', report)
+        self.assertIn(f'{COMPANY}: 8 calls ({FIRST}, {SECOND})', report)
+        self.assertRegex(report, rf'burst +{counted["burst"]} calls went past: callwitness default: 2 calls within 5 '
+                                 'minutes')
+        self.assertRegex(report, r'night +0 calls went past: China \(mainland\) \(cn\): quiet hours 22:00\u201308:00 '
+                                 r'\[China Banking Association')
+        with open(os.path.join(bundle, 'report.html')) as f:
+            self.assertIn('What the rules say', f.read())
+        self.assertEqual(phone.cli('verify', bundle, check=False).returncode, 0)
+
     def test_a_number_never_recorded_keeps_its_row_and_no_file(self):
         phone = self.phone
         phone.start_daemon(local_time='2026-11-24 23:40:00', tz='Asia/Shanghai')
