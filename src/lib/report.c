@@ -299,35 +299,48 @@ static void caller_heading(json_object *caller, char *buf, size_t size) {
                 snprintf(buf + len, size - len, ")");
 }
 
-static void text_rules(json_object *manifest, FILE *out) {
-        json_object *rules, *presets, *callers;
+/* The manifest's "rules", ready to print; false when it has none. */
+typedef struct rules_view {
+        json_object *presets, *callers;
         const char *tags[RULE_TAGS_MAX];
         size_t n_tags;
-        char line[2048];
+} rules_view;
+
+static bool read_rules(json_object *manifest, rules_view *v) {
+        json_object *rules;
 
         if (!json_object_object_get_ex(manifest, "rules", &rules))
+                return false;
+        v->presets = array_of(rules, "presets");
+        v->callers = array_of(rules, "callers");
+        v->n_tags = rule_tags(v->presets, v->tags);
+        return true;
+}
+
+static void text_rules(json_object *manifest, FILE *out) {
+        char line[2048];
+        rules_view v;
+
+        if (!read_rules(manifest, &v))
                 return;
-        presets = array_of(rules, "presets");
-        callers = array_of(rules, "callers");
-        n_tags = rule_tags(presets, tags);
         fprintf(out, "\n%s\n", _("What the rules say"));
-        for (size_t p = 0; p < length(presets); p++) {
-                json_object *preset = json_object_array_get_idx(presets, p);
+        for (size_t p = 0; p < length(v.presets); p++) {
+                json_object *preset = json_object_array_get_idx(v.presets, p);
 
                 preset_label(preset, line, sizeof line);
                 fprintf(out, _("  Judged by %s: %s\n"), line,
                         cw_json_get_string(preset, "force") ? cw_json_get_string(preset, "force") : "");
         }
-        for (size_t c = 0; c < length(callers); c++) {
-                json_object *caller = json_object_array_get_idx(callers, c);
+        for (size_t c = 0; c < length(v.callers); c++) {
+                json_object *caller = json_object_array_get_idx(v.callers, c);
 
                 caller_heading(caller, line, sizeof line);
                 fprintf(out, "  %s\n", line);
-                for (size_t t = 0; t < n_tags; t++) {
-                        rules_giving(presets, tags[t], line, sizeof line);
+                for (size_t t = 0; t < v.n_tags; t++) {
+                        rules_giving(v.presets, v.tags[t], line, sizeof line);
                         fprintf(out, ngettext("    %-18s %lld call went past: %s\n", "    %-18s %lld calls went past: %s\n",
-                                              (unsigned long) tag_count(caller, tags[t])),
-                                tags[t], (long long) tag_count(caller, tags[t]), line);
+                                              (unsigned long) tag_count(caller, v.tags[t])),
+                                v.tags[t], (long long) tag_count(caller, v.tags[t]), line);
                 }
         }
 }
@@ -476,21 +489,16 @@ static void html_call_row(FILE *out, json_object *call) {
 }
 
 static void html_rules(json_object *manifest, FILE *out) {
-        json_object *rules, *presets, *callers;
-        const char *tags[RULE_TAGS_MAX];
-        size_t n_tags;
         char line[2048];
+        rules_view v;
 
-        if (!json_object_object_get_ex(manifest, "rules", &rules))
+        if (!read_rules(manifest, &v))
                 return;
-        presets = array_of(rules, "presets");
-        callers = array_of(rules, "callers");
-        n_tags = rule_tags(presets, tags);
         fprintf(out, "<h2>");
         html_escaped(out, _("What the rules say"));
         fprintf(out, "</h2>\n<p>");
-        for (size_t p = 0; p < length(presets); p++) {
-                json_object *preset = json_object_array_get_idx(presets, p);
+        for (size_t p = 0; p < length(v.presets); p++) {
+                json_object *preset = json_object_array_get_idx(v.presets, p);
                 char label[256];
 
                 preset_label(preset, label, sizeof label);
@@ -500,19 +508,19 @@ static void html_rules(json_object *manifest, FILE *out) {
                 fprintf(out, "<br>");
         }
         fprintf(out, "</p>\n");
-        for (size_t c = 0; c < length(callers); c++) {
-                json_object *caller = json_object_array_get_idx(callers, c);
+        for (size_t c = 0; c < length(v.callers); c++) {
+                json_object *caller = json_object_array_get_idx(v.callers, c);
 
                 caller_heading(caller, line, sizeof line);
                 fprintf(out, "<h3>");
                 html_escaped(out, line);
                 fprintf(out, "</h3>\n<div class=\"wide\"><table>");
                 html_headers(out, (const char *[]) { _("Tag"), _("Calls"), _("Rules"), NULL });
-                for (size_t t = 0; t < n_tags; t++) {
+                for (size_t t = 0; t < v.n_tags; t++) {
                         fprintf(out, "<tr><td>");
-                        html_escaped(out, tags[t]);
-                        fprintf(out, "</td><td>%lld</td><td>", (long long) tag_count(caller, tags[t]));
-                        rules_giving(presets, tags[t], line, sizeof line);
+                        html_escaped(out, v.tags[t]);
+                        fprintf(out, "</td><td>%lld</td><td>", (long long) tag_count(caller, v.tags[t]));
+                        rules_giving(v.presets, v.tags[t], line, sizeof line);
                         html_escaped(out, line);
                         fprintf(out, "</td></tr>\n");
                 }
