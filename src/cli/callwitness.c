@@ -16,6 +16,7 @@
 #include "callwitness/paths.h"
 #include "collector.h"
 #include "common.h"
+#include "contact.h"
 #include "doctor.h"
 #include "export.h"
 #include "key.h"
@@ -173,6 +174,10 @@ static int cmd_list(int argc, char **argv) {
                 r = cw_catalog_find_calls(catalog, &filter, print_line, &count);
                 if (r == 0 && count == 0)
                         printf(_("No calls.\n"));
+                /* The whole list: what others were called, too. */
+                if (r == 0 && !filter.id && !filter.tagged_only && !filter.tag && !filter.number && !filter.has_since &&
+                    !filter.has_until && !filter.missed_only && !filter.limit)
+                        r = cw_cli_print_contact_reports(catalog);
         }
         if (r < 0)
                 fprintf(stderr, _("callwitness: reading the catalog failed: %s\n"), cw_catalog_last_error(catalog));
@@ -193,6 +198,8 @@ static void usage(FILE *out) {
                        "  collector add NAME NUMBER..., collector remove NAME [NUMBER...], collector list\n"
                        "                             name the company behind numbers: calls are counted per company\n"
                        "  retag [--since DATE]       judge the calls again by the rules in force\n"
+                       "  contact-call --contact NAME --at DATE [--number N] [--note TEXT]\n"
+                       "                             a collector's call to someone else, as they reported it\n"
                        "  rule add NUMBER never-record|always-record|label TEXT, rule remove NUMBER, rule list\n"
                        "                             never record a number (family, a doctor), or label it\n"
                        "  tag ID TAG [REASON], untag ID TAG\n"
@@ -237,6 +244,8 @@ int main(int argc, char **argv) {
                 return cw_cli_retag(argc - 1, argv + 1);
         if (strcmp(argv[1], "rule") == 0)
                 return cw_cli_rule(argc - 1, argv + 1);
+        if (strcmp(argv[1], "contact-call") == 0)
+                return cw_cli_contact_call(argc - 1, argv + 1);
         if (strcmp(argv[1], "tag") == 0 || strcmp(argv[1], "untag") == 0)
                 return cw_cli_tag(argc - 1, argv + 1, strcmp(argv[1], "tag") == 0);
         if (strcmp(argv[1], "delete") == 0)

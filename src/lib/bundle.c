@@ -21,6 +21,7 @@
 #include "callwitness/audit.h"
 #include "callwitness/bundle.h"
 #include "callwitness/call-json.h"
+#include "callwitness/contact-reports.h"
 #include "callwitness/hash.h"
 #include "callwitness/judgement.h"
 #include "callwitness/paths.h"
@@ -383,6 +384,49 @@ static void count_call(json_object *entry, json_object *call) {
         }
 }
 
+/* A reported call to someone else goes into the bundle when it came from a
+ * caller of the exported calls (the same collector or number), or from a
+ * number nobody knows. */
+typedef struct report_pick {
+        exporter *x;
+        json_object *reports, *callers;
+} report_pick;
+
+static int pick_report(const cw_contact_report *report, void *userdata) {
+        report_pick *pick = userdata;
+        const char *label = NULL;
+        char *caller = NULL;
+        json_object *o, *entry = NULL, *tags, *count;
+
+        if (report->number) {
+                if (!pick->x->request->rules ||
+                    cw_catalog_caller_of(pick->x->catalog, pick->x->request->rules, report->number, &caller) < 0)
+                        return 0;
+                for (size_t i = 0; i < json_object_array_length(pick->callers) && !entry; i++)
+                        if (strcmp(cw_json_get_string(json_object_array_get_idx(pick->callers, i), "caller"), caller) == 0)
+                                entry = json_object_array_get_idx(pick->callers, i);
+                label = caller;
+                if (!entry) {
+                        free(caller);
+                        return 0;
+                }
+        }
+        o = json_object_new_object();
+        json_object_object_add(o, "id", json_object_new_int64(report->id));
+        json_object_object_add(o, "contact", json_object_new_string(report->contact));
+        json_object_object_add(o, "number", report->number ? json_object_new_string(report->number) : NULL);
+        json_object_object_add(o, "caller", label ? json_object_new_string(label) : NULL);
+        json_object_object_add(o, "at", cw_json_timestamp(true, &report->at));
+        json_object_object_add(o, "note", report->note ? json_object_new_string(report->note) : NULL);
+        json_object_object_add(o, "reported_at", cw_json_timestamp(true, &report->reported_at));
+        json_object_array_add(pick->reports, o);
+        if (entry && json_object_object_get_ex(entry, "tags", &tags))
+                json_object_object_add(tags, "third-party", json_object_new_int64(
+                        (json_object_object_get_ex(tags, "third-party", &count) ? json_object_get_int64(count) : 0) + 1));
+        free(caller);
+        return 0;
+}
+
 static json_object *rules_json(exporter *x) {
         const cw_rulebook *rules = x->request->rules;
         json_object *o = json_object_new_object(), *presets = json_object_new_array(), *callers = json_object_new_array();
@@ -401,6 +445,17 @@ static json_object *rules_json(exporter *x) {
         }
         json_object_object_add(o, "callers", callers);
         return o;
+}
+
+static json_object *contact_reports_json(exporter *x, json_object *rules) {
+        report_pick pick = { x, json_object_new_array(), NULL };
+        json_object *empty = json_object_new_array();
+
+        if (!rules || !json_object_object_get_ex(rules, "callers", &pick.callers))
+                pick.callers = empty;
+        cw_contact_report_foreach(x->catalog, pick_report, &pick);
+        json_object_put(empty);
+        return pick.reports;
 }
 
 static json_object *build_manifest(exporter *x) {
@@ -424,8 +479,11 @@ static json_object *build_manifest(exporter *x) {
                 json_object_array_add(calls, json_object_get(x->calls[i].json));
         json_object_object_add(m, "calls", calls);
         json_object_object_add(m, "summary", cw_report_summary_json(calls));
-        if (req->rules)
-                json_object_object_add(m, "rules", rules_json(x));
+        json_object *rules = req->rules ? rules_json(x) : NULL;
+
+        json_object_object_add(m, "contact_reports", contact_reports_json(x, rules));
+        if (rules)
+                json_object_object_add(m, "rules", rules);
         return m;
 }
 

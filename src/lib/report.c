@@ -317,6 +317,39 @@ static bool read_rules(json_object *manifest, rules_view *v) {
         return true;
 }
 
+/* "c1  2026-11-20 23:10  to Mother, from +86138… (Quick Collect Ltd)" */
+static void contact_report_line(json_object *report, char *buf, size_t size) {
+        char when[64];
+        const char *caller = cw_json_get_string(report, "caller"), *number = cw_json_get_string(report, "number");
+
+        local_minute(cw_json_get_string(report, "at"), when, sizeof when, NULL);
+        snprintf(buf, size, _("c%lld  %s  to %s, from %s%s%s%s"), (long long) cw_json_get_int64(report, "id"), when,
+                 cw_json_get_string(report, "contact") ? cw_json_get_string(report, "contact") : "",
+                 number ? number : _("an unknown number"), caller && number && strcmp(caller, number) != 0 ? " (" : "",
+                 caller && number && strcmp(caller, number) != 0 ? caller : "",
+                 caller && number && strcmp(caller, number) != 0 ? ")" : "");
+}
+
+static void text_contact_reports(json_object *manifest, FILE *out) {
+        json_object *reports = array_of(manifest, "contact_reports");
+        char line[1024];
+
+        if (!length(reports))
+                return;
+        fprintf(out, "\n%s\n", _("Calls to other people, as they reported them"));
+        for (size_t i = 0; i < length(reports); i++) {
+                json_object *report = json_object_array_get_idx(reports, i);
+
+                contact_report_line(report, line, sizeof line);
+                fprintf(out, "  %s\n", line);
+                if (cw_json_get_string(report, "note")) {
+                        fprintf(out, "%s", _("       note: "));
+                        cw_text_write_indented(out, cw_json_get_string(report, "note"), "       | ");
+                        fputc('\n', out);
+                }
+        }
+}
+
 static void text_rules(json_object *manifest, FILE *out) {
         char line[2048];
         rules_view v;
@@ -375,6 +408,7 @@ int cw_report_text(json_object *manifest, FILE *out) {
                 text_call_line(out, json_object_array_get_idx(calls, i));
 
         text_rules(manifest, out);
+        text_contact_reports(manifest, out);
         fprintf(out, "\n%s\n", _("When the calls came (calls per hour of day)"));
         fprintf(out, "             0         1         2   \n             012345678901234567890123\n");
         for (int d = 0; d < h->n_days; d++) {
@@ -528,6 +562,30 @@ static void html_rules(json_object *manifest, FILE *out) {
         }
 }
 
+static void html_contact_reports(json_object *manifest, FILE *out) {
+        json_object *reports = array_of(manifest, "contact_reports");
+        char line[1024];
+
+        if (!length(reports))
+                return;
+        fprintf(out, "<h2>");
+        html_escaped(out, _("Calls to other people, as they reported them"));
+        fprintf(out, "</h2>\n<ul>");
+        for (size_t i = 0; i < length(reports); i++) {
+                json_object *report = json_object_array_get_idx(reports, i);
+
+                contact_report_line(report, line, sizeof line);
+                fprintf(out, "<li>");
+                html_escaped(out, line);
+                if (cw_json_get_string(report, "note")) {
+                        fprintf(out, "<br>");
+                        html_escaped(out, cw_json_get_string(report, "note"));
+                }
+                fprintf(out, "</li>\n");
+        }
+        fprintf(out, "</ul>\n");
+}
+
 int cw_report_html(json_object *manifest, FILE *out) {
         report_head *head = read_head(manifest);
         /* Translators: the language tag of this translation, e.g. es or zh-CN. */
@@ -589,6 +647,7 @@ int cw_report_html(json_object *manifest, FILE *out) {
         }
         fprintf(out, "</table></div>\n");
         html_rules(manifest, out);
+        html_contact_reports(manifest, out);
         fprintf(out, "<h2>");
         html_escaped(out, _("When the calls came (calls per hour of day)"));
         fprintf(out, "</h2>\n");

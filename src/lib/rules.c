@@ -501,9 +501,11 @@ int cw_preset_foreach_rule(const cw_preset *p, cw_rule_fn cb, void *userdata) {
                 if ((r = cb(kind_tags[k], buf, rule->source, userdata)) != 0)
                         return r;
         }
-        /* third-party: kept in the presets for the calls to other people a
-         * person reports (callwitness contact-call, to come); no call of
-         * the user's own is judged by it, so none is listed. */
+        /* Judged on the calls to other people a person reports
+         * (callwitness contact-call), not on the user's own calls. */
+        if (p->third_party.source)
+                return cb("third-party", _("no calls to people other than the borrower about the debt"),
+                          p->third_party.source, userdata);
         return 0;
 }
 

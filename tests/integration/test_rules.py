@@ -117,11 +117,29 @@ class Rules(PhoneTestCase):
         self.assertNotIn('weekly', self.tags(7))
         self.assertEqual(phone.cli('verify', '--catalog', check=False).returncode, 0)
 
+        # What the collector told her mother, as she reported it; and a call
+        # to a friend from a number nobody named.
+        out = phone.cli('contact-call', '--contact', 'Mother', '--number', '139 0013 9000', '--at',
+                        '2026-11-24 23:10', '--note', 'Said they would come to the house\n2026-11-25 03:00  in  fake row').stdout
+        self.assertIn('Contact call 1 recorded (as reported, not recorded).', out)
+        self.assertIn('The cn preset says: no calls to people other than the borrower about the debt '
+                      '[China Banking Association collection guideline (trial, 2026-01-30)].', out)
+        phone.cli('contact-call', '--contact', 'A friend', '--number', '+8613700000000', '--at', '2026-11-24 20:00')
+        self.assertEqual(phone.cli('contact-call', '--contact', 'Mo\u202ether', '--at', '2026-11-24 20:00',
+                                   check=False).returncode, 2, 'a bidirectional override is refused')
+        listed_text = phone.cli('list').stdout
+        self.assertIn('Calls to other people, as they reported them:', listed_text)
+        self.assertRegex(listed_text, r'c1 +2026-11-24 23:10  to Mother, from 139 0013 9000\n'
+                                      r'       note: Said they would come to the house\n       \| 2026-11-25 03:00')
+
         # The bundle says, per collector, how many calls went past each rule.
         bundle = os.path.join(phone.dir, 'bundle')
         phone.cli('export', *[str(i) for i in range(1, 9)], '-o', bundle)
         with open(os.path.join(bundle, 'manifest.json')) as f:
-            rules = json.load(f)['rules']
+            manifest = json.load(f)
+        rules = manifest['rules']
+        self.assertEqual([(r['id'], r['contact'], r['caller']) for r in manifest['contact_reports']],
+                         [(1, 'Mother', COMPANY)], 'the friend\'s caller is none of the exported calls\'')
         self.assertEqual([p['id'] for p in rules['presets']], ['cn', 'generic'])
         self.assertIn({'tag': 'night', 'rule': 'quiet hours 22:00\u201308:00',
                        'source': 'China Banking Association collection guideline (trial, 2026-01-30)'},
@@ -131,6 +149,7 @@ class Rules(PhoneTestCase):
             for tag in call['tags']:
                 if tag['origin'] == 'policy':
                     counted[tag['tag']] = counted.get(tag['tag'], 0) + 1
+        counted['third-party'] = 1
         self.assertEqual(rules['callers'], [{'caller': COMPANY, 'numbers': [FIRST, SECOND], 'calls': 8,
                                              'tags': counted}])
         with open(os.path.join(bundle, 'report.txt')) as f:
@@ -141,6 +160,8 @@ class Rules(PhoneTestCase):
                                  'minutes')
         self.assertRegex(report, r'night +0 calls went past: China \(mainland\) \(cn\): quiet hours 22:00\u201308:00 '
                                  r'\[China Banking Association')
+        self.assertRegex(report, r'third-party +1 call went past: China \(mainland\) \(cn\): no calls to people other')
+        self.assertIn(f'c1  2026-11-24 23:10  to Mother, from 139 0013 9000 ({COMPANY})', report)
         with open(os.path.join(bundle, 'report.html')) as f:
             self.assertIn('What the rules say', f.read())
         self.assertEqual(phone.cli('verify', bundle, check=False).returncode, 0)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "callwitness/catalog.h"
+#include "callwitness/contact-reports.h"
 #include "callwitness/judgement.h"
 #include "callwitness/number-rules.h"
 #include "callwitness/review.h"
@@ -202,6 +203,33 @@ static void number_rules(void) {
         cw_catalog_free(c);
 }
 
+static int count_report(const cw_contact_report *report, void *userdata) {
+        (*(int *) userdata)++;
+        return 0;
+}
+
+static void contact_reports(void) {
+        cw_catalog *c = NULL;
+        cw_timestamp now = noon_plus(900), then = noon_plus(-60);
+        int64_t id = 0;
+        int n = 0;
+
+        if (cw_catalog_open(db_path, &now, &c) < 0)
+                abort();
+        ok(cw_contact_report_add(c, &(cw_contact_report) { .contact = "Mother", .number = "+86 139 0013 9000", .at = then,
+                                                           .note = "line one\nline two", .reported_at = now }, &id) == 0 &&
+           id == 1, "a report is kept");
+        ok(cw_contact_report_add(c, &(cw_contact_report) { .contact = "Mo\nther", .at = then, .reported_at = now }, NULL) ==
+           -EINVAL, "a contact of two lines: refused");
+        ok(cw_contact_report_add(c, &(cw_contact_report) { .contact = "Mother", .number = "call me", .at = then,
+                                                           .reported_at = now }, NULL) == -EINVAL, "a number of words: refused");
+        ok(cw_contact_report_add(c, &(cw_contact_report) { .contact = "Mother", .note = "\xe2\x80\xae", .at = then,
+                                                           .reported_at = now }, NULL) == -EINVAL, "a bidi note: refused");
+        ok(cw_contact_report_foreach(c, count_report, &n) == 0 && n == 1, "one report, nothing refused kept");
+        ok(count("SELECT count(*) FROM audit_log WHERE kind = 'contact-call'") == 1, "and its audit entry");
+        cw_catalog_free(c);
+}
+
 int main(int argc, char **argv) {
         if (argc < 2 || !mkdtemp(dir))
                 return 2;
@@ -211,6 +239,7 @@ int main(int argc, char **argv) {
         judging_a_ringing_call();
         number_rules();
         judged_again_only_when_the_rules_change();
+        contact_reports();
         unlink(db_path);
         {
                 char path[300];
