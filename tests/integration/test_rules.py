@@ -12,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import opus_tags  # noqa: E402
+from harness import opus_tags, wait_for  # noqa: E402
 from phonecase import CALL_IFACE, MODEM, REASON_UNKNOWN, TERMINATED, PhoneTestCase  # noqa: E402
 
 FIRST, SECOND = '+8613800138000', '+8613900139000'
@@ -54,6 +54,7 @@ class Rules(PhoneTestCase):
 
     def test_one_collector_behind_two_numbers(self):
         phone = self.phone
+        phone.start_notification_daemon()
         # Shanghai, mid-morning: no quiet hours; the cn preset follows the
         # time zone.
         phone.start_daemon(local_time='2026-11-24 10:00:00', tz='Asia/Shanghai')
@@ -91,6 +92,10 @@ class Rules(PhoneTestCase):
                       self.wait_tag(2, 'burst'))
         tags, _ = opus_tags(os.path.join(phone.data_dir, row['path']))
         self.assertTrue(tags.get('CALLWITNESS_TAG', '').startswith('burst: 3 calls from Quick Collect Ltd'), tags)
+        # The person hears of it at once, with how to write down who called.
+        wait_for(lambda: 'Call from +8613800138000 tagged: burst' in phone.notifications_log(), 10,
+                 'the notification of the tagged call')
+        self.assertIn('callwitness identify 3 --company NAME', phone.notifications_log())
 
         for number in (SECOND, FIRST, SECOND, FIRST):
             self.missed_call(number)

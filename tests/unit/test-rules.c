@@ -395,6 +395,51 @@ static void every_preset_parses_and_cites(void) {
         ok(presets == 8, "8 presets (%zu)", presets);
 }
 
+typedef struct figures {
+        const cw_preset *preset;
+        int missing;
+} figures;
+
+/* Each rule in words carries its figures: what a reason shows. */
+static int check_figures(const char *tag, const char *rule, const char *source, void *userdata) {
+        figures *f = userdata;
+        const cw_preset *p = f->preset;
+        const cw_rule *r = strcmp(tag, "burst") == 0 ? &p->burst : strcmp(tag, "weekly") == 0 ? &p->weekly
+                           : strcmp(tag, "after-conversation") == 0 ? &p->after_conversation : NULL;
+        char number[16];
+
+        if (strcmp(tag, "night") == 0 && p->n_quiet) {
+                snprintf(number, sizeof number, "%02d:%02d", p->quiet[0].start_min / 60, p->quiet[0].start_min % 60);
+                f->missing += !strstr(rule, number);
+        }
+        if (strcmp(tag, "daily") == 0) {
+                int cap = strstr(rule, "unanswered") ? p->daily_unanswered.calls
+                          : strstr(rule, "answered") ? p->daily_connected.calls : p->daily.calls;
+
+                snprintf(number, sizeof number, "%d", cap);
+                f->missing += !strstr(rule, number);
+        }
+        if (r) {
+                snprintf(number, sizeof number, "%d", r->calls ? r->calls : r->days);
+                f->missing += !strstr(rule, number);
+        }
+        f->missing += !source || !source[0];
+        return 0;
+}
+
+static void every_rule_shows_its_figures(void) {
+        const char *ids[] = { "generic", "us", "cn", "in", "ph", "mx", "uk", "ie" };
+
+        for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+                cw_preset p = load(ids[i]);
+                figures f = { &p, 0 };
+
+                cw_preset_foreach_rule(&p, check_figures, &f);
+                ok(f.missing == 0, "every rule of %s names its figures and source (%d missing)", ids[i], f.missing);
+                cw_preset_clear(&p);
+        }
+}
+
 static void broken_presets_are_refused(void) {
         char dir[] = "/tmp/cw-presets-XXXXXX", path[256], *error = NULL;
         cw_preset p;
@@ -452,6 +497,7 @@ int main(int argc, char **argv) {
         many_calls_name_the_newest();
         every_preset_parses_and_cites();
         broken_presets_are_refused();
+        every_rule_shows_its_figures();
         zones_pick_presets();
         return tap_done();
 }
