@@ -68,4 +68,5 @@ typedef struct cw_collector_record {
 int cw_collector_foreach(cw_catalog *c, const cw_rulebook *rules, int (*cb)(const cw_collector_record *collector,
                          void *userdata), void *userdata);
 
-#define CW_COLLECTOR_NAME_MAX 200
+/* As long as a company named by identify may be. */
+#define CW_COLLECTOR_NAME_MAX 256

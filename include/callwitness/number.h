@@ -22,6 +22,8 @@ bool cw_number_is_withheld(const char *number);
  * leading trunk "0" (in country code 1, an 11-digit number starting with 1
  * is already international); shorter ones (service codes) stay as digits.
  * Without a country code a national number stays as digits. Anything with
- * other characters ("*31#", letters) is kept as written. Withheld numbers
- * give CW_NUMBER_WITHHELD. */
+ * other characters ("*31#", letters) or more than 20 digits is kept as
+ * written if it is printable ASCII of under 64 bytes, else as
+ * "not-a-number:" and 40 hex digits of its SHA-256. Withheld numbers
+ * (nothing, blanks, the words above) give CW_NUMBER_WITHHELD. */
 void cw_number_canonical(const char *number, const char *country_code, char out[static CW_NUMBER_MAX]);

@@ -83,7 +83,7 @@ typedef int16_t stream_sample;
  * The median, not the lowest: a monitor hands out audio early, by as much
  * as its sink's latency, which changes when a stream's does. */
 #define PAUSE_CONFIRM_USEC (1200 * PA_USEC_PER_MSEC)
-#define HOLD_MAX_USEC (3 * PA_USEC_PER_SEC)
+#define HOLD_MAX_USEC (2 * PA_USEC_PER_SEC)
 #define LOSS_READS 3
 #define ON_TIME_READS 8
 
@@ -482,8 +482,10 @@ static void take_channel(cw_capture *c, unsigned channel, uint64_t from, size_t 
                 if (first < (int64_t) from) {   /* captured before the timeline reached it: not ours */
                         uint64_t stale = from - (uint64_t) first;
 
-                        cw_log_debug("capture: %s stream: %llu frames before frame %llu dropped (%zu buffered)",
-                                     stream_names[channel], (unsigned long long) stale, (unsigned long long) from, s->fill);
+                        if (s->fill)
+                                cw_log_debug("capture: %s stream: %llu frames before frame %llu dropped (%zu buffered)",
+                                             stream_names[channel], (unsigned long long) stale, (unsigned long long) from,
+                                             s->fill);
                         take_frames(s, stale < s->fill ? stale : s->fill);
                         first = (int64_t) (s->appended - s->fill) + s->offset;
                 }
@@ -569,12 +571,28 @@ static void unblock(cw_capture *c) {
         }
 }
 
+/* A held side that sends nothing more is never judged by its next read:
+ * after HOLD_MAX_USEC its audio goes in as it came, and a side that stays
+ * silent is left to unblock(). */
+static void release_stale_holds(cw_capture *c, pa_usec_t now) {
+        for (unsigned i = 0; i < c->n_sides; i++) {
+                side *s = &c->sides[i];
+
+                if (s->held && now - s->held_since > HOLD_MAX_USEC) {
+                        cw_log_debug("capture: %s stream sent nothing after a late read; taken as delivered late",
+                                     stream_names[i]);
+                        s->held = false;
+                }
+        }
+}
+
 static void pump(cw_capture *c) {
         pa_usec_t now = pa_rtclock_now();
 
         if (c->last_pump && now - c->last_pump > STALL_USEC)
                 c->settle_until = now + SETTLE_USEC;
         c->last_pump = now;
+        release_stale_holds(c, now);
         for (int round = 0; round < 4; round++) {
                 for (unsigned i = 0; i < c->n_sides; i++)
                         read_side(&c->sides[i]);

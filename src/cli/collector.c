@@ -148,6 +148,11 @@ int cw_cli_join_collector(cw_catalog *catalog, const char *company, const char *
         if (r == 0) {
                 printf(_("%s is now counted with the collector %s.\n"), number, company);
                 print_summary(changes);
+        } else if (r == -EINVAL) {
+                /* The company is a valid name (identify checked it): the
+                 * number is a code, not one a collector can hold. */
+                printf(_("%s is not a number a collector can hold: it joins no collector.\n"), number);
+                r = 0;
         } else
                 explain(r, company);
         cw_rulebook_free(rules);

@@ -6,6 +6,7 @@
 
 #include "callwitness/judgement.h"
 #include "callwitness/number-rules.h"
+#include "callwitness/number.h"
 #include "common.h"
 #include "rule.h"
 
@@ -85,8 +86,12 @@ int cw_cli_rule(int argc, char **argv) {
                 char *because = NULL;
                 size_t changes = 0;
 
-                printf(strcmp(argv[1], "remove") == 0 ? _("Rule for %s removed.\n") : _("Rule for %s recorded.\n"),
-                       argv[2]);
+                char canonical[CW_NUMBER_MAX];
+
+                /* The form it is kept in says which country code read it. */
+                cw_number_canonical(argv[2], cw_rulebook_country_code(rules), canonical);
+                printf(strcmp(argv[1], "remove") == 0 ? _("Rule for %s (%s) removed.\n")
+                                                      : _("Rule for %s (%s) recorded.\n"), argv[2], canonical);
                 /* The user's own people are not judged: their calls' tags
                  * follow the rule. */
                 if (!label && asprintf(&because, "the rule for %s changed", argv[2]) >= 0 &&

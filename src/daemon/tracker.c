@@ -585,6 +585,21 @@ static void on_call_number(const char *backend, const char *path, const char *nu
         call->number = copy;
         cw_log_debug("call %lld: number is now %s", call_id(call), number);
         cw_catalog_writer_set_number(t->writer, call->slot, number);
+        /* The network often names the caller after the call appeared. */
+        if (!call->never_record && cw_catalog_writer_never_record(t->writer, number)) {
+                if (!call->recording && !call->relpath)
+                        call->never_record = true;
+                else {
+                        cw_timestamp now = cw_timestamp_now();
+
+                        cw_log_warning("call %lld: recorded: its number, which a rule says never to record, became "
+                                       "known only after the answer", call_id(call));
+                        cw_catalog_writer_add_warning(t->writer, call->slot, "recorded-despite-rule",
+                                                      "recorded: the number, which a rule says never to record, was "
+                                                      "known only after the answer (callwitness delete removes it)",
+                                                      &now);
+                }
+        }
         judge(call, "the caller's number became known");
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "callwitness/hash.h"
 #include "callwitness/number.h"
 
 #define SERVICE_CODE_MAX_DIGITS 6
@@ -11,7 +12,7 @@ bool cw_number_is_withheld(const char *number) {
         static const char *const words[] = { "withheld", "anonymous", "private", "unknown", "restricted",
                                              "unavailable" };
 
-        if (!number || !number[0])
+        if (!number || !number[strspn(number, " \t")])
                 return true;
         for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
                 if (strcasecmp(number, words[i]) == 0)
@@ -19,8 +20,23 @@ bool cw_number_is_withheld(const char *number) {
         return false;
 }
 
+/* Something that is not a phone number, kept as written when it is plain
+ * printable ASCII that fits ("*31#", "Private Caller"), else by its hash:
+ * one key per text, nothing that could pass for a line or turn text around
+ * in a reason. */
 static void copy(char out[static CW_NUMBER_MAX], const char *text) {
-        snprintf(out, CW_NUMBER_MAX, "%s", text);
+        char hex[CW_SHA256_HEX_LEN + 1];
+        bool plain = strlen(text) < CW_NUMBER_MAX;
+
+        for (const char *p = text; plain && *p; p++)
+                plain = *p >= 0x20 && *p < 0x7f;
+        if (plain) {
+                snprintf(out, CW_NUMBER_MAX, "%s", text);
+                return;
+        }
+        if (cw_sha256_buffer(text, strlen(text), hex) < 0)
+                hex[0] = '\0';
+        snprintf(out, CW_NUMBER_MAX, "not-a-number:%.40s", hex);
 }
 
 void cw_number_canonical(const char *number, const char *country_code, char out[static CW_NUMBER_MAX]) {
@@ -35,7 +51,8 @@ void cw_number_canonical(const char *number, const char *country_code, char out[
         }
         for (const char *p = number; *p; p++) {
                 if (*p >= '0' && *p <= '9') {
-                        if (n + 1 >= sizeof digits) {
+                        /* E.164 numbers have 15 digits at most. */
+                        if (n + 1 >= sizeof digits || n >= 20) {
                                 copy(out, number);
                                 return;
                         }
@@ -61,7 +78,7 @@ void cw_number_canonical(const char *number, const char *country_code, char out[
                 snprintf(out, CW_NUMBER_MAX, "+%s", digits + 3);
                 return;
         }
-        if (strncmp(digits, "00", 2) == 0 && len > 2) {
+        if (strncmp(digits, "00", 2) == 0 && len > 2 + SERVICE_CODE_MAX_DIGITS) {
                 snprintf(out, CW_NUMBER_MAX, "+%s", digits + 2);
                 return;
         }

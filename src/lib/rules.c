@@ -195,7 +195,8 @@ void cw_preset_clear(cw_preset *p) {
 /* tzdata names a zone's country; a preset is a country's. Old names that
  * zone.tab no longer lists are here too. */
 static const struct { const char *country, *preset; } country_presets[] = {
-        { "US", "us" }, { "CN", "cn" }, { "IN", "in" }, { "PH", "ph" }, { "MX", "mx" }, { "GB", "uk" }, { "IE", "ie" },
+        { "US", "us" }, { "PR", "us" }, { "GU", "us" }, { "VI", "us" }, { "AS", "us" }, { "MP", "us" },
+        { "CN", "cn" }, { "IN", "in" }, { "PH", "ph" }, { "MX", "mx" }, { "GB", "uk" }, { "IE", "ie" },
 };
 static const struct { const char *prefix, *preset; } zone_aliases[] = {
         { "US/", "us" }, { "PRC", "cn" }, { "Asia/Calcutta", "in" }, { "Asia/Chongqing", "cn" },
@@ -259,8 +260,28 @@ static void append(text *t, const char *format, ...) {
         va_start(ap, format);
         n = vsnprintf(t->buf + t->len, t->size - t->len, format, ap);
         va_end(ap);
-        if (n > 0)
-                t->len = t->len + (size_t) n < t->size ? t->len + (size_t) n : t->size - 1;
+        if (n <= 0)
+                return;
+        if (t->len + (size_t) n < t->size) {
+                t->len += (size_t) n;
+                return;
+        }
+        /* Cut: never inside a character. */
+        t->len = t->size - 1;
+        {
+                size_t lead = t->len;
+
+                while (lead > 0 && ((unsigned char) t->buf[lead - 1] & 0xc0) == 0x80)
+                        lead--;
+                if (lead > 0 && ((unsigned char) t->buf[lead - 1] & 0x80)) {
+                        unsigned char c = (unsigned char) t->buf[lead - 1];
+                        size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+
+                        if (t->len - (lead - 1) < need)
+                                t->len = lead - 1;
+                }
+                t->buf[t->len] = '\0';
+        }
 }
 
 static int64_t local_day(const cw_timestamp *ts) {

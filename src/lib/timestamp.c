@@ -147,8 +147,11 @@ char *cw_local_time_zone_name(void) {
         ssize_t n;
         FILE *f;
 
-        if (tz && *tz)
-                return strdup(tz[0] == ':' ? tz + 1 : tz);
+        if (tz && *tz) {
+                /* ":Asia/Shanghai", or a path into the zone files. */
+                tz += tz[0] == ':';
+                return strdup((zone = strstr(tz, "zoneinfo/")) ? zone + strlen("zoneinfo/") : tz);
+        }
         n = readlink("/etc/localtime", target, sizeof target - 1);
         if (n > 0) {
                 target[n] = '\0';

@@ -258,17 +258,19 @@ class Faults(unittest.TestCase):
         real time (48000 nominal), paced by the monotonic clock in 50 ms
         steps, until stop is set (bounded by 120 s): 50 ms beeps of 440 Hz
         every 250 ms of real time, in step with the other party's beeps.
-        pause: (from_s, seconds) during which it writes nothing.'''
+        pause: (from_s, seconds) during which it writes nothing, or a list
+        of them.'''
         step = 0.05
         frames = round(rate * step)
         beep = b''.join(struct.pack('<h', int(12000 * math.sin(2 * math.pi * 440 * i / rate))) for i in range(frames))
         silence = bytes(2 * frames)
+        pauses = pause if isinstance(pause, list) else [pause] if pause else []
         with open(fifo, 'wb', buffering=0) as f:
             started = time.monotonic()
             for n in range(int(120 / step)):
                 if stop.is_set():
                     break
-                if not (pause and pause[0] <= n * step < pause[0] + pause[1]):
+                if not any(start <= n * step < start + length for start, length in pauses):
                     f.write(beep if n % 5 == 0 else silence)
                 delay = started + (n + 1) * step - time.monotonic()
                 if delay > 0:
@@ -363,6 +365,34 @@ class Faults(unittest.TestCase):
         gap_ms = float(warnings['capture-gap'].split('about ')[1].split(' ms')[0])
         self.assertAlmostEqual(gap_ms, 400, delta=60, msg=warnings['capture-gap'])
         self.check_in_step_at_the_end(local, remote, file_s, tolerance_s=0.03, last_s=file_s)
+
+    def test_a_source_silent_after_a_late_read_holds_nothing_back(self):
+        # The microphone loses 0.4 s, sends one late fragment, then nothing
+        # for 12 s: the late fragment is held to be judged, and must not hold
+        # back the file (nor, past the server's buffer, lose the other
+        # party's audio) while no later read comes to judge it.
+        sizes = []
+        stop = threading.Event()
+
+        def sample():
+            started = time.monotonic()
+            while not stop.is_set() and time.monotonic() - started < 60:
+                files = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(self.phone.data_dir, 'recordings'))
+                         for f in fs if f.endswith('.opus')]
+                sizes.append((time.monotonic(), os.path.getsize(files[0]) if files else 0))
+                time.sleep(0.5)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        self.addCleanup(sampler.join, 5)
+        self.addCleanup(stop.set)
+        row, wav, file_s, local, remote, warnings = self.call_with_microphone_fed(
+            48000, pause=[(3.0, 0.4), (3.45, 12)], talk_s=16)
+        stop.set()
+        answered = next(t for t, size in sizes if size > 0)
+        during = [size for t, size in sizes if answered + 6 <= t <= answered + 12]
+        self.assertGreater(len(during), 5)
+        self.assertGreater(during[-1], during[0], f'the file grew while the microphone was silent: {sizes}')
+        check_beeps_regular(self, [r for r in remote if r > 0.3], "the other party's side")
 
     # --- power cuts ------------------------------------------------------------
 

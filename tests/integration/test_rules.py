@@ -176,7 +176,8 @@ class Rules(PhoneTestCase):
         phone.start_daemon(local_time='2026-11-24 23:40:00', tz='Asia/Shanghai')
         phone.wait_log('has voice support')
         mother = '+86 136 0013 6000'
-        self.assertIn('Rule for', phone.cli('rule', 'add', mother, 'never-record').stdout)
+        self.assertIn('Rule for +86 136 0013 6000 (+8613600136000) recorded.',
+                      phone.cli('rule', 'add', mother, 'never-record').stdout)
         phone.cli('rule', 'add', '13600136000', 'label', 'Mother')
         self.assertRegex(phone.cli('rule', 'list').stdout, r'\+8613600136000\s+never-record\s+Mother')
         self.assertEqual(phone.cli('rule', 'add', 'withheld', 'never-record', check=False).returncode, 2)
@@ -202,6 +203,30 @@ class Rules(PhoneTestCase):
         with phone.catalog() as db:
             kinds = [k for k, in db.execute("SELECT kind FROM audit_log WHERE kind = 'number-rule'")]
         self.assertEqual(len(kinds), 2)
+
+        # The network names her only after the call appeared: still not
+        # recorded.
+        call = phone.mm_call('AddIncomingCall', MODEM, '')
+        phone.wait_call(1, lambda c: True, 'the second call ringing')
+        phone.mm_call('SetCallNumber', call, '+8613600136000')
+        phone.wait_call(1, lambda c: c['number'] == '+8613600136000', 'its number')
+        phone.mm_object(call, CALL_IFACE).Accept()
+        time.sleep(1.5)
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        phone.wait_call(1, lambda c: c['ended_at_ms'], 'the second call ended')
+        time.sleep(1)
+        second = self.listed()[1]
+        self.assertIsNone(second['file'])
+        self.assertIn('not-recorded: not recorded: rule (callwitness rule list)', second['warnings'])
+
+        # identify with the longest company a caller may give, on a call
+        # from a code: the identity is kept, the code joins no collector,
+        # and nothing failed.
+        self.calls = 2
+        self.missed_call('*31#')
+        result = phone.cli('identify', '3', '--company', 'Q' * 256, check=False)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn('*31# is not a number a collector can hold: it joins no collector.', result.stdout)
 
 
 if __name__ == '__main__':

@@ -97,6 +97,26 @@ static void canonical_numbers(void) {
         ok(strcmp(out, CW_NUMBER_WITHHELD) == 0, "no number is withheld");
         cw_number_canonical("Anonymous", "86", out);
         ok(strcmp(out, CW_NUMBER_WITHHELD) == 0, "'Anonymous' is withheld");
+        cw_number_canonical("   ", "86", out);
+        ok(strcmp(out, CW_NUMBER_WITHHELD) == 0, "blanks are withheld");
+        cw_number_canonical("000", "86", out);
+        ok(strcmp(out, "000") == 0, "000 is a service code, not +0: %s", out);
+        {
+                char a[CW_NUMBER_MAX], b[CW_NUMBER_MAX], long_a[120], long_b[120];
+
+                memset(long_a, '1', 100);
+                long_a[100] = '\0';
+                memcpy(long_b, long_a, 101);
+                long_b[99] = '2';
+                cw_number_canonical(long_a, "86", a);
+                cw_number_canonical(long_b, "86", b);
+                ok(strcmp(a, b) != 0 && strncmp(a, "not-a-number:", 13) == 0,
+                   "two 100-digit numbers are two keys: %s, %s", a, b);
+                cw_number_canonical("138\n0013", "86", a);
+                cw_number_canonical("\u202e8000", "86", b);
+                ok(strncmp(a, "not-a-number:", 13) == 0 && strncmp(b, "not-a-number:", 13) == 0,
+                   "a newline or a bidirectional override is never shown: %s, %s", a, b);
+        }
 }
 
 static void us_weekly_edge(void) {
@@ -463,12 +483,53 @@ static void broken_presets_are_refused(void) {
         rmdir(dir);
 }
 
+static void reasons_are_never_cut_inside_a_character(void) {
+        cw_preset generic = load("generic");
+        history h = { .zone = "Asia/Shanghai" };
+        cw_tag tags[CW_JUDGE_TAGS_MAX];
+        const cw_tag *tag;
+        char name[1100], when[32];
+        bool valid = true;
+
+        /* A collector named with 1020 bytes of Chinese: the reason is cut. */
+        name[0] = '\0';
+        for (int i = 0; i < 340; i++)
+                strcat(name, "\u50ac");
+        for (int i = 0; i < 70; i++) {
+                snprintf(when, sizeof when, "2026-11-24 %02d:%02d", 9 + i / 60, i % 60);
+                add(&h, when, "13800138000", name, false);
+        }
+        for (size_t i = 0; i < h.n; i++)
+                h.contacts[i].caller_label = name;
+        tag = judge_last(&h, &generic, NULL, "daily", tags);
+        for (size_t i = 0; tag && tag->reason[i];) {
+                unsigned char c = (unsigned char) tag->reason[i];
+                size_t need = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+
+                for (size_t k = 1; k < need; k++)
+                        valid &= ((unsigned char) tag->reason[i + k] & 0xc0) == 0x80;
+                i += need;
+        }
+        ok(tag && valid && strlen(tag->reason) > 1000, "a long reason, cut, is valid UTF-8 (%zu bytes)",
+           tag ? strlen(tag->reason) : 0);
+        cw_preset_clear(&generic);
+}
+
 static void zones_pick_presets(void) {
         const char *tab = getenv("CW_ZONE_TAB");
 
         ok(strcmp(cw_preset_for_zone("Asia/Shanghai", tab), "cn") == 0, "Asia/Shanghai is cn");
         ok(strcmp(cw_preset_for_zone("America/Chicago", tab), "us") == 0, "America/Chicago is us");
         ok(strcmp(cw_preset_for_zone("Pacific/Honolulu", tab), "us") == 0, "Pacific/Honolulu is us");
+        ok(strcmp(cw_preset_for_zone("America/Puerto_Rico", tab), "us") == 0, "America/Puerto_Rico is us");
+        {
+                char *zone;
+
+                setenv("TZ", ":/usr/share/zoneinfo/Asia/Shanghai", 1);
+                zone = cw_local_time_zone_name();
+                ok(zone && strcmp(zone, "Asia/Shanghai") == 0, "TZ naming a zone file is that zone: %s", zone);
+                free(zone);
+        }
         ok(strcmp(cw_preset_for_zone("US/Eastern", tab), "us") == 0, "US/Eastern is us");
         ok(strcmp(cw_preset_for_zone("Asia/Kolkata", tab), "in") == 0, "Asia/Kolkata is in");
         ok(strcmp(cw_preset_for_zone("Asia/Manila", tab), "ph") == 0, "Asia/Manila is ph");
@@ -499,5 +560,6 @@ int main(int argc, char **argv) {
         broken_presets_are_refused();
         every_rule_shows_its_figures();
         zones_pick_presets();
+        reasons_are_never_cut_inside_a_character();
         return tap_done();
 }
