@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libintl.h>
 #include <locale.h>
 #include <pulse/mainloop-signal.h>
 #include <pulse/mainloop.h>
@@ -437,6 +438,12 @@ int main(int argc, char **argv) {
         int opt, r, ret = 1;
 
         setlocale(LC_ALL, "");
+        /* Tag reasons are written in the user's language (the session's
+         * LANGUAGE / LC_MESSAGES); CALLWITNESS_LOCALEDIR: a build's own
+         * translations, not installed. */
+        bindtextdomain(GETTEXT_PACKAGE, getenv("CALLWITNESS_LOCALEDIR") && getenv("CALLWITNESS_LOCALEDIR")[0] == '/'
+                                        ? getenv("CALLWITNESS_LOCALEDIR") : LOCALEDIR);
+        textdomain(GETTEXT_PACKAGE);
         while ((opt = getopt_long(argc, argv, "vh", options, NULL)) >= 0)
                 switch (opt) {
                 case 'v':

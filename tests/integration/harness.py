@@ -252,12 +252,13 @@ class Phone:
         with open(os.path.join(self.config_home, 'callwitness', 'callwitness.conf'), 'w') as f:
             f.write(text)
 
-    def start_daemon(self, local_time='2026-11-24 23:40:00', tz='Asia/Shanghai', faults=None, localtime=None):
+    def start_daemon(self, local_time='2026-11-24 23:40:00', tz='Asia/Shanghai', faults=None, localtime=None,
+                     extra_env=None):
         '''Starts callwitnessd with its wall clock starting at local_time in tz,
         and the faults of the machine given (tests/faults/faultinject.c).
         localtime: a zone file the daemon sees as /etc/localtime (in a mount
         namespace of its own), with TZ unset, as on a phone.'''
-        env = dict(self.env, TZ=tz, **(faults or {}))
+        env = dict(self.env, TZ=tz, **(faults or {}), **(extra_env or {}))
         wrapper = []
         if localtime:
             del env['TZ']

@@ -228,6 +228,15 @@ class Rules(PhoneTestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn('*31# is not a number a collector can hold: it joins no collector.', result.stdout)
 
+    def test_reasons_are_written_in_the_users_language(self):
+        phone = self.phone
+        phone.start_daemon(local_time='2026-11-24 23:40:00', tz='Asia/Shanghai', extra_env={'LANGUAGE': 'es'})
+        phone.wait_log('has voice support')
+        self.missed_call(FIRST)
+        reason = self.wait_tag(0, 'night')
+        self.assertIn('empezó a las 23:40 hora local (UTC+08:00)', reason)
+        self.assertIn('China (mainland) (cn): 22:00\u201308:00', reason)
+
 
 if __name__ == '__main__':
     unittest.main(verbosity=2)
