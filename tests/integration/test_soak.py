@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-'''Calls back to back through the ModemManager mock (CW_SOAK_CALLS, 100 in
+'''Calls back to back through the ModemManager mock (CW_SOAK_CALLS, 70 in
 the suite; bench/soak runs 1000): every row and file verifies, and the
 daemon's open file descriptors and memory stay flat once warmed up.'''
 
@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import DAEMON  # noqa: E402
 from phonecase import CALL_IFACE, MODEM, PhoneTestCase  # noqa: E402
 
-CALLS = int(os.environ.get('CW_SOAK_CALLS', '100'))
+CALLS = int(os.environ.get('CW_SOAK_CALLS', '70'))
 WARM_UP = min(100, CALLS // 5)
 
 
