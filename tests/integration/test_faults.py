@@ -332,8 +332,12 @@ class Faults(unittest.TestCase):
         check_beeps_regular(self, local, 'the slow channel, stretched')
         # Uncorrected, the slow channel's beeps come 5 ms earlier each; the
         # first seconds drift before the drift is measured (10 s at most),
-        # then that is made up and the channels stay in step.
-        self.check_in_step_at_the_end(local, remote, file_s)
+        # then that is made up and the channels stay in step: within 2 ms on
+        # an idle machine; the first window's lowest lateness, the baseline,
+        # can be late by tens of ms when the daemon starts the call starved
+        # (30 ms seen under ASan with the suite's load), and the channels
+        # then stay in step that far from the first second.
+        self.check_in_step_at_the_end(local, remote, file_s, tolerance_s=0.04)
         self.assertIn('clock-drift', warnings, warnings)
         percent = float(warnings['clock-drift'].split('running ')[1].split(' %')[0])
         self.assertAlmostEqual(percent, 2.0, delta=0.3, msg=warnings['clock-drift'])
