@@ -36,8 +36,3 @@ typedef struct cw_tag {
         char reason[CW_TAG_REASON_MAX];
 } cw_tag;
 
-/* The night tag. The call is judged by the local time (the offset stored in
- * the timestamp) at which it first appeared. Returns true and fills *tag
- * when the call is inside one of the windows. */
-bool cw_policy_night(const cw_window *windows, size_t n_windows,
-                     const cw_timestamp *appeared, cw_tag *tag);

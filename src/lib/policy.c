@@ -83,30 +83,3 @@ bool cw_window_contains(const cw_window *w, int minute_of_day) {
                 return minute_of_day >= w->start_min && minute_of_day < w->end_min;
         return minute_of_day >= w->start_min || minute_of_day < w->end_min;
 }
-
-bool cw_policy_night(const cw_window *windows, size_t n_windows,
-                     const cw_timestamp *appeared, cw_tag *tag) {
-        struct tm local;
-        int minute_of_day;
-        int32_t offset;
-
-        cw_timestamp_local_tm(appeared, &local);
-        minute_of_day = local.tm_hour * 60 + local.tm_min;
-        offset = appeared->utc_offset_s;
-
-        for (size_t i = 0; i < n_windows; i++) {
-                char window_text[CW_WINDOW_TEXT_MAX];
-
-                if (!cw_window_contains(&windows[i], minute_of_day))
-                        continue;
-                cw_window_format(&windows[i], window_text);
-                snprintf(tag->name, sizeof tag->name, "night");
-                snprintf(tag->reason, sizeof tag->reason,
-                         "started at %02d:%02d local time (UTC%c%02d:%02d), inside the quiet hours %s",
-                         local.tm_hour, local.tm_min, offset < 0 ? '-' : '+',
-                         (offset < 0 ? -offset : offset) / 3600,
-                         ((offset < 0 ? -offset : offset) / 60) % 60, window_text);
-                return true;
-        }
-        return false;
-}
