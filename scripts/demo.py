@@ -28,11 +28,14 @@ def main():
         phone.start_daemon(local_time='2026-11-24 23:40:00', tz='Asia/Shanghai')
         phone.play_tones()
 
-        say('A collector calls: +86 138 0013 8000 rings, is answered, talks for 5 s, hangs up')
+        say('A collector calls: +86 138 0013 8000 rings, is answered, talks for 5 s, hangs up;'
+            ' 3 s in, the user marks the threat: callwitness mark "threatened to tell my employer"')
         call = phone.mm_call('AddIncomingCall', MODEM, '+8613800138000')
         time.sleep(2)
         phone.mm_object(call, CALL).Accept()
-        time.sleep(5)
+        time.sleep(3)
+        print(phone.cli('mark', 'threatened to tell my employer').stdout, end='')
+        time.sleep(2)
         phone.mm_object(call, CALL).Hangup()
         row = phone.wait_call(0, lambda c: c['sha256'], 'the finished recording')
         phone.stop_tones()

@@ -13,6 +13,14 @@
  * offset of the instant. */
 json_object *cw_call_json(const cw_call_record *call);
 
+/* A call's marks, oldest offset first, each with its place in the file as
+ * a listener's player shows it ("in_file": MM:SS or H:MM:SS). */
+json_object *cw_marks_json(const cw_mark *marks, size_t n);
+
+/* offset_ms as a player shows a position: "01:23", or "1:02:03". */
+#define CW_FILE_OFFSET_MAX 32
+void cw_format_file_offset(int64_t offset_ms, char text[static CW_FILE_OFFSET_MAX]);
+
 /* An RFC 3339 string, or NULL (JSON null) when !present. */
 json_object *cw_json_timestamp(bool present, const cw_timestamp *ts);
 

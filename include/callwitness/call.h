@@ -28,8 +28,20 @@ typedef enum cw_end_reason {
         CW_END_ERROR,
         CW_END_MODEM_GONE,       /* the modem service vanished mid-call */
         CW_END_DAEMON_STOPPED,   /* callwitnessd stopped or crashed mid-call */
+        CW_END_STOPPED,          /* an encounter the user stopped */
         _CW_END_REASON_MAX,
 } cw_end_reason;
+
+/* What a row of the catalog records: a phone call, or an encounter (a
+ * visit at the door) recorded from the microphone on the user's request. */
+typedef enum cw_record_kind {
+        CW_KIND_CALL,
+        CW_KIND_ENCOUNTER,
+        _CW_KIND_MAX,
+} cw_record_kind;
+
+const char *cw_record_kind_to_string(cw_record_kind k);     /* "call", "encounter" */
+cw_record_kind cw_record_kind_from_string(const char *s);  /* CW_KIND_CALL when unknown */
 
 const char *cw_direction_to_string(cw_direction d);      /* "incoming", "outgoing", "unknown" */
 cw_direction cw_direction_from_string(const char *s);

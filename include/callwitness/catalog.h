@@ -17,7 +17,7 @@
 typedef struct cw_catalog cw_catalog;
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CW_CATALOG_SCHEMA_VERSION 5
+#define CW_CATALOG_SCHEMA_VERSION 6
 
 /* Opens (creating and migrating as needed) the catalog. A file written by a
  * newer callwitness is refused with -EPROTONOSUPPORT rather than touched.
@@ -38,7 +38,9 @@ void cw_catalog_set_busy_timeout(cw_catalog *c, int ms);
 const char *cw_catalog_last_error(cw_catalog *c);
 
 typedef struct cw_call_start {
-        const char *backend;          /* "modemmanager", "ofono" */
+        cw_record_kind kind;
+        const char *label;            /* an encounter's, as the user gave it; may be NULL */
+        const char *backend;          /* "modemmanager", "ofono"; "callwitness" for an encounter */
         const char *modem_call_id;    /* the backend's object path */
         cw_direction direction;
         const char *number;           /* may be NULL: not known yet */
@@ -128,9 +130,31 @@ typedef struct cw_note {
         cw_timestamp at;
 } cw_note;
 
+/* A moment marked in a recording: during it (live) or after the fact. */
+typedef struct cw_mark {
+        int64_t id;
+        int64_t offset_ms;            /* into the recording's file */
+        const char *text;             /* "" when none was given */
+        bool live;
+        cw_timestamp at;              /* when it was made */
+} cw_mark;
+
+/* A mark's text: one line, at most this many bytes. */
+#define CW_MARK_TEXT_MAX 1024
+
+/* Adds a mark to a call's recording and its "mark" audit entry in one
+ * transaction. text is checked (cw_text_check, one line; "" is fine):
+ * -EINVAL. An unknown call: -ENOENT. A mark after the fact (!live) must lie
+ * within a finished recording: -ERANGE beyond its end, -ENODATA when the
+ * call has no finished recording. */
+int cw_catalog_add_mark(cw_catalog *c, int64_t call_id, int64_t offset_ms, const char *text, bool live,
+                        const cw_timestamp *at, int64_t *id_ret);
+
 /* One call as listed. Pointers are valid only during the callback. */
 typedef struct cw_call_record {
         int64_t id;
+        cw_record_kind kind;
+        const char *label;            /* an encounter's; NULL when none */
         const char *backend;
         cw_direction direction;
         const char *number;           /* NULL if never known */
@@ -157,6 +181,8 @@ typedef struct cw_call_record {
         /* What the caller said about who they are; NULL when not given. */
         const char *caller_company, *caller_employee_id, *caller_name;
         bool exported;                /* in at least one evidence bundle */
+        const cw_mark *marks;         /* by offset */
+        size_t n_marks;
 } cw_call_record;
 
 typedef int (*cw_catalog_call_fn)(const cw_call_record *call, void *userdata);
@@ -170,6 +196,8 @@ typedef struct cw_call_filter {
         bool has_since, has_until;
         int64_t since_ms, until_ms;   /* started in [since, until) */
         bool missed_only;             /* incoming, ended, never answered */
+        bool has_kind;
+        cw_record_kind kind;          /* only calls, or only encounters */
         int64_t limit;                /* the newest N (still listed oldest first) */
 } cw_call_filter;
 

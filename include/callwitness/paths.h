@@ -45,6 +45,8 @@ void cw_paths_sanitize_number(const char *number, char out[static CW_NUMBER_FILE
  * local time of the timestamp. The caller frees *ret. */
 int cw_paths_recording_relpath(const cw_timestamp *started, cw_direction direction,
                                const char *number, char **ret);
+/* The same for an encounter: "recordings/2026/11/2026-11-24_23-40-05_encounter.opus". */
+int cw_paths_encounter_relpath(const cw_timestamp *started, char **ret);
 
 /* Renames from to to, never replacing something at to (-EEXIST). Where the
  * filesystem has no RENAME_NOREPLACE (FUSE, some network filesystems): a

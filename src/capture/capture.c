@@ -151,15 +151,15 @@ static int64_t timeline_now(const cw_capture *c) {
         return c->marked ? (int64_t) ((pa_rtclock_now() - c->mark_usec) * CW_CAPTURE_RATE / PA_USEC_PER_SEC) : 0;
 }
 
-__attribute__((format(printf, 3, 4)))
-static void report(cw_capture *c, const char *kind, const char *format, ...) {
+__attribute__((format(printf, 4, 5)))
+static void report(cw_capture *c, unsigned sides, const char *kind, const char *format, ...) {
         char message[512];
         va_list ap;
 
         va_start(ap, format);
         vsnprintf(message, sizeof message, format, ap);
         va_end(ap);
-        c->sink.problem(kind, message, c->userdata);
+        c->sink.problem(sides, kind, message, c->userdata);
 }
 
 static bool stream_live(const side *s) {
@@ -307,7 +307,7 @@ static void correct_drift(side *s, pa_usec_t now) {
                 shift = step;
                 s->offset += (int64_t) shift;
                 drift -= shift;
-                report(c, "capture-gap", "%s delivered no audio for about %.0f ms; that time is silence in the "
+                report(c, 1u << (s - c->sides), "capture-gap", "%s delivered no audio for about %.0f ms; that time is silence in the "
                                          "recording, and up to %d s of audio before this was noticed may be early "
                                          "by as much", side_names[s - c->sides], shift * 1000 / CW_CAPTURE_RATE,
                        (int) (DRIFT_WINDOW_USEC / PA_USEC_PER_SEC));
@@ -330,7 +330,7 @@ static void correct_drift(side *s, pa_usec_t now) {
                      stream_names[s - c->sides], 100 * rate, off, 100 * s->stretch);
         if (!s->drift_told && fabs(rate) > DRIFT_TELL && s->n_rates >= 3) {
                 s->drift_told = true;
-                report(c, "clock-drift", "%s was captured by a clock running %.2f %% %s: its audio is resampled "
+                report(c, 1u << (s - c->sides), "clock-drift", "%s was captured by a clock running %.2f %% %s: its audio is resampled "
                                          "to the phone's clock, in step again within a few milliseconds after "
                                          "the first %.0f s of the call",
                        side_names[s - c->sides], 100 * fabs(rate), rate > 0 ? "slow" : "fast",
@@ -403,7 +403,7 @@ static void judge_lateness(side *s, uint64_t from, pa_usec_t now) {
         s->held = false;
         insert_silence(s, s->held_from, (size_t) gap);
         remember_on_time(s, lateness - gap);
-        report(c, "capture-gap", "%s delivered no audio for about %.0f ms; that time is silence in the recording",
+        report(c, 1u << (s - c->sides), "capture-gap", "%s delivered no audio for about %.0f ms; that time is silence in the recording",
                side_names[s - c->sides], gap * 1000 / CW_CAPTURE_RATE);
 }
 
@@ -565,7 +565,7 @@ static void unblock(cw_capture *c) {
 
                 if (s->fill == 0 && stream_live(s) && c->marked) {
                         place_newest_at(s, timeline_now(c));
-                        report(c, "capture-gap", "%s delivered no audio for over %d seconds; that time is silence "
+                        report(c, 1u << i, "capture-gap", "%s delivered no audio for over %d seconds; that time is silence "
                                                  "in the recording", side_names[i], SIDE_CAPACITY / CW_CAPTURE_RATE - 1);
                 }
         }
@@ -648,7 +648,7 @@ static void lose_server(cw_capture *c, const char *why) {
         drop_context(c);
         if (!c->lost_usec) {
                 c->lost_usec = pa_rtclock_now();
-                report(c, "capture-failed", "%s: the call is not being recorded until the sound server is back", why);
+                report(c, CW_CAPTURE_SIDES_ALL, "capture-failed", "%s: the call is not being recorded until the sound server is back", why);
         }
         if (!c->reconnect) {
                 pa_gettimeofday(&tv);
@@ -667,7 +667,7 @@ static void on_stream_state(pa_stream *stream, void *userdata) {
                 cw_log_debug("capture: %s stream recording from %s", stream_names[index],
                              pa_stream_get_device_name(stream));
                 if (c->lost_usec) {
-                        report(c, "capture-gap", "no audio was captured for %.1f s while the sound server was away",
+                        report(c, CW_CAPTURE_SIDES_ALL, "capture-gap", "no audio was captured for %.1f s while the sound server was away",
                                (double) (pa_rtclock_now() - c->lost_usec) / PA_USEC_PER_SEC);
                         c->lost_usec = 0;
                 }
@@ -679,7 +679,7 @@ static void on_stream_state(pa_stream *stream, void *userdata) {
                  * recording; from here on that side is silence. */
                 read_side(s);
                 drop_stream(s);
-                report(c, "side-lost", "%s stopped being captured: its source went away", side_names[index]);
+                report(c, 1u << index, "side-lost", "%s stopped being captured: its source went away", side_names[index]);
                 pump(c);
                 break;
         default:
@@ -704,7 +704,7 @@ static void on_overflow(pa_stream *stream, void *userdata) {
         if (!c->marked)
                 return;
         s->placed = false;
-        report(c, "capture-gap", "%s lost audio: the sound server dropped what callwitness could not read in time",
+        report(c, 1u << (s - c->sides), "capture-gap", "%s lost audio: the sound server dropped what callwitness could not read in time",
                side_names[s - c->sides]);
 }
 
@@ -737,7 +737,7 @@ static void on_default_sink(pa_context *context, const pa_sink_info *info, int e
         free(c->source_names[SIDE_REMOTE]);
         c->source_names[SIDE_REMOTE] = info ? strdup(info->monitor_source_name) : NULL;
         if (!c->source_names[SIDE_REMOTE] || connect_side(c, SIDE_REMOTE, "call: remote side") < 0)
-                report(c, "side-lost", "%s cannot be captured: the default sink has no monitor", side_names[SIDE_REMOTE]);
+                report(c, 1u << SIDE_REMOTE, "side-lost", "%s cannot be captured: the default sink has no monitor", side_names[SIDE_REMOTE]);
 }
 
 static void on_server_info(pa_context *context, const pa_server_info *info, void *userdata) {
@@ -745,7 +745,7 @@ static void on_server_info(pa_context *context, const pa_server_info *info, void
         pa_operation *o;
 
         if (!info || !info->default_sink_name) {
-                report(c, "side-lost", "%s cannot be captured: the sound server names no default sink",
+                report(c, 1u << SIDE_REMOTE, "side-lost", "%s cannot be captured: the sound server names no default sink",
                        side_names[SIDE_REMOTE]);
                 return;
         }
@@ -765,14 +765,14 @@ static void connect_sides(cw_capture *c) {
         if (cw_source_is_pattern(c->source_names[SIDE_LOCAL]))
                 return;
         if (connect_side(c, SIDE_LOCAL, c->mode == CW_CAPTURE_MIXED ? "call: both sides" : "call: local side") < 0)
-                report(c, "side-lost", "%s cannot be captured: the stream was refused", side_names[SIDE_LOCAL]);
+                report(c, 1u << SIDE_LOCAL, "side-lost", "%s cannot be captured: the stream was refused", side_names[SIDE_LOCAL]);
         if (c->n_sides == 1)
                 return;
         if (cw_source_is_pattern(c->source_names[SIDE_REMOTE]))
                 return;
         if (c->source_names[SIDE_REMOTE]) {
                 if (connect_side(c, SIDE_REMOTE, "call: remote side") < 0)
-                        report(c, "side-lost", "%s cannot be captured: the stream was refused",
+                        report(c, 1u << SIDE_REMOTE, "side-lost", "%s cannot be captured: the stream was refused",
                                side_names[SIDE_REMOTE]);
                 return;
         }
@@ -806,7 +806,7 @@ static void on_source(pa_context *context, const pa_source_info *info, int eol, 
         }
         for (unsigned i = 0; i < c->n_sides; i++)
                 if (cw_source_is_pattern(c->source_names[i]))
-                        report(c, "capture-failed", "%s is not being recorded: No source matches '%s'",
+                        report(c, (c->n_sides == 1 ? CW_CAPTURE_SIDES_ALL : 1u << i), "capture-failed", "%s is not being recorded: No source matches '%s'",
                                c->n_sides == 1 ? "this call" : side_names[i], c->source_names[i]);
         connect_sides(c);
 }

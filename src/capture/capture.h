@@ -34,16 +34,23 @@
 
 typedef struct cw_capture cw_capture;
 
+/* The sides a problem touches: the microphone (the left channel), the other
+ * party (the right). */
+#define CW_CAPTURE_SIDE_LOCAL 1u
+#define CW_CAPTURE_SIDE_REMOTE 2u
+#define CW_CAPTURE_SIDES_ALL (CW_CAPTURE_SIDE_LOCAL | CW_CAPTURE_SIDE_REMOTE)
+
 typedef struct cw_capture_sink {
         /* Interleaved frames of channels samples for the capture's frames
          * [first_frame, first_frame + n_frames), in order, each frame once.
          * The buffer is the capture's, valid only during the call. */
         void (*frames)(const float *frames, size_t n_frames, unsigned channels, uint64_t first_frame,
                        void *userdata);
-        /* Something a recording in progress must carry: kind is a short
-         * word ("capture-failed", "capture-gap", "side-lost"), message a
-         * sentence. */
-        void (*problem)(const char *kind, const char *message, void *userdata);
+        /* Something a recording in progress must carry: sides, which of
+         * the capture's sides it touches (CW_CAPTURE_SIDE_*); kind is a
+         * short word ("capture-failed", "capture-gap", "side-lost"),
+         * message a sentence. */
+        void (*problem)(unsigned sides, const char *kind, const char *message, void *userdata);
 } cw_capture_sink;
 
 /* local_source NULL: the server's default source. remote_source NULL: the

@@ -21,6 +21,7 @@
 #include "export.h"
 #include "key.h"
 #include "play.h"
+#include "recorder.h"
 #include "recover.h"
 #include "review.h"
 #include "rule.h"
@@ -82,10 +83,14 @@ static int print_line(const cw_call_record *call, void *userdata) {
         else
                 snprintf(duration, sizeof duration, "%s", call->outcome);
 
-        printf("%5lld  %s  %-3s  %-18s  %-10s ", (long long) call->id, when,
-               call->direction == CW_DIRECTION_OUTGOING ? _("out") : _("in"),
-               call->number ? call->number : _("unknown"), duration);
-        if (call->file && call->capture_mode != CW_CAPTURE_SEPARATE)
+        if (call->kind == CW_KIND_ENCOUNTER)
+                printf("%5lld  %s  %-3s  %-18s  %-10s ", (long long) call->id, when, _("enc"),
+                       call->label ? call->label : _("encounter"), duration);
+        else
+                printf("%5lld  %s  %-3s  %-18s  %-10s ", (long long) call->id, when,
+                       call->direction == CW_DIRECTION_OUTGOING ? _("out") : _("in"),
+                       call->number ? call->number : _("unknown"), duration);
+        if (call->file && call->capture_mode != CW_CAPTURE_SEPARATE && call->kind == CW_KIND_CALL)
                 printf(" (%s)", cw_capture_mode_to_string(call->capture_mode));
         for (size_t i = 0; i < call->n_tags; i++)
                 printf(" [%s]", call->tags[i].name);
@@ -94,6 +99,13 @@ static int print_line(const cw_call_record *call, void *userdata) {
                 printf("       %s: %s\n", call->tags[i].name, call->tags[i].reason);
         for (size_t i = 0; i < call->n_warnings; i++)
                 printf("       %s %s\n", _("warning:"), call->warnings[i]);
+        for (size_t i = 0; i < call->n_marks; i++) {
+                char in_file[CW_FILE_OFFSET_MAX];
+
+                cw_format_file_offset(call->marks[i].offset_ms, in_file);
+                printf("       %s %s%s%s\n", _("mark"), in_file, call->marks[i].text[0] ? ": " : "",
+                       call->marks[i].text);
+        }
         (*count)++;
         return 0;
 }
@@ -101,11 +113,14 @@ static int print_line(const cw_call_record *call, void *userdata) {
 /* A literal in N_() (not a macro in _()): xgettext extracts only literals. */
 static const char list_usage[] = N_("Usage: callwitness list [--tagged] [--tag TAG] [--number N] [--since DATE] "
                                     "[--until DATE]\n"
-                                    "                        [--missed] [--limit N] [--json]\n");
+                                    "                        [--missed] [--calls | --encounters] [--limit N] "
+                                    "[--json]\n");
 
 static int parse_list_options(int argc, char **argv, cw_call_filter *f, bool *as_json) {
         static const struct option options[] = {
                 CW_CLI_FILTER_OPTIONS,
+                { "calls", no_argument, NULL, 'C' },
+                { "encounters", no_argument, NULL, 'E' },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 {}
@@ -119,6 +134,15 @@ static int parse_list_options(int argc, char **argv, cw_call_filter *f, bool *as
                         continue;
                 }
                 switch (opt) {
+                case 'C':
+                case 'E':
+                        if (f->has_kind && f->kind != (opt == 'C' ? CW_KIND_CALL : CW_KIND_ENCOUNTER)) {
+                                fputs(_(list_usage), stderr);
+                                return 2;
+                        }
+                        f->has_kind = true;
+                        f->kind = opt == 'C' ? CW_KIND_CALL : CW_KIND_ENCOUNTER;
+                        break;
                 case 'j':
                         *as_json = true;
                         break;
@@ -128,7 +152,8 @@ static int parse_list_options(int argc, char **argv, cw_call_filter *f, bool *as
                                  "Lists recorded calls, oldest first. --tagged: only tagged calls; --tag: only\n"
                                  "calls with that tag; --number: only that number; --since/--until: calls that\n"
                                  "started in that local time span (a bare --until date includes that day);\n"
-                                 "--missed: incoming calls nobody answered; --limit N: the newest N.\n"));
+                                 "--missed: incoming calls nobody answered; --calls, --encounters: only\n"
+                                 "phone calls, or only encounters (callwitness record); --limit N: the newest N.\n"));
                         return 0;
                 default:
                         return 2;
@@ -173,10 +198,10 @@ static int cmd_list(int argc, char **argv) {
         } else {
                 r = cw_catalog_find_calls(catalog, &filter, print_line, &count);
                 if (r == 0 && count == 0)
-                        printf(_("No calls.\n"));
+                        printf(filter.has_kind && filter.kind == CW_KIND_ENCOUNTER ? _("No encounters.\n") : _("No calls.\n"));
                 /* The whole list: what others were called, too. */
                 if (r == 0 && !filter.id && !filter.tagged_only && !filter.tag && !filter.number && !filter.has_since &&
-                    !filter.has_until && !filter.missed_only && !filter.limit)
+                    !filter.has_until && !filter.missed_only && !filter.limit && !filter.has_kind)
                         r = cw_cli_print_contact_reports(catalog);
         }
         if (r < 0)
@@ -193,6 +218,10 @@ static void usage(FILE *out) {
                        "  show ID [--json]           one call: timeline, tags, notes, caller, file, SHA-256\n"
                        "  play ID                    play a call's recording\n"
                        "  note ID TEXT               add a note to a call\n"
+                       "  record [--label TEXT]      record the microphone: a visit at the door (callwitnessd records)\n"
+                       "  stop [ID]                  stop recording the encounter\n"
+                       "  mark [TEXT]                mark this instant in the call or encounter being recorded\n"
+                       "  mark ID --at MM:SS [TEXT]  mark a moment of a finished recording\n"
                        "  identify ID --company NAME --employee-id CODE [--name PERSON]\n"
                        "                             who the caller said they are\n"
                        "  collector add NAME NUMBER..., collector remove NAME [NUMBER...], collector list\n"
@@ -246,6 +275,12 @@ int main(int argc, char **argv) {
                 return cw_cli_rule(argc - 1, argv + 1);
         if (strcmp(argv[1], "contact-call") == 0)
                 return cw_cli_contact_call(argc - 1, argv + 1);
+        if (strcmp(argv[1], "record") == 0)
+                return cw_cli_record(argc - 1, argv + 1);
+        if (strcmp(argv[1], "stop") == 0)
+                return cw_cli_stop(argc - 1, argv + 1);
+        if (strcmp(argv[1], "mark") == 0)
+                return cw_cli_mark(argc - 1, argv + 1);
         if (strcmp(argv[1], "tag") == 0 || strcmp(argv[1], "untag") == 0)
                 return cw_cli_tag(argc - 1, argv + 1, strcmp(argv[1], "tag") == 0);
         if (strcmp(argv[1], "delete") == 0)

@@ -49,7 +49,7 @@ static void on_frames(const float *frames, size_t n_frames, unsigned channels, u
 
 /* The first problem ends the test: a capture that lost a side or the
  * server has its answer. */
-static void on_problem(const char *kind, const char *message, void *userdata) {
+static void on_problem(unsigned sides, const char *kind, const char *message, void *userdata) {
         levels *l = userdata;
 
         if (l->failure)

@@ -43,13 +43,35 @@ typedef struct show_context {
 static void print_call(const cw_call_record *call, cw_catalog *catalog) {
         char when[64];
 
-        printf(_("Call %lld: %s %s\n"), (long long) call->id,
-               call->direction == CW_DIRECTION_OUTGOING ? _("outgoing to") : _("incoming from"),
-               call->number ? call->number : _("unknown number"));
+        if (call->kind == CW_KIND_ENCOUNTER)
+                printf(_("Encounter %lld: %s\n"), (long long) call->id, call->label ? call->label : _("no label"));
+        else
+                printf(_("Call %lld: %s %s\n"), (long long) call->id,
+                       call->direction == CW_DIRECTION_OUTGOING ? _("outgoing to") : _("incoming from"),
+                       call->number ? call->number : _("unknown number"));
         printf(_("Outcome:   %s%s%s\n"), call->outcome ? call->outcome : _("in progress"),
                call->end_reason ? _(", ended by ") : "", call->end_reason ? call->end_reason : "");
         printf(_("Timeline:\n"));
         cw_catalog_foreach_state(catalog, call->id, print_state, NULL);
+        /* A mark's instant in the call: where it falls in the file, from
+         * the answer (when the file starts). */
+        for (size_t i = 0; i < call->n_marks; i++) {
+                cw_timestamp in_call = cw_timestamp_from_utc_ms(call->answered_at.utc_ms + call->marks[i].offset_ms);
+                char in_file[CW_FILE_OFFSET_MAX];
+
+                in_call.utc_offset_s = call->answered_at.utc_offset_s;
+                local_time(&in_call, when, sizeof when);
+                cw_format_file_offset(call->marks[i].offset_ms, in_file);
+                printf(_("  %s  mark at %s in the file%s%s"), when, in_file, call->marks[i].text[0] ? ": " : "",
+                       call->marks[i].text);
+                if (!call->marks[i].live) {
+                        char added[64];
+
+                        local_time(&call->marks[i].at, added, sizeof added);
+                        printf(_(" (added afterwards, %s)"), added);
+                }
+                printf("\n");
+        }
         for (size_t i = 0; i < call->n_tags; i++)
                 printf(_("Tag:       %s (%s): %s\n"), call->tags[i].name,
                        call->tags_manual[i] ? _("by hand") : _("policy"), call->tags[i].reason);
@@ -73,7 +95,9 @@ static void print_call(const cw_call_record *call, cw_catalog *catalog) {
                 printf(_("           %llu bytes, %.1f s, %s\n"), (unsigned long long) call->file_size,
                        call->file_duration_ms / 1000.0, cw_capture_mode_to_string(call->capture_mode));
                 printf(_("SHA-256:   %s\n"), call->sha256 ? call->sha256 : _("(still recording)"));
-        } else
+        } else if (call->kind == CW_KIND_ENCOUNTER)
+                printf(_("File:      none (the recording could not be made: see the warnings)\n"));
+        else
                 printf(_("File:      none (the call was never answered)\n"));
         if (call->exported)
                 printf(_("Exported:  yes, in at least one evidence bundle\n"));

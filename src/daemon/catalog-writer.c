@@ -38,6 +38,8 @@ typedef enum pending_kind {
         PENDING_RECORDING,
         PENDING_WARNING,
         PENDING_RETAG,
+        PENDING_MARK,
+        _PENDING_KIND_MAX,
 } pending_kind;
 
 typedef struct pending {
@@ -46,7 +48,8 @@ typedef struct pending {
         cw_timestamp at;
         union {
                 struct {
-                        char *backend, *modem_call_id, *number;
+                        char *backend, *modem_call_id, *number, *label;
+                        cw_record_kind kind;
                         cw_direction direction;
                         cw_call_state state;
                 } call;
@@ -71,6 +74,10 @@ typedef struct pending {
                         int64_t since_ms;
                         char *because;
                 } retag;
+                struct {
+                        int64_t offset_ms;
+                        char *text;
+                } mark;
         };
         struct pending *next;
 } pending;
@@ -95,6 +102,7 @@ static const char *const pending_names[] = {
         [PENDING_RECORDING] = "the recording",
         [PENDING_WARNING] = "a warning",
         [PENDING_RETAG] = "the judgement of its tags",
+        [PENDING_MARK] = "a mark",
 };
 
 static cw_call_slot *slot_ref(cw_call_slot *slot) {
@@ -118,6 +126,7 @@ static void pending_free(pending *p) {
                 free(p->call.backend);
                 free(p->call.modem_call_id);
                 free(p->call.number);
+                free(p->call.label);
                 break;
         case PENDING_NUMBER:
                 free(p->number.number);
@@ -135,6 +144,11 @@ static void pending_free(pending *p) {
                 break;
         case PENDING_RETAG:
                 free(p->retag.because);
+                break;
+        case PENDING_MARK:
+                free(p->mark.text);
+                break;
+        case _PENDING_KIND_MAX:
                 break;
         }
         cw_call_slot_release(p->slot);
@@ -165,6 +179,7 @@ static int apply(cw_catalog_writer *w, pending *p) {
         switch (p->kind) {
         case PENDING_CALL:
                 return cw_catalog_add_call(w->catalog, &(cw_call_start) {
+                        .kind = p->call.kind, .label = p->call.label,
                         .backend = p->call.backend, .modem_call_id = p->call.modem_call_id,
                         .direction = p->call.direction, .number = p->call.number,
                         .state = p->call.state, .appeared = p->at,
@@ -198,6 +213,10 @@ static int apply(cw_catalog_writer *w, pending *p) {
                 });
         case PENDING_WARNING:
                 return cw_catalog_add_warning(w->catalog, id, p->warning.kind, p->warning.message, &p->at);
+        case PENDING_MARK:
+                return cw_catalog_add_mark(w->catalog, id, p->mark.offset_ms, p->mark.text, true, &p->at, NULL);
+        case _PENDING_KIND_MAX:
+                break;
         }
         return -EINVAL;
 }
@@ -334,6 +353,8 @@ cw_call_slot *cw_catalog_writer_add_call(cw_catalog_writer *w, const cw_call_sta
         p->call.backend = copy(start->backend, &ok);
         p->call.modem_call_id = copy(start->modem_call_id, &ok);
         p->call.number = copy(start->number, &ok);
+        p->call.label = copy(start->label, &ok);
+        p->call.kind = start->kind;
         p->call.direction = start->direction;
         p->call.state = start->state;
         submit(w, p, ok);
@@ -442,6 +463,18 @@ void cw_catalog_writer_add_warning(cw_catalog_writer *w, cw_call_slot *slot, con
         submit(w, p, ok);
 }
 
+void cw_catalog_writer_add_mark(cw_catalog_writer *w, cw_call_slot *slot, int64_t offset_ms, const char *text,
+                                const cw_timestamp *at) {
+        pending *p = pending_new(PENDING_MARK, slot, at);
+        bool ok = true;
+
+        if (!p)
+                return;
+        p->mark.offset_ms = offset_ms;
+        p->mark.text = copy(text, &ok);
+        submit(w, p, ok && p->mark.text);
+}
+
 /* The journal: one JSON object per line, each a write with its own time,
  * in order. A call whose row is not written yet is named by a key that the
  * writes about it share. Private to callwitnessd, read only by the next
@@ -469,6 +502,11 @@ static json_object *pending_to_json(const pending *p, int64_t slot_key) {
                 add_string(o, "backend", p->call.backend);
                 add_string(o, "modem_call_id", p->call.modem_call_id);
                 add_string(o, "number", p->call.number);
+                /* Absent in journals from before encounters: a call. */
+                if (p->call.kind == CW_KIND_ENCOUNTER) {
+                        add_string(o, "record_kind", cw_record_kind_to_string(p->call.kind));
+                        add_string(o, "label", p->call.label);
+                }
                 json_object_object_add(o, "direction", json_object_new_int(p->call.direction));
                 json_object_object_add(o, "state", json_object_new_int(p->call.state));
                 break;
@@ -497,6 +535,12 @@ static json_object *pending_to_json(const pending *p, int64_t slot_key) {
         case PENDING_RETAG:
                 json_object_object_add(o, "since_ms", json_object_new_int64(p->retag.since_ms));
                 add_string(o, "because", p->retag.because);
+                break;
+        case PENDING_MARK:
+                json_object_object_add(o, "offset_ms", json_object_new_int64(p->mark.offset_ms));
+                add_string(o, "text", p->mark.text);
+                break;
+        case _PENDING_KIND_MAX:
                 break;
         }
         return o;
@@ -569,7 +613,7 @@ static pending *pending_from_json(json_object *o, cw_call_slot *slot) {
         bool ok = true;
         pending *p;
 
-        if (cw_json_get_int64(o, "v") != JOURNAL_VERSION || kind < PENDING_CALL || kind > PENDING_RETAG ||
+        if (cw_json_get_int64(o, "v") != JOURNAL_VERSION || kind < PENDING_CALL || kind >= _PENDING_KIND_MAX ||
             (!slot && kind != PENDING_RETAG) ||
             !(p = pending_new((pending_kind) kind, slot, &at)))
                 return NULL;
@@ -578,6 +622,8 @@ static pending *pending_from_json(json_object *o, cw_call_slot *slot) {
                 p->call.backend = copy(cw_json_get_string(o, "backend"), &ok);
                 p->call.modem_call_id = copy(cw_json_get_string(o, "modem_call_id"), &ok);
                 p->call.number = copy(cw_json_get_string(o, "number"), &ok);
+                p->call.label = copy(cw_json_get_string(o, "label"), &ok);
+                p->call.kind = cw_record_kind_from_string(cw_json_get_string(o, "record_kind"));
                 p->call.direction = (cw_direction) cw_json_get_int64(o, "direction");
                 p->call.state = (cw_call_state) cw_json_get_int64(o, "state");
                 ok = ok && p->call.backend && p->call.modem_call_id;
@@ -613,6 +659,13 @@ static pending *pending_from_json(json_object *o, cw_call_slot *slot) {
                 p->retag.since_ms = cw_json_get_int64(o, "since_ms");
                 p->retag.because = copy(cw_json_get_string(o, "because"), &ok);
                 ok = ok && p->retag.because;
+                break;
+        case PENDING_MARK:
+                p->mark.offset_ms = cw_json_get_int64(o, "offset_ms");
+                p->mark.text = copy(cw_json_get_string(o, "text"), &ok);
+                ok = ok && p->mark.text;
+                break;
+        case _PENDING_KIND_MAX:
                 break;
         }
         if (!ok) {

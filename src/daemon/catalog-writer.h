@@ -70,5 +70,8 @@ bool cw_catalog_writer_never_record(cw_catalog_writer *w, const char *number);
 int cw_catalog_writer_judge(cw_catalog_writer *w, cw_call_slot *slot, const cw_timestamp *at, bool attempt,
                             bool conversation, const char *number, cw_tag *tags, size_t max);
 void cw_catalog_writer_set_recording(cw_catalog_writer *w, cw_call_slot *slot, const cw_recording_info *rec);
+/* A mark made during the recording, offset_ms into its file. */
+void cw_catalog_writer_add_mark(cw_catalog_writer *w, cw_call_slot *slot, int64_t offset_ms, const char *text,
+                                const cw_timestamp *at);
 void cw_catalog_writer_add_warning(cw_catalog_writer *w, cw_call_slot *slot, const char *kind,
                                    const char *message, const cw_timestamp *at);

@@ -30,6 +30,7 @@
 #include "dbus-glue.h"
 #include "modem.h"
 #include "notifier.h"
+#include "recorder-api.h"
 #include "tracker.h"
 
 typedef struct daemon_state {
@@ -43,6 +44,9 @@ typedef struct daemon_state {
         cw_catalog *catalog;
         DBusConnection *system_bus;
         cw_dbus_glue *glue;
+        DBusConnection *session_bus;   /* NULL when there is none */
+        cw_dbus_glue *session_glue;
+        cw_recorder_api *recorder_api;
         cw_notifier *notifier;
         cw_tracker *tracker;
         char *journal;           /* catalog writes an earlier run could not make */
@@ -367,13 +371,24 @@ static int start_backends(daemon_state *d) {
         r = cw_dbus_glue_attach(d->system_bus, api, &d->glue);
         if (r < 0)
                 return r;
-        r = cw_notifier_new(api, &d->notifier);
+        if (cw_dbus_open_bus(DBUS_BUS_SESSION, &d->session_bus, &error) < 0) {
+                cw_log_info("No session bus (%s); no notifications, and callwitness record, stop and mark cannot "
+                            "reach this daemon", error ? error : "unknown error");
+                free(error);
+                error = NULL;
+        } else if ((r = cw_dbus_glue_attach(d->session_bus, api, &d->session_glue)) < 0)
+                return r;
+        r = cw_notifier_new(d->session_bus, &d->notifier);
         if (r < 0)
                 return r;
         r = cw_tracker_new(api, &d->cfg, d->catalog, d->notifier, d->data_dir, &d->tracker);
         if (r < 0)
                 return r;
         cw_tracker_set_rules(d->tracker, d->rules, "callwitnessd started");
+        /* Recording goes on without the API: a second daemon's name, a bus
+         * that refuses us, are logged. */
+        if (d->session_bus)
+                cw_recorder_api_new(api, d->session_bus, d->tracker, d->data_dir, &d->recorder_api);
 
         if (d->cfg.backend_modemmanager)
                 d->backend_ops[n++] = &cw_modem_mm_ops;
@@ -393,11 +408,17 @@ static void stop(daemon_state *d) {
         for (size_t i = 0; i < 2; i++)
                 if (d->backends[i])
                         d->backend_ops[i]->stop(d->backends[i]);
+        cw_recorder_api_free(d->recorder_api);
         cw_tracker_free(d->tracker);
         if (d->catch_up)
                 pa_mainloop_get_api(d->loop)->time_free(d->catch_up);
         free(d->journal);
         cw_notifier_free(d->notifier);
+        cw_dbus_glue_free(d->session_glue);
+        if (d->session_bus) {
+                dbus_connection_close(d->session_bus);
+                dbus_connection_unref(d->session_bus);
+        }
         cw_dbus_glue_free(d->glue);
         if (d->system_bus) {
                 dbus_connection_close(d->system_bus);

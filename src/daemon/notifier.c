@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include "callwitness/log.h"
-#include "dbus-glue.h"
 #include "dbus-util.h"
 #include "notifier.h"
 
@@ -15,25 +14,19 @@
 
 struct cw_notifier {
         DBusConnection *session_bus;   /* NULL: notifications go nowhere */
-        cw_dbus_glue *glue;
         cw_dbus_calls *calls;
 };
 
-int cw_notifier_new(pa_mainloop_api *api, cw_notifier **ret) {
+int cw_notifier_new(DBusConnection *session_bus, cw_notifier **ret) {
         cw_notifier *n = calloc(1, sizeof *n);
-        char *error = NULL;
 
         if (!n)
                 return -ENOMEM;
-        if (cw_dbus_open_bus(DBUS_BUS_SESSION, &n->session_bus, &error) < 0) {
-                cw_log_info("No session bus (%s); warnings will not be shown as notifications",
-                            error ? error : "unknown error");
-                free(error);
-        } else if (cw_dbus_glue_attach(n->session_bus, api, &n->glue) < 0 ||
-                   !(n->calls = cw_dbus_calls_new(n->session_bus))) {
-                cw_notifier_free(n);
+        if (session_bus && !(n->calls = cw_dbus_calls_new(session_bus))) {
+                free(n);
                 return -ENOMEM;
         }
+        n->session_bus = session_bus;
         *ret = n;
         return 0;
 }
@@ -42,11 +35,6 @@ cw_notifier *cw_notifier_free(cw_notifier *n) {
         if (!n)
                 return NULL;
         cw_dbus_calls_free(n->calls);
-        cw_dbus_glue_free(n->glue);
-        if (n->session_bus) {
-                dbus_connection_close(n->session_bus);
-                dbus_connection_unref(n->session_bus);
-        }
         free(n);
         return NULL;
 }

@@ -5,12 +5,13 @@
  * session bus. Best effort: no session bus, or no notification daemon on
  * it, is not an error — the warning is in the log and the catalog anyway. */
 
-#include <pulse/mainloop-api.h>
+#include <dbus/dbus.h>
 
 typedef struct cw_notifier cw_notifier;
 
-/* Never fails for want of a bus; only -ENOMEM. */
-int cw_notifier_new(pa_mainloop_api *api, cw_notifier **ret);
+/* session_bus: attached to the loop, or NULL (notifications go nowhere).
+ * Only -ENOMEM. */
+int cw_notifier_new(DBusConnection *session_bus, cw_notifier **ret);
 cw_notifier *cw_notifier_free(cw_notifier *n);
 
 /* Sends without waiting for an answer. */

@@ -36,6 +36,8 @@ struct cw_recording {
         bool heard[MAX_CHANNELS];
         bool silence_checked;
         uint64_t synced_frames;
+        float *picked;             /* the channels kept of a capture with more */
+        size_t picked_frames;
 };
 
 typedef struct open_request {
@@ -150,13 +152,39 @@ static void watch_silence(cw_recording *r, const float *frames, size_t n, cw_rec
                         news->silent_channels |= 1u << i;
 }
 
+/* The first r->channels of each frame: an encounter keeps the microphone
+ * (the capture's left channel) of a capture that also has the call's other
+ * side. NULL when out of memory. */
+static const float *pick_channels(cw_recording *r, const float *frames, size_t n_frames, unsigned channels) {
+        if (n_frames > r->picked_frames) {
+                float *grown = realloc(r->picked, n_frames * r->channels * sizeof *grown);
+
+                if (!grown)
+                        return NULL;
+                r->picked = grown;
+                r->picked_frames = n_frames;
+        }
+        for (size_t i = 0; i < n_frames; i++)
+                for (unsigned ch = 0; ch < r->channels; ch++)
+                        r->picked[i * r->channels + ch] = frames[i * channels + ch];
+        return r->picked;
+}
+
 void cw_recording_feed(cw_recording *r, const float *frames, size_t n_frames, unsigned channels, uint64_t first_frame,
                        cw_recording_news *news) {
         uint64_t end = first_frame + n_frames;
 
         *news = (cw_recording_news) { 0 };
-        if (channels != r->channels)
+        if (channels < r->channels)
                 return;
+        if (channels > r->channels) {
+                frames = pick_channels(r, frames, n_frames, channels);
+                if (!frames) {
+                        r->write_error = r->write_error ? r->write_error : -ENOMEM;
+                        goto told;
+                }
+                channels = r->channels;
+        }
         if (r->ending && end > r->end_frame)
                 end = r->end_frame;
         /* The capture hands each frame once, in order; what comes before
@@ -191,10 +219,15 @@ void cw_recording_feed(cw_recording *r, const float *frames, size_t n_frames, un
                 if (e < 0)
                         r->write_error = e;
         }
+told:
         if (r->write_error && !r->write_error_told) {
                 r->write_error_told = true;
                 news->write_error = r->write_error;
         }
+}
+
+int64_t cw_recording_offset_ms(const cw_recording *r, uint64_t frame) {
+        return frame > r->start_frame ? (int64_t) ((frame - r->start_frame) * 1000 / CW_CAPTURE_RATE) : 0;
 }
 
 void cw_recording_end_at(cw_recording *r, uint64_t end_frame) {
@@ -220,6 +253,7 @@ int cw_recording_finish(cw_recording *r, uint64_t max_pad, const cw_comment_list
         write_silence(r, missing < max_pad ? missing : max_pad);
         e = cw_opus_writer_finish(r->writer, (const char *const *) final_tags->items, final_tags->n, result);
         free(r->spans);
+        free(r->picked);
         free(r->relpath);
         free(r);
         return e;

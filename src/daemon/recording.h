@@ -33,9 +33,14 @@ typedef struct cw_recording_news {
         unsigned silent_channels;  /* bit i: channel i never passed CW_SILENCE_LEVEL */
 } cw_recording_news;
 
-/* The capture's frames [first_frame, first_frame + n_frames). */
+/* The capture's frames [first_frame, first_frame + n_frames). A recording
+ * of fewer channels than the capture keeps the first ones (an encounter:
+ * the microphone). */
 void cw_recording_feed(cw_recording *r, const float *frames, size_t n_frames, unsigned channels, uint64_t first_frame,
                        cw_recording_news *news);
+
+/* Where the capture's frame falls in the file, in ms from its start. */
+int64_t cw_recording_offset_ms(const cw_recording *r, uint64_t frame);
 
 /* The recording ends at end_frame; true once it holds every frame up to it. */
 void cw_recording_end_at(cw_recording *r, uint64_t end_frame);

@@ -11,6 +11,7 @@
 #include "callwitness/log.h"
 #include "callwitness/paths.h"
 #include "callwitness/policy.h"
+#include "callwitness/text.h"
 #include "call-tags.h"
 #include "capture.h"
 #include "catalog-writer.h"
@@ -28,6 +29,8 @@
 
 typedef struct tracked_call {
         cw_tracker *tracker;
+        cw_record_kind kind;
+        char *label;             /* an encounter's, or NULL */
         char *backend, *path;
         cw_call_slot *slot;      /* its catalog id, once the catalog has the row */
         cw_call_state state;
@@ -40,6 +43,7 @@ typedef struct tracked_call {
         cw_tag tags[CW_CALL_TAGS_MAX];
         size_t n_tags;
         char *warnings[CW_CALL_WARNINGS_MAX];   /* "kind: message", for the file's tags */
+        size_t warning_kind_len[CW_CALL_WARNINGS_MAX];
         size_t n_warnings;
         cw_recording *recording;
         char *relpath;
@@ -61,7 +65,27 @@ struct cw_tracker {
         cw_mixer *mixer;         /* the configured controls, on while any call is */
         pa_defer_event *release;
         tracked_call *calls;
+        unsigned encounters;     /* started by this run: names their objects */
+        const cw_tracker_observer *observer;
+        void *observer_userdata;
 };
+
+/* What an observer (the session-bus API) is told; each may be unset. */
+static void tell_changed(cw_tracker *t) {
+        if (t->observer && t->observer->changed)
+                t->observer->changed(t->observer_userdata);
+}
+
+static bool is_encounter(const tracked_call *call) {
+        return call->kind == CW_KIND_ENCOUNTER;
+}
+
+static bool phone_call_in_progress(cw_tracker *t) {
+        for (tracked_call *call = t->calls; call; call = call->next)
+                if (!is_encounter(call))
+                        return true;
+        return false;
+}
 
 static long long call_id(const tracked_call *call) {
         return (long long) cw_call_slot_id(call->slot);
@@ -81,15 +105,27 @@ static void complete_end(tracked_call *call);
 static void raise_warning(tracked_call *call, const char *kind, const char *message) {
         cw_timestamp now = cw_timestamp_now();
 
-        cw_log_warning("call %lld: %s", call_id(call), message);
-        cw_catalog_writer_add_warning(call->tracker->writer, call->slot, kind, message, &now);
+        cw_tracker *t = call->tracker;
+
+        cw_log_warning("%s %lld: %s", cw_record_kind_to_string(call->kind), call_id(call), message);
+        cw_catalog_writer_add_warning(t->writer, call->slot, kind, message, &now);
         if (call->n_warnings < CW_CALL_WARNINGS_MAX &&
             asprintf(&call->warnings[call->n_warnings], "%s: %s", kind, message) >= 0)
-                call->n_warnings++;
-        cw_notifier_send(call->tracker->notifier, "Call recording problem", message);
+                call->warning_kind_len[call->n_warnings++] = strlen(kind);
+        cw_notifier_send(t->notifier, is_encounter(call) ? "Encounter recording problem" : "Call recording problem",
+                         message);
+        if (t->observer && t->observer->warning)
+                t->observer->warning(cw_call_slot_id(call->slot), kind, message, t->observer_userdata);
+        tell_changed(t);
 }
 
 static void tell_silence(tracked_call *call, unsigned channels, unsigned silent) {
+        if (is_encounter(call)) {
+                if (silent & 1u)
+                        raise_warning(call, "silent", "the microphone stayed silent for the first 10 seconds of the "
+                                                      "encounter; check [audio] local_source");
+                return;
+        }
         static const struct {
                 const char *kind, *message;
         } warnings[2][2] = {
@@ -137,11 +173,14 @@ static void on_frames(const float *frames, size_t n_frames, unsigned channels, u
         }
 }
 
-static void on_capture_problem(const char *kind, const char *message, void *userdata) {
+static void on_capture_problem(unsigned sides, const char *kind, const char *message, void *userdata) {
         cw_tracker *t = userdata;
 
+        /* An encounter keeps only the microphone: the other party's side
+         * failing (there is no call) is not its problem. */
         for (tracked_call *call = t->calls; call; call = call->next)
-                if (call->state != CW_CALL_ENDED || call->recording)
+                if ((call->state != CW_CALL_ENDED || call->recording) &&
+                    (!is_encounter(call) || (sides & CW_CAPTURE_SIDE_LOCAL)))
                         raise_warning(call, kind, message);
         if (!t->calls)
                 cw_log_warning("Capture: %s", message);
@@ -168,14 +207,17 @@ static void engage_mixer(cw_tracker *t) {
         free(problems);
 }
 
-static void arm_capture(cw_tracker *t) {
+/* for_call: the mixer's route of a phone call is switched on too; an
+ * encounter needs the microphone alone. */
+static void arm_capture(cw_tracker *t, bool for_call) {
         int r;
 
         if (t->release) {   /* a new call before the old capture went */
                 t->api->defer_free(t->release);
                 t->release = NULL;
         }
-        engage_mixer(t);
+        if (for_call)
+                engage_mixer(t);
         if (t->capture)
                 return;
         r = cw_capture_new(t->api, t->cfg->capture_mode, t->cfg->local_source, t->cfg->remote_source,
@@ -218,8 +260,13 @@ static void start_recording(tracked_call *call, uint64_t frame) {
         /* The capture decides what the file holds; without one the
          * configured mode names the empty file. */
         call->capture_mode = t->capture ? cw_capture_get_mode(t->capture) : t->cfg->capture_mode;
+        /* An encounter is the microphone alone, which hears everyone in
+         * the room: one source carrying every voice. */
+        if (is_encounter(call))
+                call->capture_mode = CW_CAPTURE_MIXED;
         describe_call(call, NULL, CW_END_UNKNOWN, &tags);
-        r = cw_paths_recording_relpath(&call->appeared, call->direction, call->number, &relpath);
+        r = is_encounter(call) ? cw_paths_encounter_relpath(&call->appeared, &relpath)
+                               : cw_paths_recording_relpath(&call->appeared, call->direction, call->number, &relpath);
         if (r == 0)
                 r = cw_recording_open(t->data_dir, relpath, call->capture_mode == CW_CAPTURE_SEPARATE ? 2 : 1,
                                       t->cfg->bitrate, &tags, frame, &call->recording);
@@ -228,15 +275,16 @@ static void start_recording(tracked_call *call, uint64_t frame) {
         if (r < 0) {
                 /* A full disk at the answer: the call is still in the catalog,
                  * and the person reviewing it learns why it has no file. */
-                if (asprintf(&message, "the recording could not be created (%s); this call was not recorded",
-                             strerror(-r)) >= 0) {
+                if (asprintf(&message, "the recording could not be created (%s); this %s was not recorded",
+                             strerror(-r), cw_record_kind_to_string(call->kind)) >= 0) {
                         raise_warning(call, "write-failed", message);
                         free(message);
                 }
                 return;
         }
         call->relpath = strdup(cw_recording_relpath(call->recording));
-        cw_log_info("call %lld: recording to %s", call_id(call), cw_recording_relpath(call->recording));
+        cw_log_info("%s %lld: recording to %s", cw_record_kind_to_string(call->kind), call_id(call),
+                    cw_recording_relpath(call->recording));
         /* In the catalog at once: a crash mid-call still points at the file. */
         cw_catalog_writer_set_recording(t->writer, call->slot, &(cw_recording_info) {
                 .relpath = cw_recording_relpath(call->recording), .capture_mode = call->capture_mode,
@@ -285,8 +333,11 @@ static void finish_recording(tracked_call *call) {
                 .sha256 = result.sha256[0] ? result.sha256 : NULL,
                 .at = cw_timestamp_now(),
         });
-        cw_log_info("call %lld: recording finished, %lld ms, sha256 %s", call_id(call),
-                    (long long) result.duration_ms, result.sha256);
+        cw_log_info("%s %lld: recording finished, %lld ms, sha256 %s", cw_record_kind_to_string(call->kind),
+                    call_id(call), (long long) result.duration_ms, result.sha256);
+        if (t->observer && t->observer->finished)
+                t->observer->finished(cw_call_slot_id(call->slot), call->relpath, result.sha256,
+                                      t->observer_userdata);
 }
 
 static void free_call(tracked_call *call) {
@@ -294,6 +345,7 @@ static void free_call(tracked_call *call) {
                 call->tracker->api->time_free(call->finish_deadline);
         for (size_t i = 0; i < call->n_warnings; i++)
                 free(call->warnings[i]);
+        free(call->label);
         free(call->backend);
         free(call->path);
         free(call->number);
@@ -307,10 +359,12 @@ static void on_release(pa_mainloop_api *api, pa_defer_event *e, void *userdata) 
 
         api->defer_free(e);
         t->release = NULL;
-        if (!t->calls) {
+        if (!t->calls)
                 t->capture = cw_capture_free(t->capture);
+        /* The call's route goes back as soon as no phone call needs it,
+         * even while an encounter goes on recording the microphone. */
+        if (!phone_call_in_progress(t))
                 t->mixer = cw_mixer_restore(t->mixer);
-        }
 }
 
 static void remove_call(cw_tracker *t, tracked_call *call) {
@@ -323,8 +377,9 @@ static void remove_call(cw_tracker *t, tracked_call *call) {
         /* Nothing to wake for until the next call; the mixer goes back
          * whether a capture ran or not. Released from the loop, not here:
          * this may run inside the capture's own frame callback. */
-        if (!t->calls && (t->capture || t->mixer) && !t->release)
+        if (((!t->calls && t->capture) || (!phone_call_in_progress(t) && t->mixer)) && !t->release)
                 t->release = t->api->defer_new(t->api, on_release, t);
+        tell_changed(t);
 }
 
 static void complete_end(tracked_call *call) {
@@ -422,10 +477,16 @@ static void record_connected(tracked_call *call, cw_call_state state, uint64_t f
 static void judge(tracked_call *call, const char *because) {
         cw_tracker *t = call->tracker;
         cw_tag tags[CW_CALL_TAGS_MAX];
-        int n = cw_catalog_writer_judge(t->writer, call->slot, &call->appeared,
-                                        call->direction == CW_DIRECTION_INCOMING, call->was_answered, call->number,
-                                        tags, CW_CALL_TAGS_MAX);
+        bool changed;
+        int n;
 
+        if (is_encounter(call))
+                return;   /* no caller, nothing the rules count */
+        n = cw_catalog_writer_judge(t->writer, call->slot, &call->appeared, call->direction == CW_DIRECTION_INCOMING,
+                                    call->was_answered, call->number, tags, CW_CALL_TAGS_MAX);
+        if (n < 0)
+                n = 0;
+        changed = (size_t) n != call->n_tags;
         for (int i = 0; i < n; i++) {
                 bool known = false;
 
@@ -433,10 +494,13 @@ static void judge(tracked_call *call, const char *because) {
                         known = strcmp(call->tags[k].name, tags[i].name) == 0;
                 if (!known)
                         cw_log_info("call %lld: tagged %s: %s", call_id(call), tags[i].name, tags[i].reason);
+                changed |= !known;
         }
-        memcpy(call->tags, tags, (size_t) (n > 0 ? n : 0) * sizeof tags[0]);
-        call->n_tags = n > 0 ? (size_t) n : 0;
+        memcpy(call->tags, tags, (size_t) n * sizeof tags[0]);
+        call->n_tags = (size_t) n;
         cw_catalog_writer_retag(t->writer, call->slot, call->appeared.utc_ms, because);
+        if (changed && t->observer && t->observer->tagged)
+                t->observer->tagged(cw_call_slot_id(call->slot), call->tags, call->n_tags, t->observer_userdata);
 }
 
 /* A call that ended tagged: the person hears of it now, while they can
@@ -490,8 +554,8 @@ static void call_transition(tracked_call *call, cw_call_state state, cw_end_reas
                 record_connected(call, state, frame);
                 break;
         case CW_CALL_ENDED:
-                cw_log_info("call %lld: ended (%s, %s)", call_id(call),
-                            cw_call_outcome(call->direction, call->was_answered, reason),
+                cw_log_info("%s %lld: ended (%s, %s)", cw_record_kind_to_string(call->kind), call_id(call),
+                            is_encounter(call) ? "recorded" : cw_call_outcome(call->direction, call->was_answered, reason),
                             cw_end_reason_to_string(reason));
                 call->ended_at = now;
                 call->end_reason = reason;
@@ -505,6 +569,7 @@ static void call_transition(tracked_call *call, cw_call_state state, cw_end_reas
         default:
                 break;
         }
+        tell_changed(t);
 }
 
 static void on_call_added(const cw_modem_call_info *info, void *userdata) {
@@ -530,7 +595,7 @@ static void on_call_added(const cw_modem_call_info *info, void *userdata) {
         /* A number never to be recorded is not captured at all. */
         call->never_record = cw_catalog_writer_never_record(t->writer, call->number);
         if (call->state != CW_CALL_ENDED && !call->never_record)
-                arm_capture(t);
+                arm_capture(t, true);
 
         call->slot = cw_catalog_writer_add_call(t->writer, &(cw_call_start) {
                 .backend = call->backend,
@@ -553,6 +618,7 @@ static void on_call_added(const cw_modem_call_info *info, void *userdata) {
 
         call->next = t->calls;
         t->calls = call;
+        tell_changed(t);
         if (call->state == CW_CALL_ENDED) {
                 remove_call(t, call);
                 return;
@@ -610,6 +676,138 @@ static void on_call_removed(const char *backend, const char *path, cw_end_reason
                 call_transition(call, CW_CALL_ENDED, reason);
 }
 
+void cw_tracker_set_observer(cw_tracker *t, const cw_tracker_observer *observer, void *userdata) {
+        t->observer = observer;
+        t->observer_userdata = userdata;
+}
+
+static tracked_call *find_by_id(cw_tracker *t, int64_t id) {
+        for (tracked_call *call = t->calls; call; call = call->next)
+                if (id > 0 && cw_call_slot_id(call->slot) == id)
+                        return call;
+        return NULL;
+}
+
+static tracked_call *encounter_in_progress(cw_tracker *t) {
+        for (tracked_call *call = t->calls; call; call = call->next)
+                if (is_encounter(call) && call->state != CW_CALL_ENDED)
+                        return call;
+        return NULL;
+}
+
+int cw_tracker_start_encounter(cw_tracker *t, const char *label, int64_t *id) {
+        tracked_call *call, *running = encounter_in_progress(t);
+
+        if (running) {
+                *id = cw_call_slot_id(running->slot);
+                return -EBUSY;
+        }
+        call = calloc(1, sizeof *call);
+        if (!call)
+                return -ENOMEM;
+        if ((label && !(call->label = strdup(label))) || !(call->backend = strdup("callwitness")) ||
+            asprintf(&call->path, "/encounter/%u", ++t->encounters) < 0) {
+                call->path = NULL;   /* asprintf leaves it undefined when it fails */
+                free_call(call);
+                return -ENOMEM;
+        }
+        call->tracker = t;
+        call->kind = CW_KIND_ENCOUNTER;
+        call->direction = CW_DIRECTION_UNKNOWN;
+        call->appeared = call->answered = cw_timestamp_now();
+        call->was_answered = true;
+        call->state = CW_CALL_ACTIVE;
+        arm_capture(t, false);
+        call->slot = cw_catalog_writer_add_call(t->writer, &(cw_call_start) {
+                .kind = CW_KIND_ENCOUNTER, .label = call->label, .backend = call->backend,
+                .modem_call_id = call->path, .direction = call->direction, .state = CW_CALL_ACTIVE,
+                .appeared = call->appeared,
+        });
+        if (!call->slot) {
+                free_call(call);
+                return -ENOMEM;
+        }
+        call->next = t->calls;
+        t->calls = call;
+        cw_log_info("encounter %lld: started%s%s", call_id(call), call->label ? ": " : "",
+                    call->label ? call->label : "");
+        record_connected(call, CW_CALL_ACTIVE, connected_at(call, CW_CALL_ACTIVE));
+        *id = cw_call_slot_id(call->slot);
+        tell_changed(t);
+        return 0;
+}
+
+int cw_tracker_stop_encounter(cw_tracker *t, int64_t id) {
+        tracked_call *call = id ? find_by_id(t, id) : encounter_in_progress(t);
+
+        if (!call || call->state == CW_CALL_ENDED)
+                return -ENOENT;
+        if (!is_encounter(call))
+                return -EPERM;   /* a call ends when it is hung up */
+        cw_log_info("encounter %lld: stopped by the user", call_id(call));
+        call_transition(call, CW_CALL_ENDED, CW_END_STOPPED);
+        return 0;
+}
+
+int cw_tracker_mark(cw_tracker *t, int64_t id, const char *text, int64_t *marked_id, int64_t *offset_ms) {
+        tracked_call *call = id ? find_by_id(t, id) : NULL;
+        const char *problem;
+        cw_timestamp now = cw_timestamp_now();
+
+        if (text[0] && cw_text_check(text, CW_TEXT_LINE, CW_MARK_TEXT_MAX, &problem) < 0)
+                return -EINVAL;
+        /* Without an id: the call that has the line, else the encounter. */
+        for (tracked_call *c = t->calls; !id && c; c = c->next)
+                if (c->recording && c->state == CW_CALL_ACTIVE && (!call || is_encounter(call)))
+                        call = c;
+        if (!call)
+                return -ENOENT;
+        if (!call->recording || call->state == CW_CALL_ENDED)
+                return -ENODATA;
+        *marked_id = call_id(call);
+        *offset_ms = cw_recording_offset_ms(call->recording, capture_frame_now(t));
+        cw_log_info("%s %lld: marked at %lld ms", cw_record_kind_to_string(call->kind), call_id(call),
+                    (long long) *offset_ms);
+        cw_catalog_writer_add_mark(t->writer, call->slot, *offset_ms, text, &now);
+        return 0;
+}
+
+cw_tracker_state cw_tracker_get_state(cw_tracker *t) {
+        cw_tracker_state state = CW_TRACKER_IDLE;
+
+        for (tracked_call *call = t->calls; call; call = call->next) {
+                if (call->recording)
+                        return CW_TRACKER_RECORDING;
+                if (call->state != CW_CALL_ENDED)
+                        state = CW_TRACKER_RINGING;
+        }
+        return state;
+}
+
+size_t cw_tracker_current_ids(cw_tracker *t, int64_t *ids, size_t max) {
+        size_t n = 0;
+
+        for (tracked_call *call = t->calls; call && n < max; call = call->next)
+                if (cw_call_slot_id(call->slot) > 0)
+                        ids[n++] = cw_call_slot_id(call->slot);
+        return n;
+}
+
+cw_capture_mode cw_tracker_capture_mode(cw_tracker *t) {
+        return t->capture ? cw_capture_get_mode(t->capture) : t->cfg->capture_mode;
+}
+
+void cw_tracker_foreach_warning(cw_tracker *t, cw_tracker_warning_fn cb, void *userdata) {
+        for (tracked_call *call = t->calls; call; call = call->next)
+                for (size_t i = 0; i < call->n_warnings; i++) {
+                        char kind[64];
+
+                        snprintf(kind, sizeof kind, "%.*s", (int) call->warning_kind_len[i], call->warnings[i]);
+                        cb(cw_call_slot_id(call->slot), kind, call->warnings[i] + call->warning_kind_len[i] + 2,
+                           userdata);
+                }
+}
+
 const cw_modem_events cw_tracker_modem_events = {
         .call_added = on_call_added,
         .call_state = on_call_state,
@@ -665,6 +863,7 @@ void cw_tracker_set_rules(cw_tracker *t, const cw_rulebook *rules, const char *b
 cw_tracker *cw_tracker_free(cw_tracker *t) {
         if (!t)
                 return NULL;
+        t->observer = NULL;
         /* No waiting for in-flight audio on the way out. */
         while (t->calls) {
                 tracked_call *call = t->calls;

@@ -28,5 +28,44 @@ cw_tracker *cw_tracker_free(cw_tracker *t);
  * with it, each change audited with `because`. */
 void cw_tracker_set_rules(cw_tracker *t, const cw_rulebook *rules, const char *because);
 
+/* What the tracker tells an observer (the session-bus API); any may be
+ * NULL. Ids are catalog ids, 0 while the row is not written yet. */
+typedef struct cw_tracker_observer {
+        /* The state, the calls in progress or their warnings changed. */
+        void (*changed)(void *userdata);
+        void (*finished)(int64_t id, const char *relpath, const char *sha256, void *userdata);
+        /* The call's policy tags are now these. */
+        void (*tagged)(int64_t id, const cw_tag *tags, size_t n_tags, void *userdata);
+        void (*warning)(int64_t id, const char *kind, const char *message, void *userdata);
+} cw_tracker_observer;
+
+void cw_tracker_set_observer(cw_tracker *t, const cw_tracker_observer *observer, void *userdata);
+
+/* An encounter: the microphone recorded on the user's request, a call
+ * arriving meanwhile recorded as usual. One at a time: -EBUSY with *id the
+ * one in progress. *id may be 0 while the catalog is locked. */
+int cw_tracker_start_encounter(cw_tracker *t, const char *label, int64_t *id);
+/* id 0: the encounter in progress. -ENOENT: no such recording in progress;
+ * -EPERM: id is a call's (calls end when they are hung up). */
+int cw_tracker_stop_encounter(cw_tracker *t, int64_t id);
+/* A mark at this instant in the recording of id (0: the call that has the
+ * line, else the encounter). -ENOENT: none; -ENODATA: not being recorded
+ * (ringing, a rule); -EINVAL: text refused (cw_text_check, one line). */
+int cw_tracker_mark(cw_tracker *t, int64_t id, const char *text, int64_t *marked_id, int64_t *offset_ms);
+
+typedef enum cw_tracker_state {
+        CW_TRACKER_IDLE,
+        CW_TRACKER_RINGING,      /* a call in progress, nothing recorded yet */
+        CW_TRACKER_RECORDING,
+} cw_tracker_state;
+
+cw_tracker_state cw_tracker_get_state(cw_tracker *t);
+/* The ids of the calls and encounters in progress (those written yet). */
+size_t cw_tracker_current_ids(cw_tracker *t, int64_t *ids, size_t max);
+cw_capture_mode cw_tracker_capture_mode(cw_tracker *t);
+typedef void (*cw_tracker_warning_fn)(int64_t id, const char *kind, const char *message, void *userdata);
+/* The warnings of the calls in progress. */
+void cw_tracker_foreach_warning(cw_tracker *t, cw_tracker_warning_fn cb, void *userdata);
+
 /* The callbacks to hand a modem backend, with the tracker as userdata. */
 extern const cw_modem_events cw_tracker_modem_events;

@@ -65,10 +65,12 @@ int cw_audit_append_in_transaction(cw_catalog *c, const char *kind, int64_t call
                          "iiitittt", e.seq, at->utc_ms, (int64_t) at->utc_offset_s, kind, call_id, body, prev, hash);
 }
 
-/* The columns a "call" entry records, in this order. */
-#define CALL_COLUMNS \
+/* The columns a "call" entry records, in this order: those of a catalog
+ * before encounters (schema 6) when it adopts its calls into the log. */
+#define CALL_COLUMNS_BEFORE_ENCOUNTERS \
         "id, direction, number, started_at_ms, started_offset_s, answered_at_ms, answered_offset_s," \
         " ended_at_ms, ended_offset_s, end_reason"
+#define CALL_COLUMNS CALL_COLUMNS_BEFORE_ENCOUNTERS ", kind, label"
 
 static void add_column(json_object *body, sqlite3_stmt *row, int column) {
         const char *name = sqlite3_column_name(row, column);
@@ -115,6 +117,10 @@ static int log_row(cw_catalog *c, const char *kind, const char *sql, int64_t cal
 
 int cw_audit_log_call(cw_catalog *c, int64_t call_id, const cw_timestamp *at) {
         return log_row(c, "call", "SELECT " CALL_COLUMNS " FROM calls WHERE id = ?", call_id, at);
+}
+
+int cw_audit_adopt_call(cw_catalog *c, int64_t call_id, const cw_timestamp *at) {
+        return log_row(c, "call", "SELECT " CALL_COLUMNS_BEFORE_ENCOUNTERS " FROM calls WHERE id = ?", call_id, at);
 }
 
 int cw_audit_log_recording(cw_catalog *c, int64_t call_id, const cw_timestamp *at) {
@@ -278,6 +284,18 @@ static void compare_text(verifier *v, int64_t call_id, json_object *entry, const
                         key, in_row ? in_row : "", in_log ? in_log : "");
 }
 
+/* For members entries written before the column existed: an entry
+ * without kind is of a call (schema 6 added encounters and labels). */
+static void compare_text_or(verifier *v, int64_t call_id, json_object *entry, const char *key, const char *missing,
+                            sqlite3_stmt *row, int column) {
+        const char *in_log = json_object_object_get_ex(entry, key, NULL) ? json_text(entry, key) : missing,
+                   *in_row = cw_db_column_text(row, column);
+
+        if (!same_text(in_log, in_row))
+                cw_problems_add(&v->problems, "call %" PRId64 ": %s in the catalog ('%s') differs from the audit log ('%s')", call_id,
+                        key, in_row ? in_row : "", in_log ? in_log : "");
+}
+
 static void compare_int(verifier *v, int64_t call_id, json_object *entry, const char *key,
                         sqlite3_stmt *row, int column) {
         int64_t in_log = 0;
@@ -318,6 +336,8 @@ static void check_call_row(verifier *v, sqlite3_stmt *row) {
         compare_int(v, id, call->call, "ended_at_ms", row, 7);
         compare_int(v, id, call->call, "ended_offset_s", row, 8);
         compare_text(v, id, call->call, "end_reason", row, 9);
+        compare_text_or(v, id, call->call, "kind", "call", row, 10);
+        compare_text_or(v, id, call->call, "label", NULL, row, 11);
 }
 
 static void check_file(verifier *v, int64_t id, const char *relpath, const char *sha256, int64_t size) {

@@ -437,8 +437,11 @@ static json_object *rules_json(exporter *x) {
         json_object_object_add(o, "presets", presets);
         for (size_t i = 0; i < x->n_calls; i++) {
                 json_object *call = x->calls[i].json;
+                const char *kind = cw_json_get_string(call, "kind");
                 char *label = NULL;
 
+                if (kind && strcmp(kind, "encounter") == 0)
+                        continue;   /* nobody called */
                 if (cw_catalog_caller_of(x->catalog, rules, cw_json_get_string(call, "number"), &label) == 0)
                         count_call(caller_entry(callers, label), call);
                 free(label);

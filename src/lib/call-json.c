@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
+#include <stdio.h>
 
 #include "callwitness/call-json.h"
 
@@ -15,6 +16,34 @@ static json_object *string_or_null(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
 
+void cw_format_file_offset(int64_t offset_ms, char text[static CW_FILE_OFFSET_MAX]) {
+        int64_t s = offset_ms / 1000;
+
+        if (s >= 3600)
+                snprintf(text, CW_FILE_OFFSET_MAX, "%lld:%02lld:%02lld", (long long) (s / 3600),
+                         (long long) (s / 60 % 60), (long long) (s % 60));
+        else
+                snprintf(text, CW_FILE_OFFSET_MAX, "%02lld:%02lld", (long long) (s / 60), (long long) (s % 60));
+}
+
+json_object *cw_marks_json(const cw_mark *marks, size_t n) {
+        json_object *array = json_object_new_array();
+
+        for (size_t i = 0; array && i < n; i++) {
+                json_object *mark = json_object_new_object();
+                char in_file[CW_FILE_OFFSET_MAX];
+
+                cw_format_file_offset(marks[i].offset_ms, in_file);
+                json_object_object_add(mark, "offset_ms", json_object_new_int64(marks[i].offset_ms));
+                json_object_object_add(mark, "in_file", json_object_new_string(in_file));
+                json_object_object_add(mark, "text", json_object_new_string(marks[i].text));
+                json_object_object_add(mark, "live", json_object_new_boolean(marks[i].live));
+                json_object_object_add(mark, "made_at", cw_json_timestamp(true, &marks[i].at));
+                json_object_array_add(array, mark);
+        }
+        return array;
+}
+
 json_object *cw_call_json(const cw_call_record *call) {
         json_object *o = json_object_new_object(), *tags = json_object_new_array(),
                     *warnings = json_object_new_array(), *notes = json_object_new_array(), *caller = NULL;
@@ -27,6 +56,8 @@ json_object *cw_call_json(const cw_call_record *call) {
                 return NULL;
         }
         json_object_object_add(o, "id", json_object_new_int64(call->id));
+        json_object_object_add(o, "kind", json_object_new_string(cw_record_kind_to_string(call->kind)));
+        json_object_object_add(o, "label", string_or_null(call->label));
         json_object_object_add(o, "direction", json_object_new_string(cw_direction_to_string(call->direction)));
         json_object_object_add(o, "number", string_or_null(call->number));
         json_object_object_add(o, "backend", string_or_null(call->backend));
@@ -72,6 +103,7 @@ json_object *cw_call_json(const cw_call_record *call) {
         }
         json_object_object_add(o, "caller", caller);
         json_object_object_add(o, "exported", json_object_new_boolean(call->exported));
+        json_object_object_add(o, "marks", cw_marks_json(call->marks, call->n_marks));
         return o;
 }
 

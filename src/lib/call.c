@@ -4,6 +4,14 @@
 
 #include "callwitness/call.h"
 
+const char *cw_record_kind_to_string(cw_record_kind k) {
+        return k == CW_KIND_ENCOUNTER ? "encounter" : "call";
+}
+
+cw_record_kind cw_record_kind_from_string(const char *s) {
+        return s && strcmp(s, "encounter") == 0 ? CW_KIND_ENCOUNTER : CW_KIND_CALL;
+}
+
 const char *cw_direction_to_string(cw_direction d) {
         switch (d) {
         case CW_DIRECTION_INCOMING:
@@ -44,6 +52,7 @@ const char *cw_end_reason_to_string(cw_end_reason r) {
                 [CW_END_ERROR] = "error",
                 [CW_END_MODEM_GONE] = "modem-gone",
                 [CW_END_DAEMON_STOPPED] = "daemon-stopped",
+                [CW_END_STOPPED] = "stopped",
         };
 
         return (unsigned) r < _CW_END_REASON_MAX ? names[r] : "unknown";

@@ -21,6 +21,8 @@ typedef struct call_extras {
         size_t n_notes;
         char *company, *employee_id, *name;
         bool exported;
+        cw_mark *marks;
+        size_t n_marks;
 } call_extras;
 
 static void extras_clear(call_extras *x) {
@@ -28,6 +30,9 @@ static void extras_clear(call_extras *x) {
                 free(x->warnings[i]);
         for (size_t i = 0; i < x->n_notes; i++)
                 free((char *) x->notes[i].text);
+        for (size_t i = 0; i < x->n_marks; i++)
+                free((char *) x->marks[i].text);
+        free(x->marks);
         free(x->tags);
         free(x->tags_manual);
         free(x->warnings);
@@ -56,7 +61,7 @@ static void *grow(void *array_ptr, size_t n, size_t size) {
 
 /* What is read of each call besides its row: prepared once per listing,
  * not once per call (a catalog of years lists tens of thousands). */
-enum { EXTRA_TAGS, EXTRA_WARNINGS, EXTRA_NOTES, EXTRA_IDENTITY, EXTRA_EXPORTED, N_EXTRAS };
+enum { EXTRA_TAGS, EXTRA_WARNINGS, EXTRA_NOTES, EXTRA_IDENTITY, EXTRA_EXPORTED, EXTRA_MARKS, N_EXTRAS };
 
 static const char *const extra_sql[N_EXTRAS] = {
         [EXTRA_TAGS] = "SELECT tag, reason, origin = 'manual' FROM tags WHERE call_id = ? ORDER BY tag",
@@ -64,6 +69,8 @@ static const char *const extra_sql[N_EXTRAS] = {
         [EXTRA_NOTES] = "SELECT text, at_ms, offset_s FROM notes WHERE call_id = ? ORDER BY id",
         [EXTRA_IDENTITY] = "SELECT company, employee_id, name FROM caller_identities WHERE call_id = ?",
         [EXTRA_EXPORTED] = "SELECT 1 FROM export_calls WHERE call_id = ? LIMIT 1",
+        [EXTRA_MARKS] = "SELECT id, offset_ms, text, live, at_ms, offset_s FROM marks WHERE call_id = ?"
+                        " ORDER BY offset_ms, id",
 };
 
 typedef struct extras_statements {
@@ -148,10 +155,23 @@ static int add_exported(sqlite3_stmt *stmt, call_extras *x) {
         return 0;
 }
 
+static int add_mark(sqlite3_stmt *stmt, call_extras *x) {
+        cw_mark mark = { .id = sqlite3_column_int64(stmt, 0), .offset_ms = sqlite3_column_int64(stmt, 1),
+                         .text = dup_column(stmt, 2), .live = sqlite3_column_int(stmt, 3) };
+
+        cw_db_column_timestamp(stmt, 4, &mark.at);
+        if (!mark.text || !grow(&x->marks, x->n_marks, sizeof *x->marks)) {
+                free((char *) mark.text);
+                return -ENOMEM;
+        }
+        x->marks[x->n_marks++] = mark;
+        return 0;
+}
+
 static int load_extras(extras_statements *e, int64_t call_id, call_extras *x) {
         static int (*const add[N_EXTRAS])(sqlite3_stmt *, call_extras *) = {
                 [EXTRA_TAGS] = add_tag, [EXTRA_WARNINGS] = add_warning, [EXTRA_NOTES] = add_note,
-                [EXTRA_IDENTITY] = add_identity, [EXTRA_EXPORTED] = add_exported,
+                [EXTRA_IDENTITY] = add_identity, [EXTRA_EXPORTED] = add_exported, [EXTRA_MARKS] = add_mark,
         };
         int r = 0;
 
@@ -180,7 +200,9 @@ static char *select_calls_sql(const cw_call_filter *f) {
                 f->has_since ? "started_at_ms >= ?6 AND ?5" : NULL,
                 f->has_until ? "started_at_ms < ?8 AND ?7" : NULL,
                 f->missed_only ? "direction = 'incoming' AND ended_at_ms IS NOT NULL AND answered_at_ms IS NULL"
-                                 " AND ?9" : NULL,
+                                 " AND ?9 AND kind = 'call'" : NULL,
+                /* ?11 is bound either way: named, or a constant sqlite drops. */
+                f->has_kind ? "kind = ?11" : "?11 IS NOT NULL",
         };
         char where[1024] = "1";
         char *sql;
@@ -196,7 +218,7 @@ static char *select_calls_sql(const cw_call_filter *f) {
                 "         started_at_ms, started_offset_s, answered_at_ms, answered_offset_s,"
                 "         ended_at_ms, ended_offset_s, end_reason,"
                 "         recordings.path, recordings.duration_ms, recordings.size, recordings.sha256,"
-                "         recordings.capture_mode"
+                "         recordings.capture_mode, kind, label"
                 "  FROM calls LEFT JOIN recordings ON recordings.call_id = calls.id"
                 "  WHERE %s"
                 "  ORDER BY started_at_ms DESC, calls.id DESC"
@@ -225,8 +247,9 @@ int cw_catalog_find_calls(cw_catalog *c, const cw_call_filter *f, cw_catalog_cal
                 return -ENOMEM;
         }
         r = cw_db_run(c, &stmt, sql,
-                "iittiiiiii", f->id, (int64_t) f->tagged_only, f->tag, f->number, (int64_t) f->has_since,
-                f->since_ms, (int64_t) f->has_until, f->until_ms, (int64_t) f->missed_only, f->limit);
+                "iittiiiiiit", f->id, (int64_t) f->tagged_only, f->tag, f->number, (int64_t) f->has_since,
+                f->since_ms, (int64_t) f->has_until, f->until_ms, (int64_t) f->missed_only, f->limit,
+                cw_record_kind_to_string(f->kind));
         free(sql);
         if (r < 0) {
                 extras_statements_free(&extras);
@@ -244,6 +267,8 @@ int cw_catalog_find_calls(cw_catalog *c, const cw_call_filter *f, cw_catalog_cal
                         .file_duration_ms = sqlite3_column_int64(stmt, 12),
                         .file_size = (uint64_t) sqlite3_column_int64(stmt, 13),
                         .sha256 = cw_db_column_text(stmt, 14),
+                        .kind = cw_record_kind_from_string(cw_db_column_text(stmt, 16)),
+                        .label = cw_db_column_text(stmt, 17),
                 };
                 call_extras x = { 0 };
 
@@ -253,8 +278,10 @@ int cw_catalog_find_calls(cw_catalog *c, const cw_call_filter *f, cw_catalog_cal
                 call.answered = cw_db_column_timestamp(stmt, 6, &call.answered_at);
                 call.ended = cw_db_column_timestamp(stmt, 8, &call.ended_at);
                 if (call.ended) {
-                        call.outcome = cw_call_outcome(call.direction, call.answered,
-                                                       cw_end_reason_from_string(call.end_reason));
+                        call.outcome = call.kind == CW_KIND_ENCOUNTER
+                                       ? "recorded"
+                                       : cw_call_outcome(call.direction, call.answered,
+                                                         cw_end_reason_from_string(call.end_reason));
                         if (call.answered)
                                 call.duration_ms = call.ended_at.utc_ms - call.answered_at.utc_ms;
                 }
@@ -272,6 +299,8 @@ int cw_catalog_find_calls(cw_catalog *c, const cw_call_filter *f, cw_catalog_cal
                 call.caller_employee_id = x.employee_id;
                 call.caller_name = x.name;
                 call.exported = x.exported;
+                call.marks = x.marks;
+                call.n_marks = x.n_marks;
                 r = cb(&call, userdata);
                 extras_clear(&x);
                 if (r != 0)

@@ -9,6 +9,7 @@
 
 #include "callwitness/catalog.h"
 #include "callwitness/log.h"
+#include "callwitness/text.h"
 #include "audit-db.h"
 #include "catalog-db.h"
 
@@ -171,6 +172,22 @@ static const char *const migrations[CW_CATALOG_SCHEMA_VERSION] = {
         "  note TEXT,"
         "  reported_at_ms INTEGER NOT NULL, reported_offset_s INTEGER NOT NULL"
         ");",
+        /* 5 → 6: encounters (a visit at the door recorded from the
+         * microphone) and text messages are rows of calls, told apart by
+         * kind, so that one timeline, tags, notes and exports hold them
+         * all; marks are moments a person pointed at in a recording. */
+        "ALTER TABLE calls ADD COLUMN kind TEXT NOT NULL DEFAULT 'call'"
+        "  CHECK (kind IN ('call', 'encounter', 'message'));"
+        "ALTER TABLE calls ADD COLUMN label TEXT;"
+        "CREATE TABLE marks ("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "  call_id INTEGER NOT NULL REFERENCES calls(id),"
+        "  offset_ms INTEGER NOT NULL CHECK (offset_ms >= 0),"
+        "  text TEXT NOT NULL,"
+        "  live INTEGER NOT NULL,"
+        "  at_ms INTEGER NOT NULL, offset_s INTEGER NOT NULL"
+        ");"
+        "CREATE INDEX marks_by_call ON marks(call_id);",
 };
 
 /* Calls and recordings that were finished before the audit log existed
@@ -191,7 +208,7 @@ static int adopt_into_audit_log(cw_catalog *c, const cw_timestamp *now) {
         while (r == 0 && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
                 int64_t id = sqlite3_column_int64(stmt, 0);
 
-                r = strcmp(cw_db_column_text(stmt, 1), "call") == 0 ? cw_audit_log_call(c, id, now)
+                r = strcmp(cw_db_column_text(stmt, 1), "call") == 0 ? cw_audit_adopt_call(c, id, now)
                                                                      : cw_audit_log_recording(c, id, now);
         }
         if (r == 0 && rc != SQLITE_DONE)
@@ -362,10 +379,10 @@ int cw_catalog_add_call(cw_catalog *c, const cw_call_start *start, int64_t *id_r
         if (r < 0)
                 return r;
         r = cw_db_run(c, NULL,
-                "INSERT INTO calls (backend, modem_call_id, direction, number,"
-                "                   started_at_ms, started_offset_s) VALUES (?, ?, ?, ?, ?, ?)",
-                "ttttii", start->backend, start->modem_call_id,
-                cw_direction_to_string(start->direction), start->number,
+                "INSERT INTO calls (kind, label, backend, modem_call_id, direction, number,"
+                "                   started_at_ms, started_offset_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "ttttttii", cw_record_kind_to_string(start->kind), start->label, start->backend,
+                start->modem_call_id, cw_direction_to_string(start->direction), start->number,
                 start->appeared.utc_ms, (int64_t) start->appeared.utc_offset_s);
         if (r == 0) {
                 id = sqlite3_last_insert_rowid(c->db);
@@ -373,6 +390,55 @@ int cw_catalog_add_call(cw_catalog *c, const cw_call_start *start, int64_t *id_r
         }
         r = cw_db_commit_or_rollback(c, r);
         if (r == 0)
+                *id_ret = id;
+        return r;
+}
+
+int cw_catalog_add_mark(cw_catalog *c, int64_t call_id, int64_t offset_ms, const char *text, bool live,
+                        const cw_timestamp *at, int64_t *id_ret) {
+        const char *problem;
+        json_object *body;
+        sqlite3_stmt *stmt;
+        int64_t id = 0;
+        int r, rc;
+
+        if (offset_ms < 0 || !text || (text[0] && cw_text_check(text, CW_TEXT_LINE, CW_MARK_TEXT_MAX, &problem) < 0))
+                return -EINVAL;
+        r = cw_db_exec(c, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return r;
+        r = cw_db_run(c, &stmt,
+                      "SELECT recordings.sha256 IS NOT NULL, recordings.duration_ms FROM calls"
+                      " LEFT JOIN recordings ON recordings.call_id = calls.id WHERE calls.id = ?", "i", call_id);
+        if (r == 0) {
+                rc = sqlite3_step(stmt);
+                if (rc != SQLITE_ROW)
+                        r = rc == SQLITE_DONE ? -ENOENT : cw_db_errno(rc);
+                else if (!live && !sqlite3_column_int(stmt, 0))
+                        r = -ENODATA;
+                else if (!live && offset_ms > sqlite3_column_int64(stmt, 1))
+                        r = -ERANGE;
+                sqlite3_finalize(stmt);
+        }
+        if (r == 0)
+                r = cw_db_run(c, NULL, "INSERT INTO marks (call_id, offset_ms, text, live, at_ms, offset_s)"
+                                       " VALUES (?, ?, ?, ?, ?, ?)",
+                              "iitiii", call_id, offset_ms, text, (int64_t) live, at->utc_ms, (int64_t) at->utc_offset_s);
+        if (r == 0) {
+                id = sqlite3_last_insert_rowid(c->db);
+                body = json_object_new_object();
+                json_object_object_add(body, "mark", json_object_new_int64(id));
+                json_object_object_add(body, "offset_ms", json_object_new_int64(offset_ms));
+                json_object_object_add(body, "text", json_object_new_string(text));
+                json_object_object_add(body, "live", json_object_new_boolean(live));
+                r = body ? cw_audit_append_in_transaction(c, "mark", call_id,
+                                                          json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN),
+                                                          at)
+                         : -ENOMEM;
+                json_object_put(body);
+        }
+        r = cw_db_commit_or_rollback(c, r);
+        if (r == 0 && id_ret)
                 *id_ret = id;
         return r;
 }

@@ -203,7 +203,7 @@ static int load_history(cw_catalog *c, const cw_rulebook *rules, const collector
 
         r = cw_db_run(c, &stmt,
                       "SELECT id, direction = 'incoming', number, started_at_ms, started_offset_s,"
-                      " answered_at_ms IS NOT NULL FROM calls WHERE started_at_ms BETWEEN ? AND ?"
+                      " answered_at_ms IS NOT NULL FROM calls WHERE started_at_ms BETWEEN ? AND ? AND kind = 'call'"
                       " ORDER BY started_at_ms, id",
                       "ii", from_ms, until_ms);
         if (r < 0)

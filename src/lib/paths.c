@@ -143,6 +143,15 @@ int cw_paths_recording_relpath(const cw_timestamp *started, cw_direction directi
         return 0;
 }
 
+int cw_paths_encounter_relpath(const cw_timestamp *started, char **ret) {
+        struct tm tm;
+
+        cw_timestamp_local_tm(started, &tm);
+        return asprintf(ret, "recordings/%04d/%02d/%04d-%02d-%02d_%02d-%02d-%02d_encounter.opus", tm.tm_year + 1900,
+                        tm.tm_mon + 1, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                        tm.tm_sec) < 0 ? -ENOMEM : 0;
+}
+
 int cw_paths_rename_noreplace(const char *from, const char *to) {
         struct stat st;
 

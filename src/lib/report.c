@@ -55,8 +55,28 @@ static void local_minute(const char *rfc3339, char *buf, size_t size, struct tm 
                 *tm_ret = tm;
 }
 
+/* A member that should be a string, or "" (a manifest may not be ours). */
+static const char *string_of(json_object *o, const char *key) {
+        return cw_json_get_string(o, key) ? cw_json_get_string(o, key) : "";
+}
+
+static bool is_encounter(json_object *call) {
+        return cw_json_get_string(call, "kind") && strcmp(cw_json_get_string(call, "kind"), "encounter") == 0;
+}
+
+/* Who: the number, or an encounter's label. */
 static const char *number_of(json_object *call) {
+        if (is_encounter(call))
+                return cw_json_get_string(call, "label") ? cw_json_get_string(call, "label") : _("encounter");
         return cw_json_get_string(call, "number") ? cw_json_get_string(call, "number") : _("unknown");
+}
+
+static const char *direction_word(json_object *call) {
+        const char *direction = cw_json_get_string(call, "direction");
+
+        if (is_encounter(call))
+                return _("enc");
+        return direction && strcmp(direction, "outgoing") == 0 ? _("out") : _("in");
 }
 
 /* Talk time as m:ss (h:mm:ss from an hour), the same in every language. */
@@ -73,11 +93,17 @@ static void print_seconds(FILE *out, int64_t ms) {
 
 json_object *cw_report_summary_json(json_object *calls) {
         json_object *summary = json_object_new_object(), *numbers = json_object_new_object(), *list;
-        int64_t night = 0, answered = 0, missed = 0;
+        int64_t night = 0, answered = 0, missed = 0, encounters = 0, marks = 0;
         const char *first = NULL, *last = NULL;
 
         for (size_t i = 0; i < length(calls); i++) {
                 json_object *call = json_object_array_get_idx(calls, i), *entry;
+
+                marks += (int64_t) length(array_of(call, "marks"));
+                if (is_encounter(call)) {   /* not a call: counted apart */
+                        encounters++;
+                        continue;
+                }
                 const char *number = cw_json_get_string(call, "number") ? cw_json_get_string(call, "number") : "unknown";
                 const char *outcome = cw_json_get_string(call, "outcome"), *started = cw_json_get_string(call, "started_at");
                 bool at_night = has_tag(call, "night");
@@ -105,7 +131,9 @@ json_object *cw_report_summary_json(json_object *calls) {
                 json_object_array_add(list, json_object_get(value));
         }
         json_object_put(numbers);
-        json_object_object_add(summary, "calls", json_object_new_int64((int64_t) length(calls)));
+        json_object_object_add(summary, "calls", json_object_new_int64((int64_t) length(calls) - encounters));
+        json_object_object_add(summary, "encounters", json_object_new_int64(encounters));
+        json_object_object_add(summary, "marks", json_object_new_int64(marks));
         json_object_object_add(summary, "numbers", list);
         json_object_object_add(summary, "night_calls", json_object_new_int64(night));
         json_object_object_add(summary, "answered", json_object_new_int64(answered));
@@ -130,6 +158,8 @@ static void build_heatmap(json_object *calls, heatmap *h) {
                 struct tm tm;
                 int d;
 
+                if (is_encounter(json_object_array_get_idx(calls, i)))
+                        continue;
                 local_minute(cw_json_get_string(json_object_array_get_idx(calls, i), "started_at"), when, sizeof when, &tm);
                 if (when[0] == '?')
                         continue;
@@ -160,12 +190,14 @@ static void text_call_line(FILE *out, json_object *call) {
         const char *outcome = cw_json_get_string(call, "outcome");
         json_object *tags = array_of(call, "tags"), *notes = array_of(call, "notes"), *caller;
 
+        json_object *marks = array_of(call, "marks");
+
         local_minute(cw_json_get_string(call, "started_at"), when, sizeof when, NULL);
-        fprintf(out, "%5lld  %s  %-3s  %-18s  ", (long long) cw_json_get_int64(call, "id"), when,
-                strcmp(cw_json_get_string(call, "direction") ? cw_json_get_string(call, "direction") : "", "outgoing") == 0 ? _("out")
-                                                                                                   : _("in"),
+        fprintf(out, "%5lld  %s  %-3s  %-18s  ", (long long) cw_json_get_int64(call, "id"), when, direction_word(call),
                 number_of(call));
-        if (outcome && strcmp(outcome, "answered") == 0)
+        if (is_encounter(call) && outcome)
+                print_seconds(out, cw_json_get_int64(call, "duration_ms"));
+        else if (outcome && strcmp(outcome, "answered") == 0)
                 print_seconds(out, cw_json_get_int64(call, "duration_ms"));
         else
                 fprintf(out, "%s", outcome ? _(outcome) : _("in progress"));
@@ -187,6 +219,24 @@ static void text_call_line(FILE *out, json_object *call) {
                 cw_text_write_indented(out, cw_json_get_string(json_object_array_get_idx(notes, i), "text"), "       | ");
                 fputc('\n', out);
         }
+        /* Where to seek to in the file, with what was said there. */
+        for (size_t i = 0; i < length(marks); i++) {
+                json_object *mark = json_object_array_get_idx(marks, i);
+
+                fprintf(out, _("       mark at %s in the file: %s\n"), string_of(mark, "in_file"), string_of(mark, "text"));
+        }
+}
+
+/* "" when there were none: the line is for bundles that hold encounters
+ * or marks. */
+static void encounters_line(json_object *summary, char *buf, size_t size) {
+        long long encounters = (long long) cw_json_get_int64(summary, "encounters"),
+                  marks = (long long) cw_json_get_int64(summary, "marks");
+
+        snprintf(buf, size, _("  Encounters recorded (visits, in person): %lld. Moments marked: %lld.\n"), encounters,
+                 marks);
+        if (!encounters && !marks)
+                buf[0] = '\0';
 }
 
 static const char *heat_char(int count) {
@@ -393,8 +443,14 @@ int cw_report_text(json_object *manifest, FILE *out) {
         fprintf(out, "%s\n", _("Summary"));
         fprintf(out, _("  Calls: %lld. Numbers: %zu. At night: %lld.\n"), (long long) cw_json_get_int64(summary, "calls"),
                 length(numbers), (long long) cw_json_get_int64(summary, "night_calls"));
-        fprintf(out, _("  Answered: %lld. Not answered: %lld. First call %s, last call %s.\n\n"),
+        fprintf(out, _("  Answered: %lld. Not answered: %lld. First call %s, last call %s.\n"),
                 (long long) cw_json_get_int64(summary, "answered"), (long long) cw_json_get_int64(summary, "missed"), first, last);
+        {
+                char line[256];
+
+                encounters_line(summary, line, sizeof line);
+                fprintf(out, "%s\n", line);
+        }
 
         fprintf(out, "%s\n", _("Calls per number"));
         for (size_t i = 0; i < length(numbers); i++) {
@@ -477,17 +533,19 @@ static void html_heatmap(FILE *out, const heatmap *h) {
 static void html_call_row(FILE *out, json_object *call) {
         char when[32];
         const char *outcome = cw_json_get_string(call, "outcome");
-        json_object *tags = array_of(call, "tags"), *notes = array_of(call, "notes"), *caller = NULL;
+        json_object *tags = array_of(call, "tags"), *notes = array_of(call, "notes"), *caller = NULL,
+                    *marks = array_of(call, "marks");
 
         local_minute(cw_json_get_string(call, "started_at"), when, sizeof when, NULL);
         fprintf(out, "<tr%s><td>%lld</td><td>%s</td><td>", has_tag(call, "night") ? " class=\"night\"" : "",
                 (long long) cw_json_get_int64(call, "id"), when);
-        html_escaped(out, strcmp(cw_json_get_string(call, "direction") ? cw_json_get_string(call, "direction") : "", "outgoing") == 0
-                          ? _("out") : _("in"));
+        html_escaped(out, direction_word(call));
         fprintf(out, "</td><td>");
         html_escaped(out, number_of(call));
         fprintf(out, "</td><td>");
-        if (outcome && strcmp(outcome, "answered") == 0)
+        if (is_encounter(call) && outcome)
+                print_seconds(out, cw_json_get_int64(call, "duration_ms"));
+        else if (outcome && strcmp(outcome, "answered") == 0)
                 print_seconds(out, cw_json_get_int64(call, "duration_ms"));
         else
                 html_escaped(out, outcome ? _(outcome) : _("in progress"));
@@ -518,6 +576,16 @@ static void html_call_row(FILE *out, json_object *call) {
                 fprintf(out, "<i>");
                 html_escaped(out, cw_json_get_string(json_object_array_get_idx(notes, i), "text"));
                 fprintf(out, "</i><br>");
+        }
+        for (size_t i = 0; i < length(marks); i++) {
+                json_object *mark = json_object_array_get_idx(marks, i);
+                char line[CW_MARK_TEXT_MAX + 128];
+
+                snprintf(line, sizeof line, _("mark at %s in the file: %s"), string_of(mark, "in_file"),
+                         string_of(mark, "text"));
+                fprintf(out, "<span class=\"mark\">");
+                html_escaped(out, line);
+                fprintf(out, "</span><br>");
         }
         fprintf(out, "</td></tr>\n");
 }
@@ -633,6 +701,11 @@ int cw_report_html(json_object *manifest, FILE *out) {
         snprintf(line, sizeof line, _("Answered: %lld. Not answered: %lld. First call %s, last call %s."),
                  (long long) cw_json_get_int64(summary, "answered"), (long long) cw_json_get_int64(summary, "missed"), first, last);
         html_escaped(out, line);
+        encounters_line(summary, line, sizeof line);
+        if (line[0]) {
+                fprintf(out, "<br>");
+                html_escaped(out, line);
+        }
         fprintf(out, "</p>\n<h2>");
         html_escaped(out, _("Calls per number"));
         fprintf(out, "</h2>\n<div class=\"wide\"><table>");
@@ -656,7 +729,7 @@ int cw_report_html(json_object *manifest, FILE *out) {
         html_escaped(out, _("Timeline (local time)"));
         fprintf(out, "</h2>\n<div class=\"wide\"><table class=\"timeline\">");
         html_headers(out, (const char *[]) { "#", _("Time"), _("Direction"), _("Number"), _("Duration"),
-                                             _("Tags, caller, notes"), NULL });
+                                             _("Tags, caller, notes, marks"), NULL });
         for (size_t i = 0; i < length(calls); i++)
                 html_call_row(out, json_object_array_get_idx(calls, i));
         fprintf(out, "</table></div>\n<h2>");

@@ -54,7 +54,10 @@ def sanitizer_reports(text):
 class Phone:
     '''One simulated phone. audio is "pulseaudio" or "pipewire".'''
 
-    def __init__(self, audio='pulseaudio'):
+    def __init__(self, audio='pulseaudio', session_bus_for_others=False):
+        '''session_bus_for_others: the session bus also lets other users in,
+        through an abstract socket (self.session_address_for_others), as a
+        misconfigured or forwarded bus would.'''
         self.audio = audio
         self.dir = tempfile.mkdtemp(prefix='callwitness-test-')
         self.runtime_dir = os.path.join(self.dir, 'run')
@@ -84,7 +87,7 @@ class Phone:
                 self.env[name] = os.environ[name]
         try:
             self.env['DBUS_SYSTEM_BUS_ADDRESS'] = self._start_bus('system')
-            self.env['DBUS_SESSION_BUS_ADDRESS'] = self._start_bus('session')
+            self.env['DBUS_SESSION_BUS_ADDRESS'] = self._start_bus('session', session_bus_for_others)
             self.system_bus = dbus.bus.BusConnection(self.env['DBUS_SYSTEM_BUS_ADDRESS'])
             self._start_audio()
         except BaseException:
@@ -116,15 +119,28 @@ class Phone:
         if process in self.processes:
             self.processes.remove(process)
 
-    def _start_bus(self, name):
+    def _start_bus(self, name, for_others=False):
         socket = os.path.join(self.dir, name + '-bus')
-        process = self._spawn(name + '-bus', ['dbus-daemon', '--session', '--nofork', '--nopidfile',
-                                              f'--address=unix:path={socket}', '--print-address=1'],
-                              stdout=subprocess.PIPE)
+        argv = ['dbus-daemon', '--session', '--nofork', '--nopidfile', f'--address=unix:path={socket}',
+                '--print-address=1']
+        if for_others:
+            # The test directory is private to root: others reach the bus
+            # through an abstract socket, which has no file permissions.
+            self.session_address_for_others = 'unix:abstract=' + os.path.basename(self.dir)
+            config = os.path.join(self.dir, name + '-bus.conf')
+            with open(config, 'w') as f:
+                f.write('<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"'
+                        ' "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">\n'
+                        f'<busconfig><type>session</type><listen>unix:path={socket}</listen>'
+                        f'<listen>{self.session_address_for_others}</listen><auth>EXTERNAL</auth>'
+                        '<policy context="default"><allow user="*"/><allow send_destination="*"/>'
+                        '<allow eavesdrop="true"/><allow own="*"/></policy></busconfig>\n')
+            argv = ['dbus-daemon', f'--config-file={config}', '--nofork', '--nopidfile', '--print-address=1']
+        process = self._spawn(name + '-bus', argv, stdout=subprocess.PIPE)
         address = process.stdout.readline().decode().strip()
         if not address:
             raise AssertionError(f'dbus-daemon for the {name} bus did not start')
-        return address
+        return address.split(';')[0]
 
     def _start_audio(self):
         self.env['PULSE_SERVER'] = 'unix:' + os.path.join(self.runtime_dir, 'pulse', 'native')

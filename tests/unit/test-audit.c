@@ -203,13 +203,46 @@ static void catalog_before_the_log_is_adopted(void) {
         fresh_catalog();
         sql("PRAGMA foreign_keys = OFF; DROP TABLE audit_log; DROP TABLE notes; DROP TABLE caller_identities;"
             " DROP TABLE export_calls; DROP TABLE exports; DROP TABLE collector_numbers; DROP TABLE collectors;"
-            " DROP TABLE dismissed_tags; DROP TABLE number_rules; DROP TABLE contact_reports; PRAGMA user_version = 2");
+            " DROP TABLE dismissed_tags; DROP TABLE number_rules; DROP TABLE contact_reports; DROP TABLE marks;"
+            /* calls as they were: without kind and label */
+            " CREATE TABLE calls_v2 AS SELECT id, backend, modem_call_id, direction, number, started_at_ms,"
+            " started_offset_s, answered_at_ms, answered_offset_s, ended_at_ms, ended_offset_s, end_reason FROM calls;"
+            " DROP TABLE calls; ALTER TABLE calls_v2 RENAME TO calls; PRAGMA user_version = 2");
         if (cw_catalog_open(db_path, &(cw_timestamp) { 1795534700000, 28800 }, &c) < 0)
                 abort();
         ok(cw_audit_foreach(c, 1, count_entry, &n) == 0 && n == 2, "the call and its recording are adopted (%d)", n);
         cw_catalog_free(c);
         p = verify();
         ok(p.n == 0, "the adopted catalog verifies (%s)", p.text);
+}
+
+/* An encounter's kind and label are in its "call" entry: turning it into a
+ * call, or changing what the user called it, is found. Marks are audited. */
+static void encounters_and_marks_are_audited(void) {
+        cw_catalog *c;
+        int64_t id, mark = 0;
+        problems p;
+        int n = 0;
+
+        fresh_catalog();
+        if (cw_catalog_open(db_path, &(cw_timestamp) { 1795534700000, 28800 }, &c) < 0 ||
+            cw_catalog_add_call(c, &(cw_call_start) { .kind = CW_KIND_ENCOUNTER, .label = "door visit",
+                                                       .backend = "callwitness", .modem_call_id = "/encounter/1",
+                                                       .state = CW_CALL_ACTIVE, .appeared = at(1795535100) }, &id) < 0 ||
+            cw_catalog_add_state(c, id, CW_CALL_ENDED, CW_END_STOPPED, &(cw_timestamp) { 1795535160000, 28800 }) < 0)
+                abort();
+        ok(cw_catalog_add_mark(c, id, 2500, "threatened to come back", true, &(cw_timestamp) { 1795535102500, 28800 },
+                               &mark) == 0 && mark > 0, "a live mark is added");
+        ok(cw_audit_foreach(c, id, count_entry, &n) == 0 && n == 2, "the encounter and its mark are in the log (%d)", n);
+        cw_catalog_free(c);
+        p = verify();
+        ok(p.n == 0, "the encounter verifies (%s)", p.text);
+        sql("UPDATE calls SET label = 'friendly chat' WHERE kind = 'encounter'");
+        p = verify();
+        ok(p.n == 1 && strstr(p.text, "label"), "a changed label is found (%s)", p.text);
+        sql("UPDATE calls SET label = 'door visit', kind = 'call' WHERE label IS NOT NULL");
+        p = verify();
+        ok(p.n == 1 && strstr(p.text, "kind"), "an encounter turned into a call is found (%s)", p.text);
 }
 
 int main(void) {
@@ -226,6 +259,7 @@ int main(void) {
         entry_hash_is_reproducible();
         tampering_is_found();
         catalog_before_the_log_is_adopted();
+        encounters_and_marks_are_audited();
 
         unlink(file_path);
         rmdir(recordings);

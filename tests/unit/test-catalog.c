@@ -331,6 +331,73 @@ static void warnings_are_listed(void) {
         cw_catalog_free(c);
 }
 
+typedef struct marks_seen {
+        int calls;
+        cw_record_kind kind;
+        char label[64], texts[256], outcome[32];
+        int64_t offsets[4];
+        bool live[4];
+        size_t n_marks;
+} marks_seen;
+
+static int collect_marks(const cw_call_record *call, void *userdata) {
+        marks_seen *m = userdata;
+
+        m->calls++;
+        m->kind = call->kind;
+        snprintf(m->label, sizeof m->label, "%s", call->label ? call->label : "");
+        snprintf(m->outcome, sizeof m->outcome, "%s", call->outcome ? call->outcome : "");
+        m->n_marks = call->n_marks;
+        m->texts[0] = '\0';
+        for (size_t i = 0; i < call->n_marks && i < 4; i++) {
+                m->offsets[i] = call->marks[i].offset_ms;
+                m->live[i] = call->marks[i].live;
+                strncat(m->texts, call->marks[i].text, sizeof m->texts - strlen(m->texts) - 2);
+                strcat(m->texts, "|");
+        }
+        return 0;
+}
+
+static void encounters_and_marks(void) {
+        cw_catalog *c = NULL;
+        int64_t encounter = 0, call = 0;
+        marks_seen m = { 0 };
+
+        unlink(db_path);
+        cw_catalog_open(db_path, AT(1795534700), &c);
+        ok(cw_catalog_add_call(c, &(cw_call_start) { .kind = CW_KIND_ENCOUNTER, .label = "door visit",
+                                                      .backend = "callwitness", .modem_call_id = "/encounter/1",
+                                                      .state = CW_CALL_ACTIVE, .appeared = at(1795534800) },
+                               &encounter) == 0, "an encounter is a row");
+        call = add_call_at(c, 1795534810);
+        ok(cw_catalog_add_mark(c, encounter, 1000, "live one", true, AT(1795534801), NULL) == 0,
+           "a live mark on a recording in progress");
+        ok(cw_catalog_add_mark(c, encounter, 500, "", true, AT(1795534801), NULL) == 0, "a mark without text");
+        ok(cw_catalog_add_mark(c, encounter, 100, "two\nlines", true, AT(1795534801), NULL) == -EINVAL,
+           "a mark of two lines is refused");
+        ok(cw_catalog_add_mark(c, 4711, 100, "x", true, AT(1795534801), NULL) == -ENOENT, "an unknown id is refused");
+        ok(cw_catalog_add_mark(c, encounter, 100, "x", false, AT(1795534801), NULL) == -ENODATA,
+           "after the fact, a recording must be finished");
+        cw_catalog_set_recording(c, encounter, &(cw_recording_info) { .relpath = "recordings/e.opus", .sha256 = "ab",
+                                                                      .duration_ms = 60000, .at = at(1795534860) });
+        ok(cw_catalog_add_mark(c, encounter, 60001, "x", false, AT(1795534900), NULL) == -ERANGE,
+           "a mark past the end of the file is refused");
+        ok(cw_catalog_add_mark(c, encounter, 59000, "afterwards", false, AT(1795534900), NULL) == 0,
+           "a mark within the file, after the fact");
+        cw_catalog_add_state(c, encounter, CW_CALL_ENDED, CW_END_STOPPED, AT(1795534860));
+        ok(cw_catalog_find_calls(c, &(cw_call_filter) { .has_kind = true, .kind = CW_KIND_ENCOUNTER }, collect_marks,
+                                 &m) == 0 && m.calls == 1 && m.kind == CW_KIND_ENCOUNTER &&
+           strcmp(m.label, "door visit") == 0 && strcmp(m.outcome, "recorded") == 0, "listed as an encounter (%s)",
+           m.outcome);
+        ok(m.n_marks == 3 && strcmp(m.texts, "|live one|afterwards|") == 0 && m.offsets[0] == 500 &&
+           m.live[1] && !m.live[2], "marks listed by offset (%s)", m.texts);
+        m = (marks_seen) { 0 };
+        ok(cw_catalog_find_calls(c, &(cw_call_filter) { .has_kind = true, .kind = CW_KIND_CALL }, collect_marks,
+                                 &m) == 0 && m.calls == 1 && m.kind == CW_KIND_CALL && m.n_marks == 0,
+           "--calls lists the call alone (%lld)", (long long) call);
+        cw_catalog_free(c);
+}
+
 int main(void) {
         if (!mkdtemp(dir))
                 return 1;
@@ -345,6 +412,7 @@ int main(void) {
         migration_from_schema_1_keeps_calls();
         warnings_are_listed();
         call_ids_are_never_reused();
+        encounters_and_marks();
 
         unlink(db_path);
         char wal[300];
