@@ -17,6 +17,9 @@ json_object *cw_call_json(const cw_call_record *call);
  * a listener's player shows it ("in_file": MM:SS or H:MM:SS). */
 json_object *cw_marks_json(const cw_mark *marks, size_t n);
 
+/* A message's content (sender, times, text, data as hex, SHA-256). */
+json_object *cw_message_json(const cw_message_record *m);
+
 /* offset_ms as a player shows a position: "01:23", or "1:02:03". */
 #define CW_FILE_OFFSET_MAX 32
 void cw_format_file_offset(int64_t offset_ms, char text[static CW_FILE_OFFSET_MAX]);

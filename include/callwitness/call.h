@@ -29,6 +29,7 @@ typedef enum cw_end_reason {
         CW_END_MODEM_GONE,       /* the modem service vanished mid-call */
         CW_END_DAEMON_STOPPED,   /* callwitnessd stopped or crashed mid-call */
         CW_END_STOPPED,          /* an encounter the user stopped */
+        CW_END_RECEIVED,         /* a message: it is whole when it arrives */
         _CW_END_REASON_MAX,
 } cw_end_reason;
 
@@ -37,10 +38,11 @@ typedef enum cw_end_reason {
 typedef enum cw_record_kind {
         CW_KIND_CALL,
         CW_KIND_ENCOUNTER,
+        CW_KIND_MESSAGE,         /* a text message received */
         _CW_KIND_MAX,
 } cw_record_kind;
 
-const char *cw_record_kind_to_string(cw_record_kind k);     /* "call", "encounter" */
+const char *cw_record_kind_to_string(cw_record_kind k);     /* "call", "encounter", "message" */
 cw_record_kind cw_record_kind_from_string(const char *s);  /* CW_KIND_CALL when unknown */
 
 const char *cw_direction_to_string(cw_direction d);      /* "incoming", "outgoing", "unknown" */

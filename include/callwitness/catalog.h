@@ -17,7 +17,7 @@
 typedef struct cw_catalog cw_catalog;
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CW_CATALOG_SCHEMA_VERSION 6
+#define CW_CATALOG_SCHEMA_VERSION 7
 
 /* Opens (creating and migrating as needed) the catalog. A file written by a
  * newer callwitness is refused with -EPROTONOSUPPORT rather than touched.
@@ -150,6 +150,21 @@ typedef struct cw_mark {
 int cw_catalog_add_mark(cw_catalog *c, int64_t call_id, int64_t offset_ms, const char *text, bool live,
                         const cw_timestamp *at, int64_t *id_ret);
 
+/* What the network delivered of a text message (message.h). */
+typedef struct cw_message_record {
+        const char *sender, *sender_canonical;   /* NULL when never seen */
+        const char *sent_reported;    /* the network's time stamp, verbatim */
+        bool has_sent;
+        cw_timestamp sent_at;         /* parsed from it */
+        const char *smsc, *text;
+        const char *data_hex;         /* a binary message's bytes, or NULL */
+        bool complete;                /* read whole */
+        bool deleted_before_read;     /* another program deleted it first */
+        bool receipt_known;           /* seen as it arrived; else found stored at start */
+        cw_timestamp seen_at;         /* when callwitnessd read it */
+        const char *sha256;           /* of its canonical text */
+} cw_message_record;
+
 /* One call as listed. Pointers are valid only during the callback. */
 typedef struct cw_call_record {
         int64_t id;
@@ -183,6 +198,7 @@ typedef struct cw_call_record {
         bool exported;                /* in at least one evidence bundle */
         const cw_mark *marks;         /* by offset */
         size_t n_marks;
+        const cw_message_record *message;   /* a message's content; NULL for calls and encounters */
 } cw_call_record;
 
 typedef int (*cw_catalog_call_fn)(const cw_call_record *call, void *userdata);

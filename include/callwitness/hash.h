@@ -13,5 +13,10 @@ int cw_sha256_fd(int fd, char hex[static CW_SHA256_HEX_LEN + 1], uint64_t *size_
 
 #include <stddef.h>
 
+/* Bytes as lowercase hex, and back (an odd or bad digit: NULL). Both
+ * allocate; NULL when out of memory. */
+char *cw_hex_encode(const void *data, size_t size);
+unsigned char *cw_hex_decode(const char *hex, size_t *size);
+
 /* SHA-256 of a buffer, lowercase hex. 0 or -EIO. */
 int cw_sha256_buffer(const void *data, size_t size, char hex[static CW_SHA256_HEX_LEN + 1]);

@@ -63,6 +63,7 @@ typedef struct cw_contact {
         cw_timestamp at;        /* when it appeared (its local offset included) */
         bool attempt;           /* incoming: the caller tried to reach the user */
         bool conversation;      /* answered: the two talked */
+        bool message;           /* a text message: judged by the clock; no preset's source counts texts as calls */
         const char *caller;     /* who counts: a collector, a canonical number, or "withheld" */
         unsigned caller_key;    /* 0, or the same for the same caller throughout a history: compared first */
         const char *caller_label;   /* how a person names it: "Quick Collect Ltd", "+86138…" */

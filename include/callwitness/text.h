@@ -21,6 +21,12 @@ typedef enum cw_text_kind {
  * character its kind refuses. */
 int cw_text_check(const char *text, cw_text_kind kind, size_t max_bytes, const char **problem);
 
+/* Text that came from outside (a text message) as it may be shown: line
+ * breaks kept, every other control character and bidirectional control
+ * written as \u{202e}, bytes that are not UTF-8 as \xff. The stored text
+ * stays as it came; this is only for showing it. NULL when out of memory. */
+char *cw_text_visible(const char *text);
+
 /* How many bytes of text fit in max_bytes without cutting a character. */
 size_t cw_utf8_fit(const char *text, size_t max_bytes);
 

@@ -23,7 +23,8 @@ cw_timestamp cw_timestamp_from_utc_ms(int64_t utc_ms);
 int cw_timestamp_format_rfc3339(const cw_timestamp *ts, char buf[static CW_RFC3339_MAX]);
 
 /* Parses what cw_timestamp_format_rfc3339() writes (seconds, optional
- * fraction, "Z" or ±HH:MM). Returns 0 or -EINVAL. */
+ * fraction, "Z" or ±HH:MM), and ISO 8601's ±HHMM and ±HH. Returns 0 or
+ * -EINVAL. */
 int cw_timestamp_parse_rfc3339(const char *text, cw_timestamp *ret);
 
 /* Broken-down local time in the offset stored in the timestamp. */

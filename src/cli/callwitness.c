@@ -14,6 +14,7 @@
 #include "callwitness/call-json.h"
 #include "callwitness/catalog.h"
 #include "callwitness/paths.h"
+#include "callwitness/text.h"
 #include "collector.h"
 #include "common.h"
 #include "contact.h"
@@ -86,6 +87,9 @@ static int print_line(const cw_call_record *call, void *userdata) {
         if (call->kind == CW_KIND_ENCOUNTER)
                 printf("%5lld  %s  %-3s  %-18s  %-10s ", (long long) call->id, when, _("enc"),
                        call->label ? call->label : _("encounter"), duration);
+        else if (call->kind == CW_KIND_MESSAGE)
+                printf("%5lld  %s  %-3s  %-18s  %-10s ", (long long) call->id, when, _("sms"),
+                       call->number ? call->number : _("unknown"), _(call->outcome));
         else
                 printf("%5lld  %s  %-3s  %-18s  %-10s ", (long long) call->id, when,
                        call->direction == CW_DIRECTION_OUTGOING ? _("out") : _("in"),
@@ -99,6 +103,17 @@ static int print_line(const cw_call_record *call, void *userdata) {
                 printf("       %s: %s\n", call->tags[i].name, call->tags[i].reason);
         for (size_t i = 0; i < call->n_warnings; i++)
                 printf("       %s %s\n", _("warning:"), call->warnings[i]);
+        if (call->message && (call->message->text || call->message->data_hex)) {
+                /* One line of it: the whole is in show. */
+                char *visible = cw_text_visible(call->message->text ? call->message->text : call->message->data_hex);
+                const char *text = visible ? visible : "";
+                size_t len = strcspn(text, "\n");
+
+                len = cw_utf8_fit(text, len > 72 ? 72 : len);
+                printf("       %s%.*s%s\n", call->message->text ? "" : _("data: "), (int) len, text,
+                       text[len] ? "…" : "");
+                free(visible);
+        }
         for (size_t i = 0; i < call->n_marks; i++) {
                 char in_file[CW_FILE_OFFSET_MAX];
 
@@ -113,13 +128,14 @@ static int print_line(const cw_call_record *call, void *userdata) {
 /* A literal in N_() (not a macro in _()): xgettext extracts only literals. */
 static const char list_usage[] = N_("Usage: callwitness list [--tagged] [--tag TAG] [--number N] [--since DATE] "
                                     "[--until DATE]\n"
-                                    "                        [--missed] [--calls | --encounters] [--limit N] "
-                                    "[--json]\n");
+                                    "                        [--missed] [--calls | --messages | --encounters] "
+                                    "[--limit N] [--json]\n");
 
 static int parse_list_options(int argc, char **argv, cw_call_filter *f, bool *as_json) {
         static const struct option options[] = {
                 CW_CLI_FILTER_OPTIONS,
                 { "calls", no_argument, NULL, 'C' },
+                { "messages", no_argument, NULL, 'M' },
                 { "encounters", no_argument, NULL, 'E' },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
@@ -135,14 +151,18 @@ static int parse_list_options(int argc, char **argv, cw_call_filter *f, bool *as
                 }
                 switch (opt) {
                 case 'C':
-                case 'E':
-                        if (f->has_kind && f->kind != (opt == 'C' ? CW_KIND_CALL : CW_KIND_ENCOUNTER)) {
+                case 'M':
+                case 'E': {
+                        cw_record_kind kind = opt == 'C' ? CW_KIND_CALL : opt == 'M' ? CW_KIND_MESSAGE : CW_KIND_ENCOUNTER;
+
+                        if (f->has_kind && f->kind != kind) {
                                 fputs(_(list_usage), stderr);
                                 return 2;
                         }
                         f->has_kind = true;
-                        f->kind = opt == 'C' ? CW_KIND_CALL : CW_KIND_ENCOUNTER;
+                        f->kind = kind;
                         break;
+                }
                 case 'j':
                         *as_json = true;
                         break;
@@ -152,8 +172,9 @@ static int parse_list_options(int argc, char **argv, cw_call_filter *f, bool *as
                                  "Lists recorded calls, oldest first. --tagged: only tagged calls; --tag: only\n"
                                  "calls with that tag; --number: only that number; --since/--until: calls that\n"
                                  "started in that local time span (a bare --until date includes that day);\n"
-                                 "--missed: incoming calls nobody answered; --calls, --encounters: only\n"
-                                 "phone calls, or only encounters (callwitness record); --limit N: the newest N.\n"));
+                                 "--missed: incoming calls nobody answered; --calls, --messages, --encounters:\n"
+                                 "only phone calls, text messages, or encounters (callwitness record); --limit N:\n"
+                                 "the newest N. Calls, messages and encounters are one timeline.\n"));
                         return 0;
                 default:
                         return 2;
@@ -198,7 +219,10 @@ static int cmd_list(int argc, char **argv) {
         } else {
                 r = cw_catalog_find_calls(catalog, &filter, print_line, &count);
                 if (r == 0 && count == 0)
-                        printf(filter.has_kind && filter.kind == CW_KIND_ENCOUNTER ? _("No encounters.\n") : _("No calls.\n"));
+                        printf(!filter.has_kind ? _("Nothing recorded.\n")
+                       : filter.kind == CW_KIND_ENCOUNTER ? _("No encounters.\n")
+                       : filter.kind == CW_KIND_MESSAGE   ? _("No messages.\n")
+                                                          : _("No calls.\n"));
                 /* The whole list: what others were called, too. */
                 if (r == 0 && !filter.id && !filter.tagged_only && !filter.tag && !filter.number && !filter.has_since &&
                     !filter.has_until && !filter.missed_only && !filter.limit && !filter.has_kind)
@@ -214,7 +238,8 @@ static void usage(FILE *out) {
         fprintf(out, _("Usage: callwitness COMMAND [OPTIONS]\n\n"
                        "Commands:\n"
                        "  list [--tagged] [--tag TAG] [--number N] [--since DATE] [--until DATE] [--missed]\n"
-                       "       [--limit N] [--json]  the recorded calls, oldest first\n"
+                       "       [--calls | --messages | --encounters] [--limit N] [--json]\n"
+                       "                             calls, text messages and encounters, oldest first\n"
                        "  show ID [--json]           one call: timeline, tags, notes, caller, file, SHA-256\n"
                        "  play ID                    play a call's recording\n"
                        "  note ID TEXT               add a note to a call\n"

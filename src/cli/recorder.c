@@ -2,9 +2,11 @@
 #include <dbus/dbus.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "callwitness/call-json.h"
 #include "callwitness/catalog.h"
@@ -25,6 +27,7 @@ static DBusMessage *call_daemon(const char *command, const char *method, int fir
         DBusConnection *bus;
         DBusMessage *msg, *reply;
         DBusError error;
+        unsigned long owner;
         va_list ap;
         bool ok;
 
@@ -37,6 +40,27 @@ static DBusMessage *call_daemon(const char *command, const char *method, int fir
                 return NULL;
         }
         dbus_connection_set_exit_on_disconnect(bus, FALSE);
+        /* Whoever holds the name gets what the user says: only the user's
+         * own callwitnessd may. */
+        owner = dbus_bus_get_unix_user(bus, BUS_NAME, &error);
+        if (dbus_error_is_set(&error)) {
+                if (dbus_error_has_name(&error, DBUS_ERROR_NAME_HAS_NO_OWNER))
+                        fprintf(stderr, _("callwitness %s: callwitnessd is not running (systemctl --user start "
+                                          "callwitnessd)\n"), command);
+                else
+                        fprintf(stderr, _("callwitness %s: %s\n"), command, error.message);
+                dbus_error_free(&error);
+                dbus_connection_close(bus);
+                dbus_connection_unref(bus);
+                return NULL;
+        }
+        if (owner != (unsigned long) getuid()) {
+                fprintf(stderr, _("callwitness %s: %s is held by a program of another user (uid %lu), not by your "
+                                  "callwitnessd; nothing was sent to it\n"), command, BUS_NAME, owner);
+                dbus_connection_close(bus);
+                dbus_connection_unref(bus);
+                return NULL;
+        }
         msg = dbus_message_new_method_call(BUS_NAME, OBJECT_PATH, INTERFACE, method);
         va_start(ap, first_arg_type);
         ok = msg && dbus_message_append_args_valist(msg, first_arg_type, ap);
@@ -154,9 +178,10 @@ int cw_cli_stop(int argc, char **argv) {
 static int parse_offset(const char *text, int64_t *ret) {
         long long parts[3];
         int n = 0;
+        bool whole = false;   /* every character read */
         char *end;
 
-        for (const char *p = text; n < 3; n++) {
+        for (const char *p = text; n < 3 && !whole; n++) {
                 if (*p < '0' || *p > '9')
                         return -EINVAL;
                 errno = 0;
@@ -164,14 +189,14 @@ static int parse_offset(const char *text, int64_t *ret) {
                 if (errno || parts[n] > 1000000)
                         return -EINVAL;
                 if (*end == '\0') {
-                        n++;
-                        break;
+                        whole = true;
+                        continue;
                 }
                 if (*end != ':')
                         return -EINVAL;
                 p = end + 1;
         }
-        if (n == 0 || (n > 1 && parts[n - 1] >= 60) || (n == 3 && parts[1] >= 60))
+        if (!whole || n == 0 || (n > 1 && parts[n - 1] >= 60) || (n == 3 && parts[1] >= 60))
                 return -EINVAL;
         *ret = (n == 1 ? parts[0] : n == 2 ? parts[0] * 60 + parts[1] : (parts[0] * 60 + parts[1]) * 60 + parts[2]) *
                1000;

@@ -40,11 +40,45 @@ typedef struct show_context {
         bool as_json;
 } show_context;
 
+static void print_message(const cw_message_record *m) {
+        char when[64];
+        char *visible;
+
+        if (m->has_sent) {
+                local_time(&m->sent_at, when, sizeof when);
+                printf(_("Sent:      %s (the network's time: %s)\n"), when, m->sent_reported);
+        } else if (m->sent_reported)
+                printf(_("Sent:      %s (the network's time, not understood)\n"), m->sent_reported);
+        local_time(&m->seen_at, when, sizeof when);
+        printf(m->receipt_known ? _("Received:  %s\n") : _("Read:      %s (found stored when callwitnessd started: "
+                                                              "when it arrived is not known)\n"), when);
+        if (m->smsc)
+                printf(_("SMSC:      %s\n"), m->smsc);
+        if (m->deleted_before_read)
+                printf(m->complete || m->text ? _("Deleted:   by another program before callwitnessd read all of it\n")
+                                              : _("Deleted:   by another program before callwitnessd could read it: "
+                                                  "its text is not known\n"));
+        /* As the network delivered it, with anything that could change how
+         * the lines around it read written out (\u{202e}). */
+        visible = cw_text_visible(m->text ? m->text : "");
+        if (m->text) {
+                printf("%s", _("Text:      "));
+                cw_text_write_indented(stdout, visible ? visible : "", "           | ");
+                printf("\n");
+        }
+        free(visible);
+        if (m->data_hex)
+                printf(_("Data:      %s (a binary message, as hex)\n"), m->data_hex);
+        printf(_("SHA-256:   %s (of its canonical text)\n"), m->sha256);
+}
+
 static void print_call(const cw_call_record *call, cw_catalog *catalog) {
         char when[64];
 
         if (call->kind == CW_KIND_ENCOUNTER)
                 printf(_("Encounter %lld: %s\n"), (long long) call->id, call->label ? call->label : _("no label"));
+        else if (call->kind == CW_KIND_MESSAGE)
+                printf(_("Message %lld from %s\n"), (long long) call->id, call->number ? call->number : _("unknown number"));
         else
                 printf(_("Call %lld: %s %s\n"), (long long) call->id,
                        call->direction == CW_DIRECTION_OUTGOING ? _("outgoing to") : _("incoming from"),
@@ -90,7 +124,9 @@ static void print_call(const cw_call_record *call, cw_catalog *catalog) {
                 cw_text_write_indented(stdout, call->notes[i].text, "           | ");
                 printf(" (%s)\n", when);
         }
-        if (call->file) {
+        if (call->message)
+                print_message(call->message);
+        else if (call->file) {
                 printf(_("File:      %s\n"), call->file);
                 printf(_("           %llu bytes, %.1f s, %s\n"), (unsigned long long) call->file_size,
                        call->file_duration_ms / 1000.0, cw_capture_mode_to_string(call->capture_mode));

@@ -31,7 +31,14 @@ void cw_call_comments(const cw_call_description *call, cw_comment_list *list) {
         bool outgoing = call->direction == CW_DIRECTION_OUTGOING;
 
         cw_timestamp_format_rfc3339(&call->appeared, started);
-        add_comment(list, "TITLE=%s call %s %s", outgoing ? "Outgoing" : "Incoming", outgoing ? "to" : "from", number);
+        if (call->kind == CW_KIND_ENCOUNTER) {
+                add_comment(list, "TITLE=Encounter%s%s", call->label ? ": " : "", call->label ? call->label : "");
+                add_comment(list, "CALLWITNESS_KIND=encounter");
+                if (call->label)
+                        add_comment(list, "CALLWITNESS_LABEL=%s", call->label);
+        } else
+                add_comment(list, "TITLE=%s call %s %s", outgoing ? "Outgoing" : "Incoming", outgoing ? "to" : "from",
+                            number);
         add_comment(list, "DATE=%s", started);
         /* 0: the catalog was locked and has not written the call's row yet;
          * the row then names the file by its path. */

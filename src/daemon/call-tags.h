@@ -18,6 +18,8 @@
 
 typedef struct cw_call_description {
         int64_t id;
+        cw_record_kind kind;             /* a call or an encounter */
+        const char *label;               /* an encounter's, or NULL */
         const char *backend;
         cw_direction direction;
         const char *number;              /* NULL: unknown */

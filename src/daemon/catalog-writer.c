@@ -39,6 +39,7 @@ typedef enum pending_kind {
         PENDING_WARNING,
         PENDING_RETAG,
         PENDING_MARK,
+        PENDING_MESSAGE,
         _PENDING_KIND_MAX,
 } pending_kind;
 
@@ -78,6 +79,12 @@ typedef struct pending {
                         int64_t offset_ms;
                         char *text;
                 } mark;
+                struct {
+                        char *backend, *id, *sender, *sent, *smsc, *text;
+                        unsigned char *data;
+                        size_t data_len;
+                        bool complete, deleted_before_read, receipt_known;
+                } message;
         };
         struct pending *next;
 } pending;
@@ -92,6 +99,8 @@ struct cw_catalog_writer {
         pa_time_event *retry;
         pa_usec_t waiting_since;     /* 0 while nothing waits */
         size_t lost_while_waiting;
+        void (*on_row)(void *userdata);
+        void *on_row_userdata;
 };
 
 static const char *const pending_names[] = {
@@ -103,6 +112,7 @@ static const char *const pending_names[] = {
         [PENDING_WARNING] = "a warning",
         [PENDING_RETAG] = "the judgement of its tags",
         [PENDING_MARK] = "a mark",
+        [PENDING_MESSAGE] = "a text message",
 };
 
 static cw_call_slot *slot_ref(cw_call_slot *slot) {
@@ -148,6 +158,15 @@ static void pending_free(pending *p) {
         case PENDING_MARK:
                 free(p->mark.text);
                 break;
+        case PENDING_MESSAGE:
+                free(p->message.backend);
+                free(p->message.id);
+                free(p->message.sender);
+                free(p->message.sent);
+                free(p->message.smsc);
+                free(p->message.text);
+                free(p->message.data);
+                break;
         case _PENDING_KIND_MAX:
                 break;
         }
@@ -171,19 +190,45 @@ static void log_tag_change(const cw_tag_change *change, void *userdata) {
         cw_log_info("call %lld: tag %s %s: %s", (long long) change->call_id, change->tag, change->change, change->reason);
 }
 
+static int apply_message(cw_catalog_writer *w, pending *p) {
+        bool duplicate = false;
+        int r = cw_catalog_add_message(w->catalog, &(cw_message_in) {
+                .backend = p->message.backend, .modem_message_id = p->message.id, .sender = p->message.sender,
+                .sent_reported = p->message.sent, .smsc = p->message.smsc, .text = p->message.text,
+                .data = p->message.data, .data_len = p->message.data_len, .complete = p->message.complete,
+                .deleted_before_read = p->message.deleted_before_read, .receipt_known = p->message.receipt_known,
+                .seen = p->at,
+        }, w->rules ? cw_rulebook_country_code(w->rules) : NULL, &p->slot->id, &duplicate);
+
+        if (r == 0 && duplicate)
+                cw_log_debug("message %s is in the catalog already (%lld)", p->message.id, (long long) p->slot->id);
+        else if (r == 0)
+                cw_log_info("message %lld: %s from %s%s", (long long) p->slot->id,
+                            p->message.deleted_before_read ? "deleted by another program before it could be read"
+                                                           : "received",
+                            p->message.sender ? p->message.sender : "an unknown sender",
+                            p->message.complete || p->message.deleted_before_read ? "" : " (incomplete)");
+        return r;
+}
+
 static int apply(cw_catalog_writer *w, pending *p) {
         int64_t id = cw_call_slot_id(p->slot);
 
-        if (p->kind != PENDING_CALL && id == 0 && p->slot)
+        if (p->kind != PENDING_CALL && p->kind != PENDING_MESSAGE && id == 0 && p->slot)
                 return -ENOENT;   /* the call's own row could not be written */
         switch (p->kind) {
-        case PENDING_CALL:
-                return cw_catalog_add_call(w->catalog, &(cw_call_start) {
+        case PENDING_CALL: {
+                int r = cw_catalog_add_call(w->catalog, &(cw_call_start) {
                         .kind = p->call.kind, .label = p->call.label,
                         .backend = p->call.backend, .modem_call_id = p->call.modem_call_id,
                         .direction = p->call.direction, .number = p->call.number,
                         .state = p->call.state, .appeared = p->at,
                 }, &p->slot->id);
+
+                if (r == 0 && w->on_row)
+                        w->on_row(w->on_row_userdata);
+                return r;
+        }
         case PENDING_NUMBER:
                 return cw_catalog_set_number(w->catalog, id, p->number.number);
         case PENDING_STATE:
@@ -215,6 +260,8 @@ static int apply(cw_catalog_writer *w, pending *p) {
                 return cw_catalog_add_warning(w->catalog, id, p->warning.kind, p->warning.message, &p->at);
         case PENDING_MARK:
                 return cw_catalog_add_mark(w->catalog, id, p->mark.offset_ms, p->mark.text, true, &p->at, NULL);
+        case PENDING_MESSAGE:
+                return apply_message(w, p);
         case _PENDING_KIND_MAX:
                 break;
         }
@@ -339,17 +386,27 @@ static pending *pending_new(pending_kind kind, cw_call_slot *slot, const cw_time
         return p;
 }
 
-cw_call_slot *cw_catalog_writer_add_call(cw_catalog_writer *w, const cw_call_start *start) {
+/* A write that makes a row, with the new slot that will name it. */
+static pending *pending_new_row(pending_kind kind, const cw_timestamp *at, cw_call_slot **slot_ret) {
         cw_call_slot *slot = calloc(1, sizeof *slot);
         pending *p;
-        bool ok = true;
 
         if (!slot)
                 return NULL;
         slot->refs = 1;
-        p = pending_new(PENDING_CALL, slot, &start->appeared);
+        p = pending_new(kind, slot, at);
+        /* The pending write holds its own reference. */
+        *slot_ret = p ? slot : cw_call_slot_release(slot);
+        return p;
+}
+
+cw_call_slot *cw_catalog_writer_add_call(cw_catalog_writer *w, const cw_call_start *start) {
+        cw_call_slot *slot;
+        pending *p = pending_new_row(PENDING_CALL, &start->appeared, &slot);
+        bool ok = true;
+
         if (!p)
-                return cw_call_slot_release(slot);
+                return NULL;
         p->call.backend = copy(start->backend, &ok);
         p->call.modem_call_id = copy(start->modem_call_id, &ok);
         p->call.number = copy(start->number, &ok);
@@ -392,6 +449,11 @@ void cw_catalog_writer_retag(cw_catalog_writer *w, cw_call_slot *slot, int64_t s
         p->retag.since_ms = since_ms;
         p->retag.because = copy(because, &ok);
         submit(w, p, ok && p->retag.because);
+}
+
+void cw_catalog_writer_on_row(cw_catalog_writer *w, void (*fn)(void *userdata), void *userdata) {
+        w->on_row = fn;
+        w->on_row_userdata = userdata;
 }
 
 void cw_catalog_writer_set_rules(cw_catalog_writer *w, const cw_rulebook *rules) {
@@ -475,6 +537,31 @@ void cw_catalog_writer_add_mark(cw_catalog_writer *w, cw_call_slot *slot, int64_
         submit(w, p, ok && p->mark.text);
 }
 
+cw_call_slot *cw_catalog_writer_add_message(cw_catalog_writer *w, const cw_message_in *m) {
+        cw_call_slot *slot;
+        pending *p = pending_new_row(PENDING_MESSAGE, &m->seen, &slot);
+        bool ok = true;
+
+        if (!p)
+                return NULL;
+        p->message.backend = copy(m->backend, &ok);
+        p->message.id = copy(m->modem_message_id, &ok);
+        p->message.sender = copy(m->sender, &ok);
+        p->message.sent = copy(m->sent_reported, &ok);
+        p->message.smsc = copy(m->smsc, &ok);
+        p->message.text = copy(m->text, &ok);
+        if (m->data_len && (p->message.data = malloc(m->data_len)))
+                memcpy(p->message.data, m->data, m->data_len);
+        p->message.data_len = p->message.data ? m->data_len : 0;
+        ok = ok && (!m->data_len || p->message.data) && (!m->backend || p->message.backend) &&
+             (!m->modem_message_id || p->message.id);
+        p->message.complete = m->complete;
+        p->message.deleted_before_read = m->deleted_before_read;
+        p->message.receipt_known = m->receipt_known;
+        submit(w, p, ok);
+        return slot;
+}
+
 /* The journal: one JSON object per line, each a write with its own time,
  * in order. A call whose row is not written yet is named by a key that the
  * writes about it share. Private to callwitnessd, read only by the next
@@ -540,6 +627,22 @@ static json_object *pending_to_json(const pending *p, int64_t slot_key) {
                 json_object_object_add(o, "offset_ms", json_object_new_int64(p->mark.offset_ms));
                 add_string(o, "text", p->mark.text);
                 break;
+        case PENDING_MESSAGE: {
+                char *hex = cw_hex_encode(p->message.data, p->message.data_len);
+
+                add_string(o, "backend", p->message.backend);
+                add_string(o, "modem_message_id", p->message.id);
+                add_string(o, "sender", p->message.sender);
+                add_string(o, "sent", p->message.sent);
+                add_string(o, "smsc", p->message.smsc);
+                add_string(o, "text", p->message.text);
+                add_string(o, "data", hex);
+                free(hex);
+                json_object_object_add(o, "complete", json_object_new_boolean(p->message.complete));
+                json_object_object_add(o, "deleted_before_read", json_object_new_boolean(p->message.deleted_before_read));
+                json_object_object_add(o, "receipt_known", json_object_new_boolean(p->message.receipt_known));
+                break;
+        }
         case _PENDING_KIND_MAX:
                 break;
         }
@@ -665,6 +768,24 @@ static pending *pending_from_json(json_object *o, cw_call_slot *slot) {
                 p->mark.text = copy(cw_json_get_string(o, "text"), &ok);
                 ok = ok && p->mark.text;
                 break;
+        case PENDING_MESSAGE: {
+                const char *hex = cw_json_get_string(o, "data");
+                size_t len = 0;
+
+                p->message.backend = copy(cw_json_get_string(o, "backend"), &ok);
+                p->message.id = copy(cw_json_get_string(o, "modem_message_id"), &ok);
+                p->message.sender = copy(cw_json_get_string(o, "sender"), &ok);
+                p->message.sent = copy(cw_json_get_string(o, "sent"), &ok);
+                p->message.smsc = copy(cw_json_get_string(o, "smsc"), &ok);
+                p->message.text = copy(cw_json_get_string(o, "text"), &ok);
+                p->message.data = cw_hex_decode(hex ? hex : "", &len);
+                p->message.data_len = p->message.data ? len : 0;
+                p->message.complete = json_object_get_boolean(json_object_object_get(o, "complete"));
+                p->message.deleted_before_read = json_object_get_boolean(json_object_object_get(o, "deleted_before_read"));
+                p->message.receipt_known = json_object_get_boolean(json_object_object_get(o, "receipt_known"));
+                ok = ok && p->message.backend && p->message.id && p->message.data;
+                break;
+        }
         case _PENDING_KIND_MAX:
                 break;
         }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "callwitness/catalog.h"
+#include "callwitness/message.h"
 #include "callwitness/rules.h"
 
 typedef struct cw_catalog_writer cw_catalog_writer;
@@ -47,6 +48,9 @@ int cw_catalog_writer_replay(cw_catalog *catalog, const cw_rulebook *rules, cons
 /* The call's row and first state; the slot is the caller's to release. NULL
  * only when out of memory. */
 cw_call_slot *cw_catalog_writer_add_call(cw_catalog_writer *w, const cw_call_start *start);
+/* fn runs each time a call's row is written: its id is known from then on
+ * (later than its slot was made, when the catalog was locked). */
+void cw_catalog_writer_on_row(cw_catalog_writer *w, void (*fn)(void *userdata), void *userdata);
 /* The call's catalog id, or 0 while its row is not written yet. */
 int64_t cw_call_slot_id(const cw_call_slot *slot);
 cw_call_slot *cw_call_slot_release(cw_call_slot *slot);
@@ -69,6 +73,10 @@ bool cw_catalog_writer_never_record(cw_catalog_writer *w, const char *number);
  * Returns how many tags. */
 int cw_catalog_writer_judge(cw_catalog_writer *w, cw_call_slot *slot, const cw_timestamp *at, bool attempt,
                             bool conversation, const char *number, cw_tag *tags, size_t max);
+/* A text message received: its rows, once (a message already stored is not
+ * stored again: the slot then names the earlier one). The slot is the
+ * caller's to release. NULL only when out of memory. */
+cw_call_slot *cw_catalog_writer_add_message(cw_catalog_writer *w, const cw_message_in *m);
 void cw_catalog_writer_set_recording(cw_catalog_writer *w, cw_call_slot *slot, const cw_recording_info *rec);
 /* A mark made during the recording, offset_ms into its file. */
 void cw_catalog_writer_add_mark(cw_catalog_writer *w, cw_call_slot *slot, int64_t offset_ms, const char *text,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "callwitness/log.h"
+#include "callwitness/text.h"
 #include "dbus-util.h"
 
 typedef struct pending {
@@ -199,12 +200,31 @@ void cw_dbus_foreach_prop(DBusMessageIter *dict, cw_dbus_prop_fn cb, void *userd
         }
 }
 
+const char *cw_dbus_utf8(const char *s, char **owned) {
+        *owned = NULL;
+        if (!s || dbus_validate_utf8(s, NULL))
+                return s ? s : "";
+        *owned = cw_text_visible(s);
+        return *owned ? *owned : "(not UTF-8)";
+}
+
 bool cw_dbus_get_string(DBusMessageIter *value, const char **ret) {
         int type = dbus_message_iter_get_arg_type(value);
 
         if (type != DBUS_TYPE_STRING && type != DBUS_TYPE_OBJECT_PATH)
                 return false;
         dbus_message_iter_get_basic(value, ret);
+        return true;
+}
+
+bool cw_dbus_get_bytes(DBusMessageIter *value, const unsigned char **ret, int *n) {
+        DBusMessageIter bytes;
+
+        if (dbus_message_iter_get_arg_type(value) != DBUS_TYPE_ARRAY ||
+            dbus_message_iter_get_element_type(value) != DBUS_TYPE_BYTE)
+                return false;
+        dbus_message_iter_recurse(value, &bytes);
+        dbus_message_iter_get_fixed_array(&bytes, ret, n);
         return true;
 }
 

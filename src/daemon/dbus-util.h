@@ -60,8 +60,15 @@ void cw_dbus_remove_match(DBusConnection *conn, const char *rule);
 typedef void (*cw_dbus_prop_fn)(const char *key, DBusMessageIter *value, void *userdata);
 void cw_dbus_foreach_prop(DBusMessageIter *dict, cw_dbus_prop_fn cb, void *userdata);
 
+/* s itself when it is valid UTF-8 (what D-Bus carries: libdbus aborts the
+ * process on anything else), else a copy with the bad bytes written out
+ * (text.h), kept in *owned for the caller to free. */
+const char *cw_dbus_utf8(const char *s, char **owned);
+
 /* Typed reads of a variant's content; false when the type differs. */
 bool cw_dbus_get_string(DBusMessageIter *value, const char **ret);
 bool cw_dbus_get_int(DBusMessageIter *value, int64_t *ret);   /* i, u, y, x, t */
+/* An array of bytes (ay), pointing into the message. */
+bool cw_dbus_get_bytes(DBusMessageIter *value, const unsigned char **ret, int *n);
 /* True when the variant is a string array containing needle. */
 bool cw_dbus_strv_contains(DBusMessageIter *value, const char *needle);

@@ -4,7 +4,13 @@
  * Modems come from the ObjectManager; calls do not — they are announced by
  * each modem's Modem.Voice interface (ListCalls, CallAdded, CallDeleted).
  * A call's properties are read with one GetAll when it appears, and
- * Call.StateChanged / PropertiesChanged keep them current. */
+ * Call.StateChanged / PropertiesChanged keep them current.
+ *
+ * Text messages come the same way from Modem.Messaging (List, Added,
+ * Deleted). A messaging client (Chatty on Phosh) stores each received
+ * message and deletes it from ModemManager at once: a message is read with
+ * one GetAll as soon as it is announced, and what could not be read before
+ * it went is reported as such. callwitnessd never deletes one. */
 
 #include <errno.h>
 #include <stdlib.h>
@@ -20,6 +26,8 @@
 #define MM_PATH "/org/freedesktop/ModemManager1"
 #define MM_VOICE MM_SERVICE ".Modem.Voice"
 #define MM_CALL MM_SERVICE ".Call"
+#define MM_MESSAGING MM_SERVICE ".Modem.Messaging"
+#define MM_SMS MM_SERVICE ".Sms"
 #define OBJECT_MANAGER "org.freedesktop.DBus.ObjectManager"
 #define PROPERTIES "org.freedesktop.DBus.Properties"
 
@@ -44,6 +52,26 @@ enum {
         MM_CALL_DIRECTION_INCOMING = 1,
         MM_CALL_DIRECTION_OUTGOING = 2,
 };
+/* MMSmsState, MMSmsPduType */
+enum {
+        MM_SMS_STATE_RECEIVING = 2,
+        MM_SMS_STATE_RECEIVED = 3,
+};
+enum {
+        MM_SMS_PDU_TYPE_UNKNOWN = 0,
+        MM_SMS_PDU_TYPE_DELIVER = 1,
+        MM_SMS_PDU_TYPE_CDMA_DELIVER = 32,
+};
+
+/* A received message being read: announced, not yet reported. */
+typedef struct mm_sms {
+        char *path, *modem_path;
+        bool listed;             /* found stored by List, not announced by Added */
+        bool reading;            /* a GetAll is in flight */
+        /* What was read while its parts were still arriving. */
+        char *sender, *sent, *smsc, *text;
+        struct mm_sms *next;
+} mm_sms;
 
 typedef struct mm_call {
         char *path;
@@ -60,6 +88,7 @@ typedef struct mm_backend {
         void *userdata;
         cw_dbus_service *service;
         mm_call *calls;
+        mm_sms *messages;
 } mm_backend;
 
 /* A request about one object (a call, a modem), for a reply handler. */
@@ -256,6 +285,231 @@ static void on_list_calls(DBusMessage *reply, void *userdata) {
         }
 }
 
+/* --- text messages ---------------------------------------------------------- */
+
+static mm_sms *find_sms(mm_backend *b, const char *path, mm_sms ***link_ret) {
+        for (mm_sms **link = &b->messages; *link; link = &(*link)->next)
+                if (strcmp((*link)->path, path) == 0) {
+                        if (link_ret)
+                                *link_ret = link;
+                        return *link;
+                }
+        return NULL;
+}
+
+static void forget_sms(mm_backend *b, mm_sms *sms) {
+        mm_sms **link;
+
+        if (!find_sms(b, sms->path, &link))
+                return;
+        *link = sms->next;
+        free(sms->path);
+        free(sms->modem_path);
+        free(sms->sender);
+        free(sms->sent);
+        free(sms->smsc);
+        free(sms->text);
+        free(sms);
+}
+
+typedef struct sms_props {
+        int64_t state, pdu_type;
+        const char *number, *text, *timestamp, *smsc;
+        const unsigned char *data;
+        int data_len;
+} sms_props;
+
+static void read_sms_prop(const char *key, DBusMessageIter *value, void *userdata) {
+        sms_props *props = userdata;
+
+        if (strcmp(key, "State") == 0)
+                cw_dbus_get_int(value, &props->state);
+        else if (strcmp(key, "PduType") == 0)
+                cw_dbus_get_int(value, &props->pdu_type);
+        else if (strcmp(key, "Number") == 0)
+                cw_dbus_get_string(value, &props->number);
+        else if (strcmp(key, "Text") == 0)
+                cw_dbus_get_string(value, &props->text);
+        else if (strcmp(key, "Timestamp") == 0)
+                cw_dbus_get_string(value, &props->timestamp);
+        else if (strcmp(key, "SMSC") == 0)
+                cw_dbus_get_string(value, &props->smsc);
+        else if (strcmp(key, "Data") == 0)
+                cw_dbus_get_bytes(value, &props->data, &props->data_len);
+}
+
+static const char *nonempty(const char *s) {
+        return s && s[0] ? s : NULL;
+}
+
+/* Keeps what was read of a message whose parts are still arriving: if it
+ * is deleted before the last, this is what is left of it. */
+static void keep_partial(mm_sms *sms, const sms_props *props) {
+        const char *values[] = { props->number, props->timestamp, props->smsc, props->text };
+        char **slots[] = { &sms->sender, &sms->sent, &sms->smsc, &sms->text };
+
+        for (size_t i = 0; i < 4; i++)
+                if (nonempty(values[i])) {
+                        free(*slots[i]);
+                        *slots[i] = strdup(values[i]);
+                }
+}
+
+/* Reports the message with what is known of it, and forgets it. */
+static void report_sms(mm_backend *b, mm_sms *sms, const sms_props *props, bool complete, bool deleted) {
+        cw_message_in m = {
+                .backend = BACKEND, .modem_message_id = sms->path,
+                .sender = props && nonempty(props->number) ? props->number : sms->sender,
+                .sent_reported = props && nonempty(props->timestamp) ? props->timestamp : sms->sent,
+                .smsc = props && nonempty(props->smsc) ? props->smsc : sms->smsc,
+                .text = props && nonempty(props->text) ? props->text : sms->text,
+                .data = props && props->data_len > 0 ? props->data : NULL,
+                .data_len = props && props->data_len > 0 ? (size_t) props->data_len : 0,
+                .complete = complete, .deleted_before_read = deleted, .receipt_known = !sms->listed,
+                .seen = cw_timestamp_now(),
+        };
+
+        b->events->message_received(&m, b->userdata);
+        forget_sms(b, sms);
+}
+
+static void read_sms(mm_backend *b, mm_sms *sms);
+
+static void on_sms_props(DBusMessage *reply, void *userdata) {
+        path_request *request = userdata;
+        mm_backend *b = request->backend;
+        mm_sms *sms = find_sms(b, request->path, NULL);
+        sms_props props = { .state = -1, .pdu_type = MM_SMS_PDU_TYPE_UNKNOWN };
+        DBusMessageIter iter;
+
+        if (!sms)
+                return;
+        sms->reading = false;
+        if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR) {
+                /* Gone before it could be read (a messaging client deleted
+                 * it at once), or ModemManager failed: either way all that
+                 * is known is that it came. */
+                cw_log_warning("modemmanager: message %s could not be read (%s): stored as deleted before it "
+                               "was read", sms->path, dbus_message_get_error_name(reply));
+                report_sms(b, sms, NULL, false, true);
+                return;
+        }
+        if (!cw_dbus_reply_is(reply, "a{sv}", "ModemManager Sms GetAll")) {
+                forget_sms(b, sms);
+                return;
+        }
+        dbus_message_iter_init(reply, &iter);
+        cw_dbus_foreach_prop(&iter, read_sms_prop, &props);
+        if (props.pdu_type != MM_SMS_PDU_TYPE_DELIVER && props.pdu_type != MM_SMS_PDU_TYPE_CDMA_DELIVER) {
+                cw_log_debug("modemmanager: %s is not a received message (PDU type %lld)", sms->path,
+                             (long long) props.pdu_type);
+                forget_sms(b, sms);
+                return;
+        }
+        if (props.state == MM_SMS_STATE_RECEIVING) {
+                /* Its other parts are still coming: PropertiesChanged
+                 * tells when it is whole. */
+                keep_partial(sms, &props);
+                cw_log_debug("modemmanager: message %s is still arriving", sms->path);
+                return;
+        }
+        report_sms(b, sms, &props, true, false);
+}
+
+static void read_sms(mm_backend *b, mm_sms *sms) {
+        path_request *request = path_request_new(b, sms->path);
+
+        if (!request)
+                return;
+        sms->reading = true;
+        cw_dbus_call(cw_dbus_service_calls(b->service), MM_SERVICE, sms->path, PROPERTIES, "GetAll", on_sms_props,
+                     request, path_request_free, DBUS_TYPE_STRING, &(const char *) { MM_SMS }, DBUS_TYPE_INVALID);
+}
+
+static void add_sms(mm_backend *b, const char *modem_path, const char *path, bool listed) {
+        mm_sms *sms;
+
+        if (find_sms(b, path, NULL))
+                return;
+        sms = calloc(1, sizeof *sms);
+        if (!sms || !(sms->path = strdup(path)) || !(sms->modem_path = strdup(modem_path))) {
+                cw_log_error("Out of memory: a text message from ModemManager cannot be read");
+                if (sms)
+                        free(sms->path);
+                free(sms);
+                return;
+        }
+        sms->listed = listed;
+        sms->next = b->messages;
+        b->messages = sms;
+        read_sms(b, sms);
+}
+
+static void on_list_messages(DBusMessage *reply, void *userdata) {
+        path_request *request = userdata;
+        char **paths = NULL;
+        int n = 0;
+
+        if (cw_dbus_reply_is(reply, "ao", "ModemManager Messaging.List") &&
+            dbus_message_get_args(reply, NULL, DBUS_TYPE_ARRAY, DBUS_TYPE_OBJECT_PATH, &paths, &n,
+                                  DBUS_TYPE_INVALID)) {
+                for (int i = 0; i < n; i++)
+                        add_sms(request->backend, request->path, paths[i], true);
+                dbus_free_string_array(paths);
+        }
+}
+
+static void add_messaging(mm_backend *b, const char *modem_path) {
+        path_request *request = path_request_new(b, modem_path);
+
+        if (!request)
+                return;
+        cw_log_info("ModemManager modem %s has messaging support", modem_path);
+        cw_dbus_call(cw_dbus_service_calls(b->service), MM_SERVICE, modem_path, MM_MESSAGING, "List",
+                     on_list_messages, request, path_request_free, DBUS_TYPE_INVALID);
+}
+
+static void on_message_added(DBusMessage *msg, void *userdata) {
+        const char *path;
+        dbus_bool_t received;
+
+        if (dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &path, DBUS_TYPE_BOOLEAN, &received,
+                                  DBUS_TYPE_INVALID) && received)
+                add_sms(userdata, dbus_message_get_path(msg), path, false);
+}
+
+static void on_message_deleted(DBusMessage *msg, void *userdata) {
+        mm_backend *b = userdata;
+        const char *path;
+        mm_sms *sms;
+
+        if (!dbus_message_get_args(msg, NULL, DBUS_TYPE_OBJECT_PATH, &path, DBUS_TYPE_INVALID) ||
+            !(sms = find_sms(b, path, NULL)))
+                return;
+        /* A GetAll in flight answers with an error and reports it. */
+        if (sms->reading)
+                return;
+        cw_log_warning("modemmanager: message %s was deleted before its last part arrived", path);
+        report_sms(b, sms, NULL, false, true);
+}
+
+static void sms_properties_changed(mm_backend *b, mm_sms *sms, DBusMessageIter *props_iter) {
+        sms_props props = { .state = -1 };
+
+        cw_dbus_foreach_prop(props_iter, read_sms_prop, &props);
+        keep_partial(sms, &props);
+        if (props.state == MM_SMS_STATE_RECEIVED && !sms->reading)
+                read_sms(b, sms);
+}
+
+static void forget_messages_of(mm_backend *b, const char *modem_path) {
+        for (mm_sms *sms = b->messages, *next; sms; sms = next) {
+                next = sms->next;
+                if (!modem_path || strcmp(sms->modem_path, modem_path) == 0)
+                        forget_sms(b, sms);
+        }
+}
+
 static void add_modem(mm_backend *b, const char *modem_path) {
         path_request *request = path_request_new(b, modem_path);
 
@@ -282,8 +536,8 @@ static void remove_modem(mm_backend *b, const char *modem_path) {
 }
 
 /* Does the a{sa{sv}} at iter (its type checked by the caller) hold the
- * Voice interface? */
-static bool interfaces_have_voice(DBusMessageIter *iter) {
+ * interface? */
+static bool interfaces_have(DBusMessageIter *iter, const char *interface) {
         DBusMessageIter entries;
 
         dbus_message_iter_recurse(iter, &entries);
@@ -293,7 +547,7 @@ static bool interfaces_have_voice(DBusMessageIter *iter) {
 
                 dbus_message_iter_recurse(&entries, &entry);
                 dbus_message_iter_get_basic(&entry, &name);
-                if (strcmp(name, MM_VOICE) == 0)
+                if (strcmp(name, interface) == 0)
                         return true;
         }
         return false;
@@ -314,8 +568,10 @@ static void on_managed_objects(DBusMessage *reply, void *userdata) {
                 dbus_message_iter_recurse(&objects, &object);
                 dbus_message_iter_get_basic(&object, &path);
                 dbus_message_iter_next(&object);
-                if (interfaces_have_voice(&object))
+                if (interfaces_have(&object, MM_VOICE))
                         add_modem(b, path);
+                if (interfaces_have(&object, MM_MESSAGING))
+                        add_messaging(b, path);
         }
 }
 
@@ -333,7 +589,11 @@ static void service_vanished(void *userdata) {
         cw_log_info("ModemManager left the bus");
         while (b->calls)
                 forget_call(b, b->calls->path, CW_END_MODEM_GONE);
+        forget_messages_of(b, NULL);
 }
+
+
+/* --- signals ------------------------------------------------------------------ */
 
 static void on_state_changed(DBusMessage *msg, void *userdata) {
         mm_backend *b = userdata;
@@ -361,8 +621,15 @@ static void on_properties_changed(DBusMessage *msg, void *userdata) {
         mm_backend *b = userdata;
         const char *path = dbus_message_get_path(msg), *interface, *number = NULL;
         mm_call *call = find_call(b, path, NULL);
+        mm_sms *sms = find_sms(b, path, NULL);
         DBusMessageIter iter;
 
+        if (sms && dbus_message_iter_init(msg, &iter)) {
+                dbus_message_iter_get_basic(&iter, &interface);
+                if (strcmp(interface, MM_SMS) == 0 && dbus_message_iter_next(&iter))
+                        sms_properties_changed(b, sms, &iter);
+                return;
+        }
         if (!call || !call->reported || !dbus_message_iter_init(msg, &iter))
                 return;
         dbus_message_iter_get_basic(&iter, &interface);
@@ -384,8 +651,10 @@ static void on_interfaces_added(DBusMessage *msg, void *userdata) {
                 return;
         dbus_message_iter_get_basic(&iter, &modem_path);
         dbus_message_iter_next(&iter);
-        if (interfaces_have_voice(&iter))
+        if (interfaces_have(&iter, MM_VOICE))
                 add_modem(b, modem_path);
+        if (interfaces_have(&iter, MM_MESSAGING))
+                add_messaging(b, modem_path);
 }
 
 static void on_interfaces_removed(DBusMessage *msg, void *userdata) {
@@ -404,6 +673,8 @@ static void on_interfaces_removed(DBusMessage *msg, void *userdata) {
                 dbus_message_iter_get_basic(&names, &name);
                 if (strcmp(name, MM_VOICE) == 0)
                         remove_modem(b, modem_path);
+                if (strcmp(name, MM_MESSAGING) == 0)
+                        forget_messages_of(b, modem_path);
         }
 }
 
@@ -428,6 +699,8 @@ static const cw_dbus_signal_handler signal_handlers[] = {
         { PROPERTIES, "PropertiesChanged", "sa{sv}as", on_properties_changed },
         { MM_VOICE, "CallAdded", "o", on_call_added_signal },
         { MM_VOICE, "CallDeleted", "o", on_call_deleted_signal },
+        { MM_MESSAGING, "Added", "ob", on_message_added },
+        { MM_MESSAGING, "Deleted", "o", on_message_deleted },
         { OBJECT_MANAGER, "InterfacesAdded", "oa{sa{sv}}", on_interfaces_added },
         { OBJECT_MANAGER, "InterfacesRemoved", "oas", on_interfaces_removed },
 };
@@ -450,6 +723,7 @@ static void mm_stop(void *backend) {
         b->service = cw_dbus_service_free(b->service);
         while (b->calls)
                 forget_call(b, b->calls->path, CW_END_DAEMON_STOPPED);
+        forget_messages_of(b, NULL);
         free(b);
 }
 

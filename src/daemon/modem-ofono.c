@@ -8,6 +8,7 @@
  * call is first seen in tells it (incoming/waiting vs dialing/alerting). */
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@
 #define OFONO_MODEM "org.ofono.Modem"
 #define OFONO_VCM "org.ofono.VoiceCallManager"
 #define OFONO_CALL "org.ofono.VoiceCall"
+#define OFONO_MESSAGES "org.ofono.MessageManager"
 
 typedef struct ofono_call {
         char *path;
@@ -398,7 +400,50 @@ static void on_modem_removed_signal(DBusMessage *msg, void *userdata) {
 
 /* Signatures as in oFono's doc/voicecallmanager-api.txt, voicecall-api.txt,
  * manager-api.txt and modem-api.txt. */
+typedef struct message_info {
+        const char *sender, *sent, *local_sent;
+} message_info;
+
+static void read_message_info(const char *key, DBusMessageIter *value, void *userdata) {
+        message_info *info = userdata;
+
+        if (strcmp(key, "Sender") == 0)
+                cw_dbus_get_string(value, &info->sender);
+        else if (strcmp(key, "SentTime") == 0)
+                cw_dbus_get_string(value, &info->sent);
+        else if (strcmp(key, "LocalSentTime") == 0)
+                cw_dbus_get_string(value, &info->local_sent);
+}
+
+/* MessageManager.IncomingMessage and ImmediateMessage (a class 0 "flash"
+ * message) carry the whole message: nothing can delete it first. */
+static void on_incoming_message(DBusMessage *msg, void *userdata) {
+        ofono_backend *b = userdata;
+        message_info info = { 0 };
+        DBusMessageIter iter;
+        const char *text;
+        char *id;
+
+        dbus_message_iter_init(msg, &iter);
+        dbus_message_iter_get_basic(&iter, &text);
+        dbus_message_iter_next(&iter);
+        cw_dbus_foreach_prop(&iter, read_message_info, &info);
+        /* No object names it: the modem and the signal's serial do. */
+        if (asprintf(&id, "%s#%u", dbus_message_get_path(msg), dbus_message_get_serial(msg)) < 0)
+                return;
+        b->events->message_received(&(cw_message_in) {
+                .backend = BACKEND, .modem_message_id = id, .sender = info.sender,
+                /* The sender's local time carries its offset; oFono's
+                 * SentTime is the same instant without one. */
+                .sent_reported = info.local_sent ? info.local_sent : info.sent, .text = text, .complete = true,
+                .receipt_known = true, .seen = cw_timestamp_now(),
+        }, b->userdata);
+        free(id);
+}
+
 static const cw_dbus_signal_handler signal_handlers[] = {
+        { OFONO_MESSAGES, "IncomingMessage", "sa{sv}", on_incoming_message },
+        { OFONO_MESSAGES, "ImmediateMessage", "sa{sv}", on_incoming_message },
         { OFONO_CALL, "PropertyChanged", "sv", on_call_property_changed },
         { OFONO_CALL, "DisconnectReason", "s", on_disconnect_reason },
         { OFONO_VCM, "CallAdded", "oa{sv}", on_object_added },

@@ -9,6 +9,7 @@
 #include <dbus/dbus.h>
 
 #include "callwitness/call.h"
+#include "callwitness/message.h"
 
 typedef struct cw_modem_call_info {
         const char *backend;
@@ -27,6 +28,10 @@ typedef struct cw_modem_events {
         /* The call object is gone (deleted, modem removed, service gone).
          * The tracker ends it with reason if it has not ended yet. */
         void (*call_removed)(const char *backend, const char *path, cw_end_reason reason, void *userdata);
+        /* A text message received, as far as it could be read. The
+         * backend reports each once; the catalog stores a message it
+         * already has only once. */
+        void (*message_received)(const cw_message_in *message, void *userdata);
 } cw_modem_events;
 
 typedef struct cw_modem_backend_ops {

@@ -45,7 +45,9 @@ static void on_notify_reply(DBusMessage *reply, void *userdata) {
         cw_dbus_reply_is_error(reply, "Notify");
 }
 
-void cw_notifier_send(cw_notifier *n, const char *summary, const char *body) {
+void cw_notifier_send(cw_notifier *n, const char *summary_text, const char *body_text) {
+        char *owned_summary, *owned_body;
+        const char *summary = cw_dbus_utf8(summary_text, &owned_summary), *body = cw_dbus_utf8(body_text, &owned_body);
         DBusMessage *msg;
         DBusMessageIter iter, array, entry, variant;
         const char *app = "callwitness", *icon = "dialog-warning", *urgency_key = "urgency";
@@ -53,12 +55,18 @@ void cw_notifier_send(cw_notifier *n, const char *summary, const char *body) {
         dbus_int32_t timeout = -1;
         unsigned char urgency = URGENCY_CRITICAL;
 
-        if (!n || !n->session_bus)
+        if (!n || !n->session_bus) {
+                free(owned_summary);
+                free(owned_body);
                 return;
+        }
         msg = dbus_message_new_method_call(NOTIFICATIONS_SERVICE, NOTIFICATIONS_PATH, NOTIFICATIONS_SERVICE,
                                            "Notify");
-        if (!msg)
+        if (!msg) {
+                free(owned_summary);
+                free(owned_body);
                 return;
+        }
         /* Notify(s app_name, u replaces_id, s app_icon, s summary, s body,
          *        as actions, a{sv} hints, i expire_timeout) */
         dbus_message_iter_init_append(msg, &iter);
@@ -77,10 +85,11 @@ void cw_notifier_send(cw_notifier *n, const char *summary, const char *body) {
             !dbus_message_iter_close_container(&entry, &variant) ||
             !dbus_message_iter_close_container(&array, &entry) ||
             !dbus_message_iter_close_container(&iter, &array) ||
-            !dbus_message_iter_append_basic(&iter, DBUS_TYPE_INT32, &timeout)) {
-                dbus_message_unref(msg);
-                return;
-        }
-        cw_dbus_send(n->calls, msg, on_notify_reply, NULL, NULL);
+            !dbus_message_iter_append_basic(&iter, DBUS_TYPE_INT32, &timeout))
+                cw_log_warning("Out of memory: a notification was not sent");
+        else
+                cw_dbus_send(n->calls, msg, on_notify_reply, NULL, NULL);
         dbus_message_unref(msg);
+        free(owned_summary);
+        free(owned_body);
 }

@@ -10,6 +10,7 @@
 #include "callwitness/log.h"
 #include "callwitness/text.h"
 #include "call-tags.h"
+#include "dbus-util.h"
 #include "recorder-api.h"
 
 #define BUS_NAME "org.callwitness.Recorder"
@@ -137,13 +138,17 @@ typedef struct warnings_append {
         FILE *summary;                /* or, to compare: their text */
 } warnings_append;
 
-static void append_warning(int64_t id, const char *kind, const char *message, void *userdata) {
+static void append_warning(int64_t id, const char *kind_text, const char *message_text, void *userdata) {
         warnings_append *w = userdata;
         DBusMessageIter entry;
         dbus_int64_t value = id;
+        char *owned_kind, *owned_message;
+        const char *kind = cw_dbus_utf8(kind_text, &owned_kind), *message = cw_dbus_utf8(message_text, &owned_message);
 
         if (w->summary) {
                 fprintf(w->summary, "%" PRId64 "\x1f%s\x1f%s\x1e", id, kind, message);
+                free(owned_kind);
+                free(owned_message);
                 return;
         }
         w->ok = w->ok && dbus_message_iter_open_container(w->array, DBUS_TYPE_STRUCT, NULL, &entry) &&
@@ -151,6 +156,8 @@ static void append_warning(int64_t id, const char *kind, const char *message, vo
                 dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &kind) &&
                 dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &message) &&
                 dbus_message_iter_close_container(w->array, &entry);
+        free(owned_kind);
+        free(owned_message);
 }
 
 /* The property's value as a variant at iter. */
@@ -289,18 +296,22 @@ static void on_changed(void *userdata) {
 static void on_finished(int64_t id, const char *relpath, const char *sha256, void *userdata) {
         cw_recorder_api *a = userdata;
         dbus_int64_t value = id;
-        char *path;
+        char *full, *owned;
+        const char *path;
         DBusMessage *msg;
 
-        if (asprintf(&path, "%s/%s", a->data_dir, relpath) < 0)
+        if (asprintf(&full, "%s/%s", a->data_dir, relpath) < 0)
                 return;
+        /* A data directory whose name is not UTF-8 is shown written out. */
+        path = cw_dbus_utf8(full, &owned);
         msg = dbus_message_new_signal(OBJECT_PATH, INTERFACE, "RecordingFinished");
         if (msg && !dbus_message_append_args(msg, DBUS_TYPE_INT64, &value, DBUS_TYPE_STRING, &path, DBUS_TYPE_STRING,
                                              &sha256, DBUS_TYPE_INVALID)) {
                 dbus_message_unref(msg);
                 msg = NULL;
         }
-        free(path);
+        free(full);
+        free(owned);
         send_signal(a, msg);
 }
 
@@ -323,9 +334,11 @@ static void on_tagged(int64_t id, const cw_tag *tags, size_t n_tags, void *userd
         send_signal(a, msg);
 }
 
-static void on_warning(int64_t id, const char *kind, const char *message, void *userdata) {
+static void on_warning(int64_t id, const char *kind_text, const char *message_text, void *userdata) {
         cw_recorder_api *a = userdata;
         dbus_int64_t value = id;
+        char *owned_kind, *owned_message;
+        const char *kind = cw_dbus_utf8(kind_text, &owned_kind), *message = cw_dbus_utf8(message_text, &owned_message);
         DBusMessage *msg = dbus_message_new_signal(OBJECT_PATH, INTERFACE, "Warning");
 
         if (msg && !dbus_message_append_args(msg, DBUS_TYPE_INT64, &value, DBUS_TYPE_STRING, &kind, DBUS_TYPE_STRING,
@@ -333,6 +346,8 @@ static void on_warning(int64_t id, const char *kind, const char *message, void *
                 dbus_message_unref(msg);
                 msg = NULL;
         }
+        free(owned_kind);
+        free(owned_message);
         send_signal(a, msg);
 }
 
@@ -358,10 +373,16 @@ static DBusHandlerResult reply_error(cw_recorder_api *a, DBusMessage *call, cons
         char message[512];
         va_list ap;
 
+        char *owned;
+        DBusHandlerResult result;
+
         va_start(ap, format);
         vsnprintf(message, sizeof message, format, ap);
         va_end(ap);
-        return reply(a, dbus_message_new_error(call, name, message));
+        /* A caller's long name cut inside a character is not UTF-8. */
+        result = reply(a, dbus_message_new_error(call, name, cw_dbus_utf8(message, &owned)));
+        free(owned);
+        return result;
 }
 
 /* The session bus serves one user, but a bus configured to let others in
@@ -400,7 +421,8 @@ static DBusHandlerResult start_encounter(cw_recorder_api *a, DBusMessage *call) 
                 return reply_error(a, call, ERROR_PREFIX "Busy", "An encounter is already being recorded (%" PRId64 ")",
                                    id);
         if (r < 0)
-                return reply_error(a, call, DBUS_ERROR_FAILED, "The encounter cannot be recorded: %s", strerror(-r));
+                return reply_error(a, call, DBUS_ERROR_FAILED, "The encounter could not be recorded: %s (callwitness "
+                                   "show %" PRId64 " says more)", strerror(-r), id);
         value = id;
         msg = dbus_message_new_method_return(call);
         if (msg && !dbus_message_append_args(msg, DBUS_TYPE_INT64, &value, DBUS_TYPE_INVALID)) {
@@ -578,10 +600,15 @@ int cw_recorder_api_new(pa_mainloop_api *api, DBusConnection *bus, cw_tracker *t
                 return -EEXIST;
         }
         a->registered = true;
-        r = dbus_bus_request_name(bus, BUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE, &error);
-        if (r != DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER) {
-                cw_log_error("Session-bus API: the name %s is %s; callwitness record, stop and mark will not reach "
-                             "this daemon", BUS_NAME, dbus_error_is_set(&error) ? error.message : "taken");
+        /* Queued behind a program that holds the name: the bus hands it
+         * over when that one leaves (the CLI checks whose it is). */
+        r = dbus_bus_request_name(bus, BUS_NAME, 0, &error);
+        if (r == DBUS_REQUEST_NAME_REPLY_IN_QUEUE)
+                cw_log_error("Session-bus API: another program holds the name %s; callwitness record, stop and mark "
+                             "reach this daemon only once it lets go", BUS_NAME);
+        else if (r != DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER) {
+                cw_log_error("Session-bus API: the name %s cannot be had: %s", BUS_NAME,
+                             dbus_error_is_set(&error) ? error.message : "refused");
                 dbus_error_free(&error);
                 cw_recorder_api_free(a);
                 return -EADDRINUSE;

@@ -46,6 +46,7 @@ typedef struct tracked_call {
         size_t warning_kind_len[CW_CALL_WARNINGS_MAX];
         size_t n_warnings;
         cw_recording *recording;
+        int recording_error;     /* why the file could not be created, or 0 */
         char *relpath;
         cw_capture_mode capture_mode;
         cw_timestamp ended_at;
@@ -243,7 +244,8 @@ static uint64_t capture_frame_now(cw_tracker *t) {
 static void describe_call(const tracked_call *call, const cw_timestamp *ended, cw_end_reason reason,
                           cw_comment_list *list) {
         cw_call_comments(&(cw_call_description) {
-                .id = cw_call_slot_id(call->slot), .backend = call->backend, .direction = call->direction, .number = call->number,
+                .id = cw_call_slot_id(call->slot), .kind = call->kind, .label = call->label,
+                .backend = call->backend, .direction = call->direction, .number = call->number,
                 .capture_mode = call->capture_mode, .appeared = call->appeared,
                 .answered = call->was_answered ? &call->answered : NULL, .ended = ended, .end_reason = reason,
                 .tags = call->tags, .n_tags = call->n_tags,
@@ -275,6 +277,7 @@ static void start_recording(tracked_call *call, uint64_t frame) {
         if (r < 0) {
                 /* A full disk at the answer: the call is still in the catalog,
                  * and the person reviewing it learns why it has no file. */
+                call->recording_error = r;
                 if (asprintf(&message, "the recording could not be created (%s); this %s was not recorded",
                              strerror(-r), cw_record_kind_to_string(call->kind)) >= 0) {
                         raise_warning(call, "write-failed", message);
@@ -676,6 +679,26 @@ static void on_call_removed(const char *backend, const char *path, cw_end_reason
                 call_transition(call, CW_CALL_ENDED, reason);
 }
 
+/* A text message: its rows (once), then every call and message from its
+ * time on judged again (a message in the quiet hours is tagged night). */
+static void on_message_received(const cw_message_in *message, void *userdata) {
+        cw_tracker *t = userdata;
+        cw_call_slot *slot = cw_catalog_writer_add_message(t->writer, message);
+        cw_timestamp sent;
+        int64_t since = message->seen.utc_ms;
+
+        if (!slot) {
+                cw_log_error("Out of memory: a text message from %s is not kept",
+                             message->sender ? message->sender : "an unknown sender");
+                return;
+        }
+        if (!message->receipt_known && message->sent_reported &&
+            cw_message_parse_network_time(message->sent_reported, &sent) == 0)
+                since = sent.utc_ms;
+        cw_catalog_writer_retag(t->writer, slot, since, "a text message arrived");
+        cw_call_slot_release(slot);
+}
+
 void cw_tracker_set_observer(cw_tracker *t, const cw_tracker_observer *observer, void *userdata) {
         t->observer = observer;
         t->observer_userdata = userdata;
@@ -733,6 +756,14 @@ int cw_tracker_start_encounter(cw_tracker *t, const char *label, int64_t *id) {
                     call->label ? call->label : "");
         record_connected(call, CW_CALL_ACTIVE, connected_at(call, CW_CALL_ACTIVE));
         *id = cw_call_slot_id(call->slot);
+        if (!call->recording) {
+                /* No file (a full disk): said in its row; nothing goes on
+                 * that would block the next one. */
+                int r = call->recording_error ? call->recording_error : -EIO;
+
+                call_transition(call, CW_CALL_ENDED, CW_END_ERROR);
+                return r;
+        }
         tell_changed(t);
         return 0;
 }
@@ -775,11 +806,13 @@ int cw_tracker_mark(cw_tracker *t, int64_t id, const char *text, int64_t *marked
 cw_tracker_state cw_tracker_get_state(cw_tracker *t) {
         cw_tracker_state state = CW_TRACKER_IDLE;
 
+        /* One that ended and is only waiting for its last audio is over. */
         for (tracked_call *call = t->calls; call; call = call->next) {
+                if (call->state == CW_CALL_ENDED)
+                        continue;
                 if (call->recording)
                         return CW_TRACKER_RECORDING;
-                if (call->state != CW_CALL_ENDED)
-                        state = CW_TRACKER_RINGING;
+                state = CW_TRACKER_RINGING;
         }
         return state;
 }
@@ -788,7 +821,7 @@ size_t cw_tracker_current_ids(cw_tracker *t, int64_t *ids, size_t max) {
         size_t n = 0;
 
         for (tracked_call *call = t->calls; call && n < max; call = call->next)
-                if (cw_call_slot_id(call->slot) > 0)
+                if (cw_call_slot_id(call->slot) > 0 && call->state != CW_CALL_ENDED)
                         ids[n++] = cw_call_slot_id(call->slot);
         return n;
 }
@@ -813,7 +846,13 @@ const cw_modem_events cw_tracker_modem_events = {
         .call_state = on_call_state,
         .call_number = on_call_number,
         .call_removed = on_call_removed,
+        .message_received = on_message_received,
 };
+
+/* An id that was 0 is known now: CurrentCalls changed. */
+static void on_row_written(void *userdata) {
+        tell_changed(userdata);
+}
 
 int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catalog,
                    cw_notifier *notifier, const char *data_dir, cw_tracker **ret) {
@@ -850,6 +889,7 @@ int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catal
                 return r;
         }
         t->notifier = notifier;
+        cw_catalog_writer_on_row(t->writer, on_row_written, t);
         *ret = t;
         return 0;
 }

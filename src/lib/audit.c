@@ -13,6 +13,7 @@
 
 #include "audit-db.h"
 #include "callwitness/audit.h"
+#include "callwitness/message.h"
 #include "catalog-db.h"
 #include "problems.h"
 
@@ -71,6 +72,10 @@ int cw_audit_append_in_transaction(cw_catalog *c, const char *kind, int64_t call
         "id, direction, number, started_at_ms, started_offset_s, answered_at_ms, answered_offset_s," \
         " ended_at_ms, ended_offset_s, end_reason"
 #define CALL_COLUMNS CALL_COLUMNS_BEFORE_ENCOUNTERS ", kind, label"
+/* A "message" entry: what the network delivered, as stored. */
+#define MESSAGE_COLUMNS \
+        "call_id, sender, sender_canonical, sent_reported, sent_at_ms, sent_offset_s, smsc, text," \
+        " lower(hex(data)) AS data, complete, deleted_before_read, receipt_known, sha256"
 
 static void add_column(json_object *body, sqlite3_stmt *row, int column) {
         const char *name = sqlite3_column_name(row, column);
@@ -117,6 +122,10 @@ static int log_row(cw_catalog *c, const char *kind, const char *sql, int64_t cal
 
 int cw_audit_log_call(cw_catalog *c, int64_t call_id, const cw_timestamp *at) {
         return log_row(c, "call", "SELECT " CALL_COLUMNS " FROM calls WHERE id = ?", call_id, at);
+}
+
+int cw_audit_log_message(cw_catalog *c, int64_t call_id, const cw_timestamp *at) {
+        return log_row(c, "message", "SELECT " MESSAGE_COLUMNS " FROM messages WHERE call_id = ?", call_id, at);
 }
 
 int cw_audit_adopt_call(cw_catalog *c, int64_t call_id, const cw_timestamp *at) {
@@ -185,13 +194,24 @@ typedef struct logged_call {
         int64_t id;
         json_object *call;
         json_object *recording;
+        json_object *message;
+        bool message_seen;       /* the catalog has a messages row for it */
         bool deleted;
         bool seen_in_catalog;
         bool recording_seen;     /* the catalog has a recording row for it */
 } logged_call;
 
+/* What the log says of one mark. */
+typedef struct logged_mark {
+        int64_t id, call_id;
+        json_object *body;
+        bool seen_in_catalog;
+} logged_mark;
+
 typedef struct verifier {
         cw_catalog *catalog;
+        logged_mark *marks;
+        size_t n_marks;
         const char *data_dir;
         cw_problems problems;
         int64_t expected_seq;
@@ -250,6 +270,22 @@ static int check_entry(const cw_audit_entry *e, void *userdata) {
                 keep(&call->call, e->body);
         else if (strcmp(e->kind, "recording") == 0)
                 keep(&call->recording, e->body);
+        else if (strcmp(e->kind, "message") == 0)
+                keep(&call->message, e->body);
+        else if (strcmp(e->kind, "mark") == 0) {
+                logged_mark *grown = realloc(v->marks, (v->n_marks + 1) * sizeof *grown);
+                json_object *body = json_tokener_parse(e->body), *id;
+
+                if (!grown) {
+                        json_object_put(body);
+                        return -ENOMEM;
+                }
+                v->marks = grown;
+                v->marks[v->n_marks++] = (logged_mark) {
+                        .id = json_object_object_get_ex(body, "mark", &id) ? json_object_get_int64(id) : 0,
+                        .call_id = e->call_id, .body = body,
+                };
+        }
         else if (strcmp(e->kind, "delete") == 0)
                 call->deleted = true;
         return 0;
@@ -394,6 +430,76 @@ static void check_recording_row(verifier *v, sqlite3_stmt *row) {
                 check_file(v, id, logged_path, logged_sha256, logged_size);
 }
 
+/* row: the columns of MESSAGE_COLUMNS. The row must match its entry, and
+ * its content the hash it carries: a text changed in both the row and a
+ * forged entry still shows. */
+static void check_message_row(verifier *v, sqlite3_stmt *row) {
+        static const struct {
+                const char *key;
+                int column;
+        } texts[] = { { "sender", 1 }, { "sent_reported", 3 }, { "smsc", 6 }, { "text", 7 }, { "data", 8 },
+                      { "sha256", 12 } };
+        int64_t id = sqlite3_column_int64(row, 0);
+        logged_call *call = logged(v, id, false);
+        const char *data_hex = cw_db_column_text(row, 8);
+        char sha256[CW_SHA256_HEX_LEN + 1];
+        unsigned char *data;
+        size_t data_len = 0;
+
+        if (call)
+                call->message_seen = true;
+        if (!call || !call->message) {
+                cw_problems_add(&v->problems, "message %" PRId64 ": in the catalog, but the audit log has no entry for it",
+                                id);
+                return;
+        }
+        for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+                const char *in_log = json_text(call->message, texts[i].key), *in_row = cw_db_column_text(row, texts[i].column);
+
+                if (!same_text(in_log && in_log[0] ? in_log : NULL, in_row && in_row[0] ? in_row : NULL))
+                        cw_problems_add(&v->problems, "message %" PRId64 ": its %s in the catalog differs from the audit log",
+                                        id, texts[i].key);
+        }
+        compare_int(v, id, call->message, "sent_at_ms", row, 4);
+        compare_int(v, id, call->message, "sent_offset_s", row, 5);
+        compare_int(v, id, call->message, "complete", row, 9);
+        compare_int(v, id, call->message, "deleted_before_read", row, 10);
+        compare_int(v, id, call->message, "receipt_known", row, 11);
+        data = cw_hex_decode(data_hex ? data_hex : "", &data_len);
+        if (data && cw_message_sha256(&(cw_message_in) {
+                    .sender = cw_db_column_text(row, 1), .sent_reported = cw_db_column_text(row, 3),
+                    .smsc = cw_db_column_text(row, 6), .text = cw_db_column_text(row, 7), .data = data,
+                    .data_len = data_len }, sha256) == 0 &&
+            (!cw_db_column_text(row, 12) || strcmp(sha256, cw_db_column_text(row, 12)) != 0))
+                cw_problems_add(&v->problems, "message %" PRId64 ": its content does not give the SHA-256 it carries "
+                                "(altered)", id);
+        free(data);
+}
+
+/* row: id, call_id, offset_ms, text, live of a mark. */
+static void check_mark_row(verifier *v, sqlite3_stmt *row) {
+        int64_t id = sqlite3_column_int64(row, 0), call_id = sqlite3_column_int64(row, 1), offset = 0;
+        logged_mark *mark = NULL;
+        json_object *live;
+
+        for (size_t i = 0; i < v->n_marks && !mark; i++)
+                if (v->marks[i].id == id)
+                        mark = &v->marks[i];
+        if (!mark) {
+                cw_problems_add(&v->problems, "mark %" PRId64 " of call %" PRId64 ": in the catalog, but the audit log "
+                                "has no entry for it", id, call_id);
+                return;
+        }
+        mark->seen_in_catalog = true;
+        json_int(mark->body, "offset_ms", &offset);
+        if (mark->call_id != call_id || offset != sqlite3_column_int64(row, 2) ||
+            !same_text(json_text(mark->body, "text"), cw_db_column_text(row, 3)) ||
+            !json_object_object_get_ex(mark->body, "live", &live) ||
+            json_object_get_boolean(live) != (sqlite3_column_int(row, 4) != 0))
+                cw_problems_add(&v->problems, "mark %" PRId64 " of call %" PRId64 ": in the catalog it differs from the "
+                                "audit log (its call, time in the file or text was changed)", id, call_id);
+}
+
 static int check_rows(verifier *v) {
         sqlite3_stmt *stmt;
         int r, rc;
@@ -403,6 +509,31 @@ static int check_rows(verifier *v) {
                 return r;
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
                 check_call_row(v, stmt);
+        sqlite3_finalize(stmt);
+        if (rc != SQLITE_DONE)
+                return cw_db_errno(rc);
+
+        r = cw_db_run(v->catalog, &stmt, "SELECT id, call_id, offset_ms, text, live FROM marks ORDER BY id", "");
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+                check_mark_row(v, stmt);
+        sqlite3_finalize(stmt);
+        if (rc != SQLITE_DONE)
+                return cw_db_errno(rc);
+        for (size_t i = 0; i < v->n_marks; i++) {
+                logged_call *call = logged(v, v->marks[i].call_id, false);
+
+                if (!v->marks[i].seen_in_catalog && !(call && call->deleted))
+                        cw_problems_add(&v->problems, "mark %" PRId64 " of call %" PRId64 ": in the audit log, but gone "
+                                        "from the catalog", v->marks[i].id, v->marks[i].call_id);
+        }
+
+        r = cw_db_run(v->catalog, &stmt, "SELECT " MESSAGE_COLUMNS " FROM messages ORDER BY call_id", "");
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+                check_message_row(v, stmt);
         sqlite3_finalize(stmt);
         if (rc != SQLITE_DONE)
                 return cw_db_errno(rc);
@@ -426,6 +557,9 @@ static int check_rows(verifier *v) {
                 if (!call->seen_in_catalog)
                         cw_problems_add(&v->problems, "call %" PRId64 ": in the audit log, but its catalog row is gone",
                                         call->id);
+                else if (call->message && !call->message_seen)
+                        cw_problems_add(&v->problems, "message %" PRId64 ": in the audit log, but its text is gone from "
+                                        "the catalog", call->id);
                 if (!call->recording || call->recording_seen)
                         continue;
                 file = json_text(call->recording, "file");
@@ -484,7 +618,11 @@ int cw_audit_verify(cw_catalog *c, const char *data_dir, cw_audit_problem_fn cb,
         for (size_t i = 0; i < v.n_calls; i++) {
                 json_object_put(v.calls[i].call);
                 json_object_put(v.calls[i].recording);
+                json_object_put(v.calls[i].message);
         }
+        for (size_t i = 0; i < v.n_marks; i++)
+                json_object_put(v.marks[i].body);
+        free(v.marks);
         free(v.calls);
         return r < 0 ? r : v.problems.count;
 }

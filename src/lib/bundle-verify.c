@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bundle-private.h"
+#include "callwitness/message.h"
 #include "callwitness/bundle.h"
 #include "callwitness/devicekey.h"
 #include "callwitness/hash.h"
@@ -291,6 +292,35 @@ static const char *string_member(json_object *o, const char *key) {
                json_object_is_type(value, json_type_string) ? json_object_get_string(value) : NULL;
 }
 
+/* A message in the manifest must give the SHA-256 it carries: its text
+ * cannot be changed in the manifest alone (SHA256SUMS covers the
+ * manifest, but a recipient may read the manifest of a bundle re-signed
+ * by someone else). */
+static void check_message(checker *k, json_object *call, const char *id_text) {
+        json_object *message;
+        const char *hex, *sha256;
+        char computed[CW_SHA256_HEX_LEN + 1];
+        unsigned char *data = NULL;
+        size_t len = 0;
+
+        if (!json_object_object_get_ex(call, "message", &message))
+                return;
+        hex = string_member(message, "data");
+        sha256 = string_member(message, "sha256");
+        if (!(data = cw_hex_decode(hex ? hex : "", &len))) {
+                cw_problems_add(&k->problems, "manifest.json: message %s has data that is not hex", id_text);
+                return;
+        }
+        if (cw_message_sha256(&(cw_message_in) {
+                    .sender = string_member(message, "sender"), .sent_reported = string_member(message, "sent_reported"),
+                    .smsc = string_member(message, "smsc"), .text = string_member(message, "text"), .data = data,
+                    .data_len = len }, computed) == 0 &&
+            (!sha256 || strcmp(computed, sha256) != 0))
+                cw_problems_add(&k->problems, "manifest.json: message %s does not give the SHA-256 it carries: its "
+                                "text or sender was changed", id_text);
+        free(data);
+}
+
 static void check_manifest(checker *k, json_object *manifest) {
         const char *format = string_member(manifest, "format");
         json_object *calls;
@@ -312,6 +342,7 @@ static void check_manifest(checker *k, json_object *manifest) {
                 }
                 json_object_object_get_ex(call, "id", &id);
                 id_text = json_object_is_type(id, json_type_int) ? json_object_get_string(id) : "?";
+                check_message(k, call, id_text);
                 if (!json_object_object_get_ex(call, "files", &files) || !json_object_is_type(files, json_type_array))
                         continue;
                 for (size_t j = 0; j < json_object_array_length(files); j++) {

@@ -269,6 +269,54 @@ static json_object *file_json(const bundle_file *f, const char *role) {
         return o;
 }
 
+/* A text message as a plain-text file anyone can open: who sent it, when,
+ * its hash, then the text exactly as the network delivered it. */
+static int write_message(exporter *x, const exported_call *call, json_object *files) {
+        json_object *message;
+        char *name = NULL, *text = NULL;
+        size_t size = 0;
+        FILE *f;
+        int r;
+
+        if (!json_object_object_get_ex(call->json, "message", &message))
+                return 0;
+        /* Only a bundle with messages has the folder. */
+        if (!(name = staged(x, "messages")))
+                return -ENOMEM;
+        r = mkdir(name, 0700) < 0 && errno != EEXIST ? fail(x, -errno, "messages: %s", strerror(errno)) : 0;
+        free(name);
+        name = NULL;
+        if (r < 0)
+                return r;
+        if (asprintf(&name, "messages/message-%lld.txt", (long long) call->id) < 0 ||
+            !(f = open_memstream(&text, &size))) {
+                free(name);
+                return -ENOMEM;
+        }
+        fprintf(f, "Text message %lld\nFrom: %s\nSent (the network's time): %s\nRead by callwitnessd: %s\n"
+                   "SHA-256 of its canonical text: %s\n",
+                (long long) call->id, cw_json_get_string(message, "sender") ? cw_json_get_string(message, "sender") : "not known",
+                cw_json_get_string(message, "sent_reported") ? cw_json_get_string(message, "sent_reported") : "not given",
+                cw_json_get_string(message, "read_at") ? cw_json_get_string(message, "read_at") : "",
+                cw_json_get_string(message, "sha256") ? cw_json_get_string(message, "sha256") : "");
+        if (json_object_get_boolean(json_object_object_get(message, "deleted_before_read")))
+                fprintf(f, "Deleted by another program before callwitnessd read all of it.\n");
+        if (cw_json_get_string(message, "data"))
+                fprintf(f, "Data (a binary message, as hex): %s\n", cw_json_get_string(message, "data"));
+        fprintf(f, "\n%s\n", cw_json_get_string(message, "text") ? cw_json_get_string(message, "text") : "");
+        if (fclose(f) != 0) {
+                free(name);
+                free(text);
+                return -ENOMEM;
+        }
+        r = write_text(x, name, text);
+        if (r == 0)
+                json_object_array_add(files, file_json(&x->files[x->n_files - 1], "message-text"));
+        free(name);
+        free(text);
+        return r;
+}
+
 static int add_recordings(exporter *x) {
         for (size_t i = 0; i < x->n_calls; i++) {
                 exported_call *call = &x->calls[i];
@@ -277,8 +325,10 @@ static int add_recordings(exporter *x) {
                 int r = 0;
 
                 json_object_object_add(call->json, "files", files);
+                if ((r = write_message(x, call, files)) < 0)
+                        return r;
                 if (!call->file)
-                        continue;   /* never answered, or still recording */
+                        continue;   /* never answered, still recording, or a message */
                 base = strdup(strrchr(call->file, '/') ? strrchr(call->file, '/') + 1 : call->file);
                 if (!base || asprintf(&opus_name, "recordings/%s", base) < 0)
                         r = -ENOMEM;

@@ -44,6 +44,24 @@ json_object *cw_marks_json(const cw_mark *marks, size_t n) {
         return array;
 }
 
+json_object *cw_message_json(const cw_message_record *m) {
+        json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "sender", string_or_null(m->sender));
+        json_object_object_add(o, "sender_canonical", string_or_null(m->sender_canonical));
+        json_object_object_add(o, "sent_at", cw_json_timestamp(m->has_sent, &m->sent_at));
+        json_object_object_add(o, "sent_reported", string_or_null(m->sent_reported));
+        json_object_object_add(o, "received_at", cw_json_timestamp(m->receipt_known, &m->seen_at));
+        json_object_object_add(o, "read_at", cw_json_timestamp(true, &m->seen_at));
+        json_object_object_add(o, "smsc", string_or_null(m->smsc));
+        json_object_object_add(o, "text", string_or_null(m->text));
+        json_object_object_add(o, "data", string_or_null(m->data_hex));
+        json_object_object_add(o, "complete", json_object_new_boolean(m->complete));
+        json_object_object_add(o, "deleted_before_read", json_object_new_boolean(m->deleted_before_read));
+        json_object_object_add(o, "sha256", string_or_null(m->sha256));
+        return o;
+}
+
 json_object *cw_call_json(const cw_call_record *call) {
         json_object *o = json_object_new_object(), *tags = json_object_new_array(),
                     *warnings = json_object_new_array(), *notes = json_object_new_array(), *caller = NULL;
@@ -104,6 +122,8 @@ json_object *cw_call_json(const cw_call_record *call) {
         json_object_object_add(o, "caller", caller);
         json_object_object_add(o, "exported", json_object_new_boolean(call->exported));
         json_object_object_add(o, "marks", cw_marks_json(call->marks, call->n_marks));
+        if (call->message)
+                json_object_object_add(o, "message", cw_message_json(call->message));
         return o;
 }
 

@@ -5,11 +5,13 @@
 #include "callwitness/call.h"
 
 const char *cw_record_kind_to_string(cw_record_kind k) {
-        return k == CW_KIND_ENCOUNTER ? "encounter" : "call";
+        return k == CW_KIND_ENCOUNTER ? "encounter" : k == CW_KIND_MESSAGE ? "message" : "call";
 }
 
 cw_record_kind cw_record_kind_from_string(const char *s) {
-        return s && strcmp(s, "encounter") == 0 ? CW_KIND_ENCOUNTER : CW_KIND_CALL;
+        return s && strcmp(s, "encounter") == 0 ? CW_KIND_ENCOUNTER
+             : s && strcmp(s, "message") == 0   ? CW_KIND_MESSAGE
+                                                : CW_KIND_CALL;
 }
 
 const char *cw_direction_to_string(cw_direction d) {
@@ -53,6 +55,7 @@ const char *cw_end_reason_to_string(cw_end_reason r) {
                 [CW_END_MODEM_GONE] = "modem-gone",
                 [CW_END_DAEMON_STOPPED] = "daemon-stopped",
                 [CW_END_STOPPED] = "stopped",
+                [CW_END_RECEIVED] = "received",
         };
 
         return (unsigned) r < _CW_END_REASON_MAX ? names[r] : "unknown";

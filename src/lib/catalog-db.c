@@ -58,6 +58,17 @@ int cw_db_run(cw_catalog *c, sqlite3_stmt **ret, const char *sql, const char *ty
         for (const char *t = types; *t && rc == SQLITE_OK; t++, index++) {
                 if (*t == 'i')
                         rc = sqlite3_bind_int64(stmt, index, va_arg(ap, int64_t));
+                else if (*t == 'n') {
+                        int64_t value = va_arg(ap, int64_t);
+
+                        rc = value == INT64_MIN ? sqlite3_bind_null(stmt, index) : sqlite3_bind_int64(stmt, index, value);
+                } else if (*t == 'b') {
+                        const void *blob = va_arg(ap, const void *);
+                        size_t size = va_arg(ap, size_t);
+
+                        rc = blob && size <= INT32_MAX ? sqlite3_bind_blob(stmt, index, blob, (int) size, SQLITE_TRANSIENT)
+                                                       : sqlite3_bind_null(stmt, index);
+                }
                 else if (*t == 't') {
                         const char *text = va_arg(ap, const char *);
 

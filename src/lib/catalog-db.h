@@ -17,14 +17,20 @@ struct cw_catalog {
 /* An sqlite result code as -errno (0 for OK, DONE and ROW). */
 int cw_db_errno(int rc);
 int cw_db_exec(cw_catalog *c, const char *sql);
-/* Prepares sql and binds the arguments described by types ('i' int64, 't'
- * text or NULL). With ret, hands back the statement to step; without, runs
+/* Prepares sql and binds the arguments described by types ('i' int64, 'n'
+ * int64 or NULL for INT64_MIN, 't' text or NULL, 'b' a blob as pointer and
+ * size_t, NULL for a NULL pointer). With ret, hands back the statement to step; without, runs
  * it once. 0 or -errno. */
 int cw_db_run(cw_catalog *c, sqlite3_stmt **ret, const char *sql, const char *types, ...);
 
 /* Ends the caller's write transaction: COMMIT when r is 0, else ROLLBACK
  * and r. */
 int cw_db_commit_or_rollback(cw_catalog *c, int r);
+
+/* cw_catalog_add_call() inside the caller's write transaction; reason is
+ * the end reason when start->state is CW_CALL_ENDED. */
+int cw_catalog_add_call_in_transaction(cw_catalog *c, const cw_call_start *start, cw_end_reason reason,
+                                       int64_t *id_ret);
 
 /* A (ms, offset) column pair; false when NULL. */
 bool cw_db_column_timestamp(sqlite3_stmt *stmt, int column, cw_timestamp *ret);

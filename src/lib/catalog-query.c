@@ -23,6 +23,9 @@ typedef struct call_extras {
         bool exported;
         cw_mark *marks;
         size_t n_marks;
+        bool has_message;
+        cw_message_record message;
+        char *message_text[7];        /* what message's strings point into */
 } call_extras;
 
 static void extras_clear(call_extras *x) {
@@ -33,6 +36,8 @@ static void extras_clear(call_extras *x) {
         for (size_t i = 0; i < x->n_marks; i++)
                 free((char *) x->marks[i].text);
         free(x->marks);
+        for (size_t i = 0; i < 7; i++)
+                free(x->message_text[i]);
         free(x->tags);
         free(x->tags_manual);
         free(x->warnings);
@@ -61,7 +66,7 @@ static void *grow(void *array_ptr, size_t n, size_t size) {
 
 /* What is read of each call besides its row: prepared once per listing,
  * not once per call (a catalog of years lists tens of thousands). */
-enum { EXTRA_TAGS, EXTRA_WARNINGS, EXTRA_NOTES, EXTRA_IDENTITY, EXTRA_EXPORTED, EXTRA_MARKS, N_EXTRAS };
+enum { EXTRA_TAGS, EXTRA_WARNINGS, EXTRA_NOTES, EXTRA_IDENTITY, EXTRA_EXPORTED, EXTRA_MARKS, EXTRA_MESSAGE, N_EXTRAS };
 
 static const char *const extra_sql[N_EXTRAS] = {
         [EXTRA_TAGS] = "SELECT tag, reason, origin = 'manual' FROM tags WHERE call_id = ? ORDER BY tag",
@@ -71,6 +76,9 @@ static const char *const extra_sql[N_EXTRAS] = {
         [EXTRA_EXPORTED] = "SELECT 1 FROM export_calls WHERE call_id = ? LIMIT 1",
         [EXTRA_MARKS] = "SELECT id, offset_ms, text, live, at_ms, offset_s FROM marks WHERE call_id = ?"
                         " ORDER BY offset_ms, id",
+        [EXTRA_MESSAGE] = "SELECT sender, sender_canonical, sent_reported, smsc, text, lower(hex(data)), sha256,"
+                          " sent_at_ms, sent_offset_s, complete, deleted_before_read, receipt_known, seen_at_ms,"
+                          " seen_offset_s FROM messages WHERE call_id = ?",
 };
 
 typedef struct extras_statements {
@@ -168,10 +176,31 @@ static int add_mark(sqlite3_stmt *stmt, call_extras *x) {
         return 0;
 }
 
+static int add_message(sqlite3_stmt *stmt, call_extras *x) {
+        cw_message_record *m = &x->message;
+
+        for (int i = 0; i < 7; i++)
+                if (sqlite3_column_type(stmt, i) != SQLITE_NULL && !(x->message_text[i] = dup_column(stmt, i)))
+                        return -ENOMEM;
+        *m = (cw_message_record) {
+                .sender = x->message_text[0], .sender_canonical = x->message_text[1],
+                .sent_reported = x->message_text[2], .smsc = x->message_text[3], .text = x->message_text[4],
+                .data_hex = x->message_text[5] && x->message_text[5][0] ? x->message_text[5] : NULL,
+                .sha256 = x->message_text[6],
+                .complete = sqlite3_column_int(stmt, 9), .deleted_before_read = sqlite3_column_int(stmt, 10),
+                .receipt_known = sqlite3_column_int(stmt, 11),
+        };
+        m->has_sent = cw_db_column_timestamp(stmt, 7, &m->sent_at);
+        cw_db_column_timestamp(stmt, 12, &m->seen_at);
+        x->has_message = true;
+        return 0;
+}
+
 static int load_extras(extras_statements *e, int64_t call_id, call_extras *x) {
         static int (*const add[N_EXTRAS])(sqlite3_stmt *, call_extras *) = {
                 [EXTRA_TAGS] = add_tag, [EXTRA_WARNINGS] = add_warning, [EXTRA_NOTES] = add_note,
                 [EXTRA_IDENTITY] = add_identity, [EXTRA_EXPORTED] = add_exported, [EXTRA_MARKS] = add_mark,
+                [EXTRA_MESSAGE] = add_message,
         };
         int r = 0;
 
@@ -278,10 +307,10 @@ int cw_catalog_find_calls(cw_catalog *c, const cw_call_filter *f, cw_catalog_cal
                 call.answered = cw_db_column_timestamp(stmt, 6, &call.answered_at);
                 call.ended = cw_db_column_timestamp(stmt, 8, &call.ended_at);
                 if (call.ended) {
-                        call.outcome = call.kind == CW_KIND_ENCOUNTER
-                                       ? "recorded"
-                                       : cw_call_outcome(call.direction, call.answered,
-                                                         cw_end_reason_from_string(call.end_reason));
+                        call.outcome = call.kind == CW_KIND_ENCOUNTER ? "recorded"
+                                     : call.kind == CW_KIND_MESSAGE   ? "received"
+                                                                      : cw_call_outcome(call.direction, call.answered,
+                                                                                        cw_end_reason_from_string(call.end_reason));
                         if (call.answered)
                                 call.duration_ms = call.ended_at.utc_ms - call.answered_at.utc_ms;
                 }
@@ -301,6 +330,9 @@ int cw_catalog_find_calls(cw_catalog *c, const cw_call_filter *f, cw_catalog_cal
                 call.exported = x.exported;
                 call.marks = x.marks;
                 call.n_marks = x.n_marks;
+                call.message = x.has_message ? &x.message : NULL;
+                if (call.message && call.message->deleted_before_read)
+                        call.outcome = "deleted-unread";
                 r = cb(&call, userdata);
                 extras_clear(&x);
                 if (r != 0)

@@ -188,6 +188,19 @@ static const char *const migrations[CW_CATALOG_SCHEMA_VERSION] = {
         "  at_ms INTEGER NOT NULL, offset_s INTEGER NOT NULL"
         ");"
         "CREATE INDEX marks_by_call ON marks(call_id);",
+        /* 6 → 7: what the network delivered of a text message, with the
+         * SHA-256 of its canonical text (message.h). A message read whole
+         * is stored once, however often it is seen. */
+        "CREATE TABLE messages ("
+        "  call_id INTEGER PRIMARY KEY REFERENCES calls(id),"
+        "  sender TEXT, sender_canonical TEXT,"
+        "  sent_reported TEXT, sent_at_ms INTEGER, sent_offset_s INTEGER,"
+        "  smsc TEXT, text TEXT, data BLOB,"
+        "  complete INTEGER NOT NULL, deleted_before_read INTEGER NOT NULL, receipt_known INTEGER NOT NULL,"
+        "  seen_at_ms INTEGER NOT NULL, seen_offset_s INTEGER NOT NULL,"
+        "  sha256 TEXT NOT NULL"
+        ");"
+        "CREATE UNIQUE INDEX messages_once ON messages(sha256) WHERE complete;",
 };
 
 /* Calls and recordings that were finished before the audit log existed
@@ -369,6 +382,22 @@ static int insert_state(cw_catalog *c, int64_t call_id, cw_call_state state, cw_
         return r;
 }
 
+int cw_catalog_add_call_in_transaction(cw_catalog *c, const cw_call_start *start, cw_end_reason reason,
+                                       int64_t *id_ret) {
+        int r = cw_db_run(c, NULL,
+                "INSERT INTO calls (kind, label, backend, modem_call_id, direction, number,"
+                "                   started_at_ms, started_offset_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "ttttttii", cw_record_kind_to_string(start->kind), start->label, start->backend,
+                start->modem_call_id, cw_direction_to_string(start->direction), start->number,
+                start->appeared.utc_ms, (int64_t) start->appeared.utc_offset_s);
+
+        if (r == 0) {
+                *id_ret = sqlite3_last_insert_rowid(c->db);
+                r = insert_state(c, *id_ret, start->state, reason, &start->appeared);
+        }
+        return r;
+}
+
 int cw_catalog_add_call(cw_catalog *c, const cw_call_start *start, int64_t *id_ret) {
         int64_t id = 0;
         int r;
@@ -378,17 +407,7 @@ int cw_catalog_add_call(cw_catalog *c, const cw_call_start *start, int64_t *id_r
         r = cw_db_exec(c, "BEGIN IMMEDIATE");
         if (r < 0)
                 return r;
-        r = cw_db_run(c, NULL,
-                "INSERT INTO calls (kind, label, backend, modem_call_id, direction, number,"
-                "                   started_at_ms, started_offset_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                "ttttttii", cw_record_kind_to_string(start->kind), start->label, start->backend,
-                start->modem_call_id, cw_direction_to_string(start->direction), start->number,
-                start->appeared.utc_ms, (int64_t) start->appeared.utc_offset_s);
-        if (r == 0) {
-                id = sqlite3_last_insert_rowid(c->db);
-                r = insert_state(c, id, start->state, CW_END_UNKNOWN, &start->appeared);
-        }
-        r = cw_db_commit_or_rollback(c, r);
+        r = cw_db_commit_or_rollback(c, cw_catalog_add_call_in_transaction(c, start, CW_END_UNKNOWN, &id));
         if (r == 0)
                 *id_ret = id;
         return r;

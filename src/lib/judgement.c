@@ -138,7 +138,7 @@ static void history_clear(history *h) {
 }
 
 static int history_add(history *h, const cw_rulebook *rules, const collectors *cs, int64_t id, const cw_timestamp *at,
-                       bool attempt, bool conversation, const char *number) {
+                       bool attempt, bool conversation, bool message, const char *number) {
         char canonical[CW_NUMBER_MAX];
         const char *collector;
         cw_contact *contacts = realloc(h->contacts, (h->n + 1) * sizeof *contacts);
@@ -167,6 +167,7 @@ static int history_add(history *h, const cw_rulebook *rules, const collectors *c
         if (!owned[k] || !owned[k + 1] || !owned[k + 2])
                 return -ENOMEM;
         contacts[h->n - 1] = (cw_contact) { .id = id, .at = *at, .attempt = attempt, .conversation = conversation,
+                                            .message = message,
                                             .caller = owned[k], .caller_label = owned[k + 1], .number = owned[k + 2] };
         return 0;
 }
@@ -203,7 +204,8 @@ static int load_history(cw_catalog *c, const cw_rulebook *rules, const collector
 
         r = cw_db_run(c, &stmt,
                       "SELECT id, direction = 'incoming', number, started_at_ms, started_offset_s,"
-                      " answered_at_ms IS NOT NULL FROM calls WHERE started_at_ms BETWEEN ? AND ? AND kind = 'call'"
+                      " answered_at_ms IS NOT NULL, kind = 'message' FROM calls"
+                      " WHERE started_at_ms BETWEEN ? AND ? AND kind IN ('call', 'message')"
                       " ORDER BY started_at_ms, id",
                       "ii", from_ms, until_ms);
         if (r < 0)
@@ -213,7 +215,7 @@ static int load_history(cw_catalog *c, const cw_rulebook *rules, const collector
 
                 cw_db_column_timestamp(stmt, 3, &at);
                 r = history_add(h, rules, cs, sqlite3_column_int64(stmt, 0), &at, sqlite3_column_int(stmt, 1),
-                                sqlite3_column_int(stmt, 5), cw_db_column_text(stmt, 2));
+                                sqlite3_column_int(stmt, 5), sqlite3_column_int(stmt, 6), cw_db_column_text(stmt, 2));
         }
         sqlite3_finalize(stmt);
         if (r == 0 && rc != SQLITE_DONE)
@@ -246,7 +248,7 @@ int cw_catalog_judge_call(cw_catalog *c, const cw_rulebook *rules, int64_t id, c
                         break;
                 }
         if (r == 0)
-                r = history_add(&h, rules, &cs, id, at, attempt, conversation, number);
+                r = history_add(&h, rules, &cs, id, at, attempt, conversation, false, number);
         if (r == 0 && !trusted(&cs, &h.contacts[h.n - 1]))
                 n_tags = cw_judge_contact(cw_rulebook_judge(rules), h.contacts, h.n - 1, tags, max);
         history_clear(&h);
@@ -261,7 +263,7 @@ int cw_catalog_caller_of(cw_catalog *c, const cw_rulebook *rules, const char *nu
         int r = load_collectors(c, &cs);
 
         if (r == 0)
-                r = history_add(&h, rules, &cs, 0, &now, true, false, number);
+                r = history_add(&h, rules, &cs, 0, &now, true, false, false, number);
         if (r == 0 && !(*ret = strdup(h.contacts[0].caller_label)))
                 r = -ENOMEM;
         history_clear(&h);

@@ -23,6 +23,7 @@
 /* What a recording's tags say (call-tags.c in the daemon writes them). */
 typedef struct file_tags {
         char *call_id, *direction, *number, *backend, *capture_mode, *started, *answered, *ended, *end_reason;
+        char *kind, *label;      /* an encounter's; absent from a call's file */
         cw_tag tags[8];
         size_t n_tags;
         char *warnings[16];
@@ -64,6 +65,8 @@ static void read_tag(const char *comment, void *userdata) {
                 { "CALLWITNESS_ANSWERED_AT=", offsetof(file_tags, answered) },
                 { "CALLWITNESS_ENDED_AT=", offsetof(file_tags, ended) },
                 { "CALLWITNESS_END_REASON=", offsetof(file_tags, end_reason) },
+                { "CALLWITNESS_KIND=", offsetof(file_tags, kind) },
+                { "CALLWITNESS_LABEL=", offsetof(file_tags, label) },
         };
         file_tags *t = userdata;
         const char *value, *colon;
@@ -85,7 +88,7 @@ static void read_tag(const char *comment, void *userdata) {
 
 static void clear_tags(file_tags *t) {
         char **strings[] = { &t->call_id, &t->direction, &t->number, &t->backend, &t->capture_mode, &t->started,
-                             &t->answered, &t->ended, &t->end_reason };
+                             &t->answered, &t->ended, &t->end_reason, &t->kind, &t->label };
 
         for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
                 free(*strings[i]);
@@ -175,6 +178,9 @@ static int recover_file(recovery *v, const char *relpath) {
         }
 
         r = cw_catalog_add_call(v->catalog, &(cw_call_start) {
+                /* Only what a recording can be: a call or an encounter. */
+                .kind = cw_record_kind_from_string(t.kind) == CW_KIND_ENCOUNTER ? CW_KIND_ENCOUNTER : CW_KIND_CALL,
+                .label = cw_record_kind_from_string(t.kind) == CW_KIND_ENCOUNTER ? t.label : NULL,
                 .backend = t.backend ? t.backend : "unknown",
                 .direction = cw_direction_from_string(t.direction),
                 .number = t.number && strcmp(t.number, "unknown") != 0 ? t.number : NULL,

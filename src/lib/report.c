@@ -64,6 +64,24 @@ static bool is_encounter(json_object *call) {
         return cw_json_get_string(call, "kind") && strcmp(cw_json_get_string(call, "kind"), "encounter") == 0;
 }
 
+static bool is_message(json_object *call) {
+        return cw_json_get_string(call, "kind") && strcmp(cw_json_get_string(call, "kind"), "message") == 0;
+}
+
+/* A message's text as it may be shown (text.h), or its data as hex;
+ * the caller frees it. */
+static char *message_text(json_object *call) {
+        json_object *message;
+
+        if (!json_object_object_get_ex(call, "message", &message))
+                return NULL;
+        if (cw_json_get_string(message, "text"))
+                return cw_text_visible(cw_json_get_string(message, "text"));
+        if (cw_json_get_string(message, "data"))
+                return strdup(cw_json_get_string(message, "data"));
+        return NULL;
+}
+
 /* Who: the number, or an encounter's label. */
 static const char *number_of(json_object *call) {
         if (is_encounter(call))
@@ -76,6 +94,8 @@ static const char *direction_word(json_object *call) {
 
         if (is_encounter(call))
                 return _("enc");
+        if (is_message(call))
+                return _("sms");
         return direction && strcmp(direction, "outgoing") == 0 ? _("out") : _("in");
 }
 
@@ -93,7 +113,7 @@ static void print_seconds(FILE *out, int64_t ms) {
 
 json_object *cw_report_summary_json(json_object *calls) {
         json_object *summary = json_object_new_object(), *numbers = json_object_new_object(), *list;
-        int64_t night = 0, answered = 0, missed = 0, encounters = 0, marks = 0;
+        int64_t night = 0, answered = 0, missed = 0, encounters = 0, marks = 0, messages = 0;
         const char *first = NULL, *last = NULL;
 
         for (size_t i = 0; i < length(calls); i++) {
@@ -112,12 +132,19 @@ json_object *cw_report_summary_json(json_object *calls) {
                         entry = json_object_new_object();
                         json_object_object_add(entry, "number", json_object_new_string(number));
                         json_object_object_add(entry, "calls", json_object_new_int64(0));
+                        json_object_object_add(entry, "messages", json_object_new_int64(0));
                         json_object_object_add(entry, "night", json_object_new_int64(0));
                         json_object_object_add(numbers, number, entry);
                 }
-                json_object_object_add(entry, "calls", json_object_new_int64(cw_json_get_int64(entry, "calls") + 1));
                 json_object_object_add(entry, "night", json_object_new_int64(cw_json_get_int64(entry, "night") + at_night));
                 night += at_night;
+                if (is_message(call)) {
+                        messages++;
+                        json_object_object_add(entry, "messages",
+                                               json_object_new_int64(cw_json_get_int64(entry, "messages") + 1));
+                        continue;
+                }
+                json_object_object_add(entry, "calls", json_object_new_int64(cw_json_get_int64(entry, "calls") + 1));
                 answered += outcome && strcmp(outcome, "answered") == 0;
                 missed += outcome && (strcmp(outcome, "missed") == 0 || strcmp(outcome, "rejected") == 0);
                 if (started && (!first || strcmp(started, first) < 0))
@@ -131,7 +158,8 @@ json_object *cw_report_summary_json(json_object *calls) {
                 json_object_array_add(list, json_object_get(value));
         }
         json_object_put(numbers);
-        json_object_object_add(summary, "calls", json_object_new_int64((int64_t) length(calls) - encounters));
+        json_object_object_add(summary, "calls", json_object_new_int64((int64_t) length(calls) - encounters - messages));
+        json_object_object_add(summary, "messages", json_object_new_int64(messages));
         json_object_object_add(summary, "encounters", json_object_new_int64(encounters));
         json_object_object_add(summary, "marks", json_object_new_int64(marks));
         json_object_object_add(summary, "numbers", list);
@@ -204,6 +232,14 @@ static void text_call_line(FILE *out, json_object *call) {
         for (size_t i = 0; i < length(tags); i++)
                 fprintf(out, " [%s]", cw_json_get_string(json_object_array_get_idx(tags, i), "tag"));
         fprintf(out, "\n");
+        if (is_message(call)) {
+                char *text = message_text(call);
+
+                fprintf(out, "%s", _("       text: "));
+                cw_text_write_indented(out, text ? text : _("(not read: deleted by another program first)"), "       | ");
+                fputc('\n', out);
+                free(text);
+        }
         for (size_t i = 0; i < length(tags); i++)
                 fprintf(out, "       %s: %s\n", cw_json_get_string(json_object_array_get_idx(tags, i), "tag"),
                         cw_json_get_string(json_object_array_get_idx(tags, i), "reason"));
@@ -230,12 +266,13 @@ static void text_call_line(FILE *out, json_object *call) {
 /* "" when there were none: the line is for bundles that hold encounters
  * or marks. */
 static void encounters_line(json_object *summary, char *buf, size_t size) {
-        long long encounters = (long long) cw_json_get_int64(summary, "encounters"),
+        long long messages = (long long) cw_json_get_int64(summary, "messages"),
+                  encounters = (long long) cw_json_get_int64(summary, "encounters"),
                   marks = (long long) cw_json_get_int64(summary, "marks");
 
-        snprintf(buf, size, _("  Encounters recorded (visits, in person): %lld. Moments marked: %lld.\n"), encounters,
-                 marks);
-        if (!encounters && !marks)
+        snprintf(buf, size, _("  Text messages: %lld. Encounters recorded (visits, in person): %lld. Moments marked: "
+                              "%lld.\n"), messages, encounters, marks);
+        if (!messages && !encounters && !marks)
                 buf[0] = '\0';
 }
 
@@ -456,8 +493,9 @@ int cw_report_text(json_object *manifest, FILE *out) {
         for (size_t i = 0; i < length(numbers); i++) {
                 json_object *n = json_object_array_get_idx(numbers, i);
 
-                fprintf(out, _("  %-20s calls: %lld, at night: %lld\n"), cw_json_get_string(n, "number"),
-                        (long long) cw_json_get_int64(n, "calls"), (long long) cw_json_get_int64(n, "night"));
+                fprintf(out, _("  %-20s calls: %lld, messages: %lld, at night: %lld\n"), cw_json_get_string(n, "number"),
+                        (long long) cw_json_get_int64(n, "calls"), (long long) cw_json_get_int64(n, "messages"),
+                        (long long) cw_json_get_int64(n, "night"));
         }
         fprintf(out, "\n%s\n", _("Timeline (local time)"));
         for (size_t i = 0; i < length(calls); i++)
@@ -550,6 +588,14 @@ static void html_call_row(FILE *out, json_object *call) {
         else
                 html_escaped(out, outcome ? _(outcome) : _("in progress"));
         fprintf(out, "</td><td>");
+        if (is_message(call)) {
+                char *text = message_text(call);
+
+                fprintf(out, "<div class=\"sms\">");
+                html_escaped(out, text ? text : _("(not read: deleted by another program first)"));
+                fprintf(out, "</div>");
+                free(text);
+        }
         for (size_t i = 0; i < length(tags); i++) {
                 json_object *tag = json_object_array_get_idx(tags, i);
 
@@ -672,6 +718,7 @@ int cw_report_html(json_object *manifest, FILE *out) {
                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
         html_escaped(out, _("Record of phone calls"));
         fprintf(out, "</title><style>"
+                     ".sms{white-space:pre-wrap;border-left:3px solid #888;padding-left:.4em;margin:.2em 0}"
                      "body{font-family:sans-serif;margin:1em;line-height:1.4;color:#111}"
                      "h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.4em}"
                      ".wide{overflow-x:auto}table{border-collapse:collapse;font-size:.9em}"
@@ -709,14 +756,14 @@ int cw_report_html(json_object *manifest, FILE *out) {
         fprintf(out, "</p>\n<h2>");
         html_escaped(out, _("Calls per number"));
         fprintf(out, "</h2>\n<div class=\"wide\"><table>");
-        html_headers(out, (const char *[]) { _("Number"), _("Calls"), _("At night"), NULL });
+        html_headers(out, (const char *[]) { _("Number"), _("Calls"), _("Messages"), _("At night"), NULL });
         for (size_t i = 0; i < length(numbers); i++) {
                 json_object *n = json_object_array_get_idx(numbers, i);
 
                 fprintf(out, "<tr><td>");
                 html_escaped(out, cw_json_get_string(n, "number"));
-                fprintf(out, "</td><td>%lld</td><td>%lld</td></tr>\n", (long long) cw_json_get_int64(n, "calls"),
-                        (long long) cw_json_get_int64(n, "night"));
+                fprintf(out, "</td><td>%lld</td><td>%lld</td><td>%lld</td></tr>\n", (long long) cw_json_get_int64(n, "calls"),
+                        (long long) cw_json_get_int64(n, "messages"), (long long) cw_json_get_int64(n, "night"));
         }
         fprintf(out, "</table></div>\n");
         html_rules(manifest, out);
@@ -743,5 +790,6 @@ int cw_report_html(json_object *manifest, FILE *out) {
 
 /* Outcomes as words for translators: the manifest keeps the English key. */
 static const char *const outcome_words[] __attribute__((unused)) = {
-        N_("answered"), N_("missed"), N_("rejected"), N_("unanswered"),
+        N_("answered"), N_("missed"), N_("rejected"), N_("unanswered"), N_("recorded"), N_("received"),
+        N_("deleted-unread"),
 };

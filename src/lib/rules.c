@@ -392,7 +392,7 @@ static bool fires(kind k, const cw_rule *rule, const cw_contact *contacts, size_
         int64_t day = local_day(&c->at), reach = reach_ms(k, rule);
 
         *p = (pattern) { .n = 0 };
-        if (!c->attempt)
+        if (!c->attempt || c->message)
                 return false;
         if ((k == DAILY_UNANSWERED && c->conversation) || (k == DAILY_CONNECTED && !c->conversation))
                 return false;
@@ -402,7 +402,7 @@ static bool fires(kind k, const cw_rule *rule, const cw_contact *contacts, size_
 
                 if (c->at.utc_ms - o->at.utc_ms > reach)
                         break;
-                if (!same_caller(o, c))
+                if (o->message || !same_caller(o, c))
                         continue;
                 if (k == AFTER_CONVERSATION) {
                         if (o->conversation && day - local_day(&o->at) < rule->days) {
@@ -626,8 +626,14 @@ static void judge_night(const cw_judge *judge, const cw_contact *c, cw_tag *tags
         snprintf(tag->name, sizeof tag->name, "night");
         t = (text) { .buf = tag->reason, .size = sizeof tag->reason };
         tag->reason[0] = '\0';
-        append(&t, _("started at %02d:%02d local time (UTC%c%02d:%02d)"), local.tm_hour, local.tm_min,
-               offset < 0 ? '-' : '+', (offset < 0 ? -offset : offset) / 3600, ((offset < 0 ? -offset : offset) / 60) % 60);
+        if (c->message)
+                append(&t, _("arrived at %02d:%02d local time (UTC%c%02d:%02d)"), local.tm_hour, local.tm_min,
+                       offset < 0 ? '-' : '+', (offset < 0 ? -offset : offset) / 3600,
+                       ((offset < 0 ? -offset : offset) / 60) % 60);
+        else
+                append(&t, _("started at %02d:%02d local time (UTC%c%02d:%02d)"), local.tm_hour, local.tm_min,
+                       offset < 0 ? '-' : '+', (offset < 0 ? -offset : offset) / 3600,
+                       ((offset < 0 ? -offset : offset) / 60) % 60);
         if (j && j->quiet_hours.source) {
                 append(&t, in_j ? _(", inside the quiet hours of ") : _(", outside the quiet hours of "));
                 append_preset(&t, j);

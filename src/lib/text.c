@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "callwitness/text.h"
@@ -66,7 +67,9 @@ int cw_text_check(const char *text, cw_text_kind kind, size_t max_bytes, const c
                 }
                 if ((c == '\n' || c == '\t') && kind == CW_TEXT_LINES)
                         continue;
-                if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+                /* Unicode's line and paragraph separators break a line
+                 * as a newline does. */
+                if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (kind == CW_TEXT_LINE && (c == 0x2028 || c == 0x2029))) {
                         *problem = kind == CW_TEXT_LINE ? "the text holds a control character or a line break"
                                                         : "the text holds a control character";
                         return -EINVAL;
@@ -78,6 +81,32 @@ int cw_text_check(const char *text, cw_text_kind kind, size_t max_bytes, const c
                 }
         }
         return 0;
+}
+
+char *cw_text_visible(const char *text) {
+        const unsigned char *s = (const unsigned char *) (text ? text : "");
+        char *out = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&out, &size);
+        uint32_t c;
+        size_t n;
+
+        if (!f)
+                return NULL;
+        for (; *s; s += n) {
+                if (!(n = utf8_decode(s, &c))) {
+                        fprintf(f, "\\x%02x", *s);
+                        n = 1;
+                } else if ((c < 0x20 && c != '\n') || (c >= 0x7f && c <= 0x9f) || is_bidi_control(c))
+                        fprintf(f, "\\u{%x}", (unsigned) c);
+                else
+                        fwrite(s, 1, n, f);
+        }
+        if (fclose(f) != 0) {
+                free(out);
+                return NULL;
+        }
+        return out;
 }
 
 size_t cw_utf8_fit(const char *text, size_t max_bytes) {

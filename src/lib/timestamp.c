@@ -117,8 +117,11 @@ int cw_timestamp_parse_rfc3339(const char *text, cw_timestamp *ret) {
                 int sign = *p == '-' ? -1 : 1, oh, om;
 
                 p++;
-                if (parse_digits(&p, 2, &oh) < 0 || expect(&p, ':') < 0 ||
-                    parse_digits(&p, 2, &om) < 0 || oh > 23 || om > 59)
+                /* "+08:00", and ISO 8601's "+0800" and "+08" (GLib's
+                 * format, which ModemManager uses for time stamps). */
+                om = 0;
+                if (parse_digits(&p, 2, &oh) < 0 || (*p == ':' && (p++, parse_digits(&p, 2, &om) < 0)) ||
+                    (*p >= '0' && *p <= '9' && parse_digits(&p, 2, &om) < 0) || oh > 23 || om > 59)
                         return -EINVAL;
                 offset = sign * (oh * 3600 + om * 60);
         } else

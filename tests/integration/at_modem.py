@@ -5,6 +5,12 @@ port's name is the socket's path); this answers the generic plugin's probing and
 modem (27.007): RING and +CLIP for incoming calls, +CCWA for a waiting
 one, +CLCC for the list of calls, ATD, ATA, ATH, +CHUP and +CHLD.
 
+With messaging ('pdu' or 'text'), it is also an SMS modem (27.005): a
+message from the network is stored in "SM" and announced with +CMTI;
++CMGR and +CMGL read it back, in PDU mode (SMS-DELIVER in UCS-2, with a
+concatenation header for a message in parts) or in text mode, and +CMGD
+deletes it.
+
 It runs in a thread of the test. Every command it was sent is kept, so a
 test can see what ModemManager did to the "network".'''
 
@@ -69,6 +75,60 @@ REGEX_REPLIES = [
 ]
 
 
+SMSC = '+8613800250500'
+# The SMS-related answers of a modem that stores messages on its SIM.
+MESSAGING_REPLIES = {
+    'AT+CNMI=?': ['+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)'],
+    'AT+CPMS=?': ['+CPMS: ("SM","ME"),("SM","ME"),("SM","ME")'],
+    'AT+CSCA?': [f'+CSCA: "{SMSC}",145'],
+    'AT+CSMS?': ['+CSMS: 0,1,1,1'],
+    'AT+CSMS=?': ['+CSMS: (0,1)'],
+}
+
+
+def semi_octets(digits):
+    '''Digits as swapped BCD (23.040 9.1.2.3), F-padded.'''
+    if len(digits) % 2:
+        digits += 'F'
+    return ''.join(digits[i + 1] + digits[i] for i in range(0, len(digits), 2))
+
+
+def address(number):
+    digits = number.lstrip('+')
+    return f'{len(digits):02X}{"91" if number.startswith("+") else "81"}{semi_octets(digits)}'
+
+
+def scts(sent, quarters):
+    '''The service centre time stamp: "26/11/24,23:40:05" and the zone in
+    quarters of an hour east of UTC.'''
+    digits = re.sub(r'\D', '', sent)
+    zone = semi_octets(f'{abs(quarters):02d}')
+    if quarters < 0:   # the sign is bit 3 of the swapped first octet
+        zone = f'{int(zone[0], 16) | 8:X}{zone[1]}'
+    return semi_octets(digits) + zone
+
+
+def deliver_pdu(sender, text, sent, quarters, part=None):
+    '''An SMS-DELIVER with its SMSC: text in UCS-2; part (reference, total,
+    sequence) adds the concatenation header. Returns (pdu hex, TPDU length).'''
+    body = text.encode('utf-16-be')
+    header = b''
+    if part:
+        header = bytes([5, 0, 3, *part])
+    smsc_digits = SMSC.lstrip('+')
+    smsc = f'{(len(smsc_digits) + 1) // 2 + 1:02X}91{semi_octets(smsc_digits)}'
+    tpdu = (f'{0x44 if header else 0x04:02X}' + address(sender) + '00' + '08' + scts(sent, quarters) +
+            f'{len(header) + len(body):02X}' + (header + body).hex().upper())
+    return smsc + tpdu, len(tpdu) // 2
+
+
+class StoredSms:
+    def __init__(self, index, sender, text, sent, quarters, part):
+        self.index, self.sender, self.text, self.sent, self.quarters, self.part = (index, sender, text, sent,
+                                                                                   quarters, part)
+        self.read = False
+
+
 class Call:
     def __init__(self, index, direction, state, number):
         self.index, self.direction, self.state, self.number = index, direction, state, number
@@ -82,8 +142,11 @@ class FakeATModem:
     '''Listens on a Unix socket at path; ModemManager connects to it when a
     test profile names that path as a port.'''
 
-    def __init__(self, path):
+    def __init__(self, path, messaging=None):
         self.path = path
+        self.messaging = messaging
+        self.stored = []
+        self._reference = 0
         self.calls = []
         self.commands = []
         self._lock = threading.Lock()
@@ -126,6 +189,26 @@ class FakeATModem:
         with self._lock:
             self.calls = [c for c in self.calls if call not in (None, c)]
         self.send_urc('NO CARRIER')
+
+    def deliver_sms(self, sender, text, sent='26/11/24,23:40:05', quarters=32, parts=1, announce=True):
+        '''A message from the network, stored and announced (+CMTI) part by
+        part: a text of several parts arrives as a concatenated message.'''
+        assert self.messaging, 'a modem without messaging'
+        size = -(-len(text) // parts)
+        chunks = [text[i * size:(i + 1) * size] for i in range(parts)]
+        with self._lock:
+            self._reference = (self._reference + 1) % 256
+            reference = self._reference
+        for sequence, chunk in enumerate(chunks, start=1):
+            with self._lock:
+                used = {m.index for m in self.stored}
+                index = min(i for i in range(0, 30) if i not in used)
+                self.stored.append(StoredSms(index, sender, chunk, sent, quarters,
+                                             (reference, parts, sequence) if parts > 1 else None))
+            if announce:
+                self.send_urc(f'+CMTI: "SM",{index}')
+            if sequence < parts:
+                time.sleep(0.3)   # the parts come one by one
 
     def call_states(self):
         with self._lock:
@@ -212,9 +295,57 @@ class FakeATModem:
         except OSError:
             pass
 
+    def _sms_lines(self, sms, listing):
+        '''+CMGR (or, listing, +CMGL) for one stored message, as the mode gives it.'''
+        unread = not sms.read
+        sms.read = True
+        if self.messaging == 'pdu':
+            pdu, length = deliver_pdu(sms.sender, sms.text, sms.sent, sms.quarters, sms.part)
+            head = f'+CMGL: {sms.index},{0 if unread else 1},,{length}' if listing else \
+                f'+CMGR: {0 if unread else 1},,{length}'
+            return [f'{head}\r\n{pdu}']
+        zone = f'{"+" if sms.quarters >= 0 else "-"}{abs(sms.quarters):02d}'
+        stat = '"REC UNREAD"' if unread else '"REC READ"'
+        head = f'+CMGL: {sms.index},{stat},"{sms.sender}",,"{sms.sent}{zone}"' if listing else \
+            f'+CMGR: {stat},"{sms.sender}",,"{sms.sent}{zone}"'
+        # A message's lines follow its header directly, as modems send them.
+        return [f'{head}\r\n{sms.text}']
+
+    def _messaging(self, command, upper):
+        '''The answer to an SMS command, or None for one that is not.'''
+        if upper == 'AT+CMGF=?':
+            return ['+CMGF: (0,1)' if self.messaging == 'pdu' else '+CMGF: (1)'], OK
+        if re.fullmatch(r'AT\+CMGF=[01]', upper):
+            return [], OK if (upper[-1] == '0') == (self.messaging == 'pdu') else ERROR
+        if command in MESSAGING_REPLIES:
+            return MESSAGING_REPLIES[command], OK
+        if re.fullmatch(r'AT\+CPMS=.*', upper):
+            n = len(self.stored)
+            return [f'+CPMS: {n},30,{n},30,{n},30'], OK
+        if upper == 'AT+CPMS?':
+            n = len(self.stored)
+            return [f'+CPMS: "SM",{n},30,"SM",{n},30,"SM",{n},30'], OK
+        if re.fullmatch(r'AT\+CNMI=.*', upper):
+            return [], OK
+        if re.fullmatch(r'AT\+CMGL(=.*)?', upper):
+            return [line for sms in sorted(self.stored, key=lambda m: m.index)
+                    for line in self._sms_lines(sms, True)], OK
+        match = re.fullmatch(r'AT\+CMGR=(\d+)', upper)
+        if match:
+            sms = next((m for m in self.stored if m.index == int(match.group(1))), None)
+            return (self._sms_lines(sms, False), OK) if sms else ([], '+CMS ERROR: 321')
+        match = re.fullmatch(r'AT\+CMGD=(\d+)(,\d+)?', upper)
+        if match:
+            self.stored = [m for m in self.stored if m.index != int(match.group(1))]
+            return [], OK
+        return None
+
     def _execute(self, command):
         upper = command.upper()
         with self._lock:
+            answer = self._messaging(command, upper) if self.messaging else None
+            if answer:
+                return answer
             if upper == 'AT+COPS?':
                 # The format is the one last set with AT+COPS=3,<format>.
                 numeric = any(c == 'AT+COPS=3,2' for _, c in reversed(self.commands[-3:]))

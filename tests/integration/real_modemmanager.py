@@ -18,6 +18,7 @@ MM_PATH = '/org/freedesktop/ModemManager1'
 MODEM_IFACE = MM_NAME + '.Modem'
 VOICE_IFACE = MM_NAME + '.Modem.Voice'
 CALL_IFACE = MM_NAME + '.Call'
+MESSAGING_IFACE = MM_NAME + '.Modem.Messaging'
 TEST_IFACE = MM_NAME + '.Test'
 PROPS_IFACE = 'org.freedesktop.DBus.Properties'
 
@@ -31,10 +32,15 @@ class RealModemManager:
     is self.at; the user's side (what GNOME Calls would do) goes through
     ModemManager's D-Bus API, as on a phone.'''
 
-    def __init__(self, phone):
+    def __init__(self, phone, messaging=None, stored=()):
+        '''messaging: 'pdu' or 'text' makes the modem an SMS modem too
+        (at_modem.py); stored: messages (sender, text) already on its SIM
+        when ModemManager first reads it.'''
         self.phone = phone
         self.bus = phone.system_bus
-        self.at = FakeATModem(os.path.join(phone.dir, 'at-modem'))
+        self.at = FakeATModem(os.path.join(phone.dir, 'at-modem'), messaging)
+        for sender, text in stored:
+            self.at.deliver_sms(sender, text, announce=False)
         self.process = None
         self.starts = 0
         self.modems_added = 0
@@ -173,24 +179,37 @@ class RealModemManager:
         self.stop()
 
 
-class CallDeleter:
-    '''A client that deletes every call the moment it ends, as GNOME Calls
-    does: a separate process with its own main loop, so that it races
-    callwitnessd as a real client would.'''
+class Deleter:
+    '''A client of ModemManager that deletes what it is told to, in a
+    separate process with its own main loop, so that it races callwitnessd
+    as a real client would.'''
 
-    SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'call_deleter.py')
-
-    def __init__(self, phone, modem_path):
-        self.phone = phone
-        self.process = phone._spawn('call-deleter', ['/usr/bin/python3', self.SCRIPT, modem_path],
+    def __init__(self, phone, name, script, *args):
+        self.phone, self.name = phone, name
+        self.process = phone._spawn(name, ['/usr/bin/python3', os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                                            script), *args],
                                     stdout=subprocess.PIPE)
         if self.process.stdout.readline().strip() != b'ready':
-            raise AssertionError('the call-deleting client did not start')
+            raise AssertionError(f'{name} did not start')
 
     def deleted(self):
-        with open(os.path.join(self.phone.dir, 'call-deleter.log')) as f:
+        with open(os.path.join(self.phone.dir, self.name + '.log')) as f:
             return [line.split()[-1] for line in f if line.startswith('deleted ')]
 
     def close(self):
         self.phone._stop(self.process)
 
+
+class CallDeleter(Deleter):
+    '''Deletes every call the moment it ends, as GNOME Calls does.'''
+
+    def __init__(self, phone, modem_path):
+        super().__init__(phone, 'call-deleter', 'call_deleter.py', modem_path)
+
+
+class MessageDeleter(Deleter):
+    '''Deletes every received message delay_ms after it appears, as Chatty
+    does once it has stored it.'''
+
+    def __init__(self, phone, modem_path, delay_ms):
+        super().__init__(phone, 'message-deleter', 'message_deleter.py', modem_path, str(delay_ms))

@@ -19,7 +19,7 @@ import unittest
 import dbus
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Phone, check_recording, wait_for  # noqa: E402
+from harness import Phone, check_recording, opus_tags, wait_for  # noqa: E402
 from phonecase import AUDIO, CALL_IFACE, MODEM  # noqa: E402
 
 DOC_XML = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'doc', 'org.callwitness.Recorder1.xml')
@@ -191,7 +191,8 @@ class Encounters(unittest.TestCase):
         # After the fact: within the file, not past its end.
         self.assertIn('Marked 00:01', phone.cli('mark', '1', '--at', '00:01', 'he showed a badge').stdout)
         self.assertIn('past the end', phone.cli('mark', '1', '--at', '10:00', 'x', check=False).stderr)
-        self.assertIn('not a time', phone.cli('mark', '1', '--at', '1:75', 'x', check=False).stderr)
+        for bad in ('1:75', '0:0:5:9', '0:0:5:', '-1:00', '99999999999:00'):
+            self.assertIn('not a time', phone.cli('mark', '1', '--at', bad, 'x', check=False).stderr, bad)
 
         shown = self.show(1)
         self.assertEqual((shown['kind'], shown['label']), ('encounter', 'door visit, three men'))
@@ -222,6 +223,19 @@ class Encounters(unittest.TestCase):
         self.assertIn('threatened to come to my home', report)
         with open(os.path.join(bundle, 'report.html')) as f:
             self.assertIn('threatened to come to my home', f.read())
+
+        # The file says what it is: a catalog rebuilt from the files alone
+        # keeps it an encounter, with its label.
+        tags, _ = opus_tags(path)
+        self.assertEqual((tags['TITLE'], tags['CALLWITNESS_KIND'], tags['CALLWITNESS_LABEL']),
+                         ('Encounter: door visit, three men', 'encounter', 'door visit, three men'))
+        phone.stop_daemon()
+        for name in os.listdir(phone.data_dir):
+            if name.startswith('catalog.db'):
+                os.unlink(os.path.join(phone.data_dir, name))
+        result = phone.cli('recover', check=False)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn('door visit, three men', phone.cli('list', '--encounters').stdout)
 
     def test_a_call_during_an_encounter_is_recorded_as_usual(self):
         phone = self.phone
@@ -275,6 +289,71 @@ class Encounters(unittest.TestCase):
         phone.cli('stop')
         phone.wait_call(1, lambda c: c['sha256'], 'the second encounter')
 
+
+    def test_an_encounter_that_cannot_be_recorded_says_so_and_blocks_nothing(self):
+        phone = self.phone
+        # Where its file would go is a file: nothing can be created there.
+        os.makedirs(os.path.join(phone.data_dir, 'recordings'), exist_ok=True)
+        with open(os.path.join(phone.data_dir, 'recordings', '2026'), 'w') as f:
+            f.write('in the way')
+        result = phone.cli('record', check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn('could not be recorded', result.stderr)
+        self.assertEqual(self.property('State'), 'idle')
+        row = phone.wait_call(0, lambda c: c['ended_at_ms'], 'the failed encounter ended')
+        self.assertEqual((row['kind'], row['end_reason']), ('encounter', 'error'))
+        self.assertIn('write-failed', ' '.join(self.show(1)['warnings']))
+        os.unlink(os.path.join(phone.data_dir, 'recordings', '2026'))
+        self.assertIn('Recording encounter 2', phone.cli('record').stdout)
+        phone.cli('stop')
+        phone.wait_call(1, lambda c: c['sha256'], 'the next encounter')
+
+    def test_text_that_is_not_utf8_is_written_out_not_fatal(self):
+        phone = self.phone
+        phone.stop_daemon()
+        # A source pattern with a byte that is not UTF-8 ends up in a
+        # warning, which D-Bus carries only as UTF-8.
+        os.makedirs(os.path.join(phone.config_home, 'callwitness'), exist_ok=True)
+        with open(os.path.join(phone.config_home, 'callwitness', 'callwitness.conf'), 'wb') as f:
+            f.write(b'[audio]\nlocal_source = nomatch-\xff*\n')
+        try:
+            phone.start_daemon(local_time='2026-11-24 23:40:00')
+            phone.wait_log('has voice support')
+            phone.cli('record')
+            warning = self.signals.wait('Warning')
+            self.assertIn('nomatch-\\xff*', warning[2])
+            phone.cli('stop')
+            self.signals.wait('RecordingFinished')
+            phone.stop_daemon()   # a clean exit: no abort
+        finally:
+            os.unlink(os.path.join(phone.config_home, 'callwitness', 'callwitness.conf'))
+
+    def test_a_name_held_by_another_user_gets_nothing(self):
+        phone = self.phone
+        phone.stop_daemon()
+        impostor = subprocess.Popen(
+            ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '/usr/bin/python3', '-c',
+             'import dbus, sys, time\n'
+             f'bus = dbus.bus.BusConnection("{phone.session_address_for_others}")\n'
+             f'bus.request_name("{NAME}")\n'
+             'print("ready", flush=True)\n'
+             'time.sleep(60)\n'],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={'PATH': phone.env['PATH']})
+        try:
+            self.assertEqual(impostor.stdout.readline().strip(), b'ready')
+            phone.start_daemon(local_time='2026-11-24 23:40:00')
+            phone.wait_log('another program holds the name')
+            result = phone.cli('record', '--label', 'police at the door', check=False)
+            self.assertEqual(result.returncode, 1)
+            self.assertIn('held by a program of another user (uid 65534)', result.stderr)
+        finally:
+            impostor.kill()
+            impostor.wait(10)
+            impostor.stdout.close()
+            impostor.stderr.close()
+        # The bus hands the name to the daemon that waited for it.
+        wait_for(lambda: phone.cli('record', check=False).returncode == 0, 10, 'the daemon to have its name')
+        phone.cli('stop')
 
 if __name__ == '__main__':
     unittest.main(verbosity=2)

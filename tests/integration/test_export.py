@@ -106,7 +106,7 @@ class Export(PhoneTestCase):
         self.assertEqual(calls[2]['files'], [])
         self.assertEqual(manifest['summary']['calls'], 2)
         self.assertEqual(manifest['summary']['night_calls'], 2)
-        self.assertEqual(manifest['summary']['numbers'], [{'number': CALLER, 'calls': 2, 'night': 2}])
+        self.assertEqual(manifest['summary']['numbers'], [{'number': CALLER, 'calls': 2, 'messages': 0, 'night': 2}])
 
         report = read(os.path.join(bundle, 'report.txt'))
         self.assertIn('Calls: 2. Numbers: 1. At night: 2.', report)

@@ -203,7 +203,7 @@ static void catalog_before_the_log_is_adopted(void) {
         fresh_catalog();
         sql("PRAGMA foreign_keys = OFF; DROP TABLE audit_log; DROP TABLE notes; DROP TABLE caller_identities;"
             " DROP TABLE export_calls; DROP TABLE exports; DROP TABLE collector_numbers; DROP TABLE collectors;"
-            " DROP TABLE dismissed_tags; DROP TABLE number_rules; DROP TABLE contact_reports; DROP TABLE marks;"
+            " DROP TABLE dismissed_tags; DROP TABLE number_rules; DROP TABLE contact_reports; DROP TABLE marks; DROP TABLE messages;"
             /* calls as they were: without kind and label */
             " CREATE TABLE calls_v2 AS SELECT id, backend, modem_call_id, direction, number, started_at_ms,"
             " started_offset_s, answered_at_ms, answered_offset_s, ended_at_ms, ended_offset_s, end_reason FROM calls;"
@@ -243,6 +243,19 @@ static void encounters_and_marks_are_audited(void) {
         sql("UPDATE calls SET label = 'door visit', kind = 'call' WHERE label IS NOT NULL");
         p = verify();
         ok(p.n == 1 && strstr(p.text, "kind"), "an encounter turned into a call is found (%s)", p.text);
+        sql("UPDATE calls SET kind = 'encounter' WHERE label IS NOT NULL");
+        sql("UPDATE marks SET text = 'nothing happened'");
+        p = verify();
+        ok(p.n == 1 && strstr(p.text, "mark"), "a mark's changed text is found (%s)", p.text);
+        sql("UPDATE marks SET text = 'threatened to come back', offset_ms = 1");
+        p = verify();
+        ok(p.n == 1 && strstr(p.text, "mark"), "a mark moved in the file is found (%s)", p.text);
+        sql("DELETE FROM marks");
+        p = verify();
+        ok(p.n == 1 && strstr(p.text, "gone from the catalog"), "a mark removed is found (%s)", p.text);
+        sql("INSERT INTO marks (call_id, offset_ms, text, live, at_ms, offset_s) VALUES (1, 100, 'planted', 1, 0, 0)");
+        p = verify();
+        ok(p.n == 2 && strstr(p.text, "no entry"), "a mark planted is found (%s)", p.text);
 }
 
 int main(void) {

@@ -63,8 +63,25 @@ static void later_lines_are_indented(void) {
         free(text);
 }
 
+static void outside_text_is_shown_safely(void) {
+        char *shown = cw_text_visible("pay\u202e yadot\x07\nline two\xff");
+
+        ok(shown && strcmp(shown, "pay\\u{202e} yadot\\u{7}\nline two\\xff") == 0,
+           "overrides, controls and bytes that are not UTF-8 are written out, line breaks kept");
+        free(shown);
+}
+
+static void separators_break_lines(void) {
+        const char *problem;
+
+        ok(cw_text_check("one\u2028two", CW_TEXT_LINE, 100, &problem) < 0, "U+2028 is a line break");
+        ok(cw_text_check("one\u2029two", CW_TEXT_LINE, 100, &problem) < 0, "U+2029 is one too");
+}
+
 int main(void) {
         hostile_text_is_refused();
+        outside_text_is_shown_safely();
+        separators_break_lines();
         cutting_keeps_characters_whole();
         later_lines_are_indented();
         return tap_done();

@@ -29,6 +29,12 @@ int main(void) {
            ts.utc_ms == 1795534805250LL && ts.utc_offset_s == 0, "Z and fraction");
         ok(cw_timestamp_parse_rfc3339("2026-11-24T15:40", &ts) < 0, "missing seconds refused");
         ok(cw_timestamp_parse_rfc3339("2026-13-24T15:40:00Z", &ts) < 0, "month 13 refused");
-        ok(cw_timestamp_parse_rfc3339("2026-11-24T15:40:00+0800", &ts) < 0, "offset without colon refused");
+        /* ISO 8601's forms, as GLib (and so ModemManager) writes them. */
+        ok(cw_timestamp_parse_rfc3339("2026-11-24T23:40:00+0800", &ts) == 0 && ts.utc_ms == 1795534800000LL &&
+           ts.utc_offset_s == 8 * 3600, "offset without colon");
+        ok(cw_timestamp_parse_rfc3339("2026-11-24T23:40:00+08", &ts) == 0 && ts.utc_ms == 1795534800000LL &&
+           ts.utc_offset_s == 8 * 3600, "offset in hours alone");
+        ok(cw_timestamp_parse_rfc3339("2026-11-24T23:40:00+8", &ts) < 0, "an offset of one digit refused");
+        ok(cw_timestamp_parse_rfc3339("2026-11-24T23:40:00+08:0", &ts) < 0, "an offset cut short refused");
         return tap_done();
 }
