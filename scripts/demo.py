@@ -28,6 +28,11 @@ def main():
         phone.start_daemon(local_time='2026-11-24 23:40:00', tz='Asia/Shanghai')
         phone.play_tones()
 
+        say('First a text from the collector, at 23:39: "we are coming to your home tomorrow"')
+        phone.mm_call('AddIncomingMessage', MODEM, '+8613800138000',
+                      'Quick Collect: pay today or we are coming to your home tomorrow', '2026-11-24T23:39:58+08')
+        phone.wait_call(0, lambda c: c['kind'] == 'message', 'the message in the catalog')
+
         say('A collector calls: +86 138 0013 8000 rings, is answered, talks for 5 s, hangs up;'
             ' 3 s in, the user marks the threat: callwitness mark "threatened to tell my employer"')
         call = phone.mm_call('AddIncomingCall', MODEM, '+8613800138000')
@@ -37,7 +42,7 @@ def main():
         print(phone.cli('mark', 'threatened to tell my employer').stdout, end='')
         time.sleep(2)
         phone.mm_object(call, CALL).Hangup()
-        row = phone.wait_call(0, lambda c: c['sha256'], 'the finished recording')
+        row = phone.wait_call(1, lambda c: c['sha256'], 'the finished recording')
         phone.stop_tones()
 
         say('callwitness list')
@@ -55,8 +60,8 @@ def main():
         phone.stop_daemon()
 
         say('The user notes who called, then exports the call as evidence')
-        phone.cli('identify', '1', '--company', 'Quick Collect Ltd', '--employee-id', 'QC-0417')
-        phone.cli('note', '1', 'Called at 23:40 and threatened to tell my employer')
+        phone.cli('identify', '2', '--company', 'Quick Collect Ltd', '--employee-id', 'QC-0417')
+        phone.cli('note', '2', 'Called at 23:40 and threatened to tell my employer')
         bundle = os.path.join(phone.dir, 'evidence.zip')
         print(phone.cli('export', '--tagged', '-o', bundle).stdout, end='')
         key = phone.cli('key').stdout.strip()

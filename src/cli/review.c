@@ -83,8 +83,10 @@ static void print_call(const cw_call_record *call, cw_catalog *catalog) {
                 printf(_("Call %lld: %s %s\n"), (long long) call->id,
                        call->direction == CW_DIRECTION_OUTGOING ? _("outgoing to") : _("incoming from"),
                        call->number ? call->number : _("unknown number"));
-        printf(_("Outcome:   %s%s%s\n"), call->outcome ? call->outcome : _("in progress"),
-               call->end_reason ? _(", ended by ") : "", call->end_reason ? call->end_reason : "");
+        /* A message does not end; its outcome says it all. */
+        printf(_("Outcome:   %s%s%s\n"), call->outcome ? _(call->outcome) : _("in progress"),
+               call->end_reason && call->kind != CW_KIND_MESSAGE ? _(", ended by ") : "",
+               call->end_reason && call->kind != CW_KIND_MESSAGE ? call->end_reason : "");
         printf(_("Timeline:\n"));
         cw_catalog_foreach_state(catalog, call->id, print_state, NULL);
         /* A mark's instant in the call: where it falls in the file, from

@@ -490,8 +490,8 @@ static json_object *rules_json(exporter *x) {
                 const char *kind = cw_json_get_string(call, "kind");
                 char *label = NULL;
 
-                if (kind && strcmp(kind, "encounter") == 0)
-                        continue;   /* nobody called */
+                if (kind && strcmp(kind, "call") != 0)
+                        continue;   /* the rules count calls: not encounters, not messages */
                 if (cw_catalog_caller_of(x->catalog, rules, cw_json_get_string(call, "number"), &label) == 0)
                         count_call(caller_entry(callers, label), call);
                 free(label);

@@ -136,8 +136,8 @@ json_object *cw_report_summary_json(json_object *calls) {
                         json_object_object_add(entry, "night", json_object_new_int64(0));
                         json_object_object_add(numbers, number, entry);
                 }
-                json_object_object_add(entry, "night", json_object_new_int64(cw_json_get_int64(entry, "night") + at_night));
-                night += at_night;
+                /* Calls per number and at night count calls: a message is
+                 * counted apart (its night tag is in the timeline). */
                 if (is_message(call)) {
                         messages++;
                         json_object_object_add(entry, "messages",
@@ -145,6 +145,8 @@ json_object *cw_report_summary_json(json_object *calls) {
                         continue;
                 }
                 json_object_object_add(entry, "calls", json_object_new_int64(cw_json_get_int64(entry, "calls") + 1));
+                json_object_object_add(entry, "night", json_object_new_int64(cw_json_get_int64(entry, "night") + at_night));
+                night += at_night;
                 answered += outcome && strcmp(outcome, "answered") == 0;
                 missed += outcome && (strcmp(outcome, "missed") == 0 || strcmp(outcome, "rejected") == 0);
                 if (started && (!first || strcmp(started, first) < 0))
@@ -186,7 +188,7 @@ static void build_heatmap(json_object *calls, heatmap *h) {
                 struct tm tm;
                 int d;
 
-                if (is_encounter(json_object_array_get_idx(calls, i)))
+                if (is_encounter(json_object_array_get_idx(calls, i)) || is_message(json_object_array_get_idx(calls, i)))
                         continue;
                 local_minute(cw_json_get_string(json_object_array_get_idx(calls, i), "started_at"), when, sizeof when, &tm);
                 if (when[0] == '?')
@@ -298,6 +300,11 @@ static report_head *read_head(json_object *manifest) {
         local_minute(cw_json_get_string(manifest, "exported_at_local"), r->exported, sizeof r->exported, NULL);
         local_minute(cw_json_get_string(r->summary, "first_call"), r->first, sizeof r->first, NULL);
         local_minute(cw_json_get_string(r->summary, "last_call"), r->last, sizeof r->last, NULL);
+        /* Only messages or encounters: there is no first call. */
+        if (!cw_json_get_string(r->summary, "first_call")) {
+                snprintf(r->first, sizeof r->first, "-");
+                snprintf(r->last, sizeof r->last, "-");
+        }
         build_heatmap(r->calls, &r->h);
         return r;
 }

@@ -142,9 +142,12 @@ class FakeATModem:
     '''Listens on a Unix socket at path; ModemManager connects to it when a
     test profile names that path as a port.'''
 
-    def __init__(self, path, messaging=None):
+    def __init__(self, path, messaging=None, network_time=None):
+        '''network_time: what +CCLK? says the network's time is
+        ("26/11/24,23:40:05+32"), or None for a modem without a clock.'''
         self.path = path
         self.messaging = messaging
+        self.network_time = network_time
         self.stored = []
         self._reference = 0
         self.calls = []
@@ -346,6 +349,10 @@ class FakeATModem:
             answer = self._messaging(command, upper) if self.messaging else None
             if answer:
                 return answer
+            if upper == 'AT+CCLK?' and self.network_time:
+                return [f'+CCLK: "{self.network_time}"'], OK
+            if re.fullmatch(r'AT\+CTZ[UR]=\d', upper) and self.network_time:
+                return [], OK
             if upper == 'AT+COPS?':
                 # The format is the one last set with AT+COPS=3,<format>.
                 numeric = any(c == 'AT+COPS=3,2' for _, c in reversed(self.commands[-3:]))

@@ -28,6 +28,10 @@ IS_OBJECT_MANAGER = True
 
 MODEM_IFACE = 'org.freedesktop.ModemManager1.Modem'
 VOICE_IFACE = 'org.freedesktop.ModemManager1.Modem.Voice'
+MESSAGING_IFACE = 'org.freedesktop.ModemManager1.Modem.Messaging'
+SMS_IFACE = 'org.freedesktop.ModemManager1.Sms'
+# MMSmsState, MMSmsPduType, MMSmsStorage
+SMS_STATE_RECEIVED, SMS_PDU_DELIVER, SMS_STORAGE_SM = 3, 1, 1
 CALL_IFACE = 'org.freedesktop.ModemManager1.Call'
 
 # MMCallState
@@ -50,6 +54,7 @@ def load(mock, parameters):
     _main_object = mock
     mock.modem_count = 0
     mock.call_count = 0
+    mock.sms_count = 0
     mock.AddProperties(MAIN_IFACE, {'Version': dbus.String('1.20.4', variant_level=1)})
     mock.AddMethods(MAIN_IFACE, [
         ('ScanDevices', '', '', ''),
@@ -121,8 +126,49 @@ def AddVoiceModem(self):
         ('CallWaitingSetup', 'b', '', ''),
         ('CallWaitingQuery', '', 'b', 'ret = True'),
     ])
+    modem.AddProperties(MESSAGING_IFACE, {
+        'Messages': dbus.Array([], signature='o', variant_level=1),
+        'SupportedStorages': dbus.Array([dbus.UInt32(SMS_STORAGE_SM)], signature='u', variant_level=1),
+        'DefaultStorage': dbus.UInt32(SMS_STORAGE_SM, variant_level=1),
+    })
+    modem.AddMethods(MESSAGING_IFACE, [
+        ('List', '', 'ao', f'ret = self.Get("{MESSAGING_IFACE}", "Messages")'),
+        ('Delete', 'o', '', 'self.DeleteMessageObject(self._object_path, args[0])'),
+    ])
     main.object_manager_emit_added(path)
     return path
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='osss', out_signature='o')
+def AddIncomingMessage(self, modem_path, number, text, timestamp):
+    '''A message received whole, as ModemManager announces it.'''
+    main = _main()
+    main.sms_count += 1
+    path = f'{MAIN_OBJ}/SMS/{main.sms_count}'
+    main.AddObject(path, SMS_IFACE, {
+        'State': dbus.UInt32(SMS_STATE_RECEIVED, variant_level=1),
+        'PduType': dbus.UInt32(SMS_PDU_DELIVER, variant_level=1),
+        'Number': dbus.String(number, variant_level=1),
+        'Text': dbus.String(text, variant_level=1),
+        'Data': dbus.Array([], signature='y', variant_level=1),
+        'SMSC': dbus.String('+8613800250500', variant_level=1),
+        'Timestamp': dbus.String(timestamp, variant_level=1),
+        'Storage': dbus.UInt32(SMS_STORAGE_SM, variant_level=1),
+    }, [])
+    modem = mockobject.objects[modem_path]
+    messages = list(modem.Get(MESSAGING_IFACE, 'Messages')) + [dbus.ObjectPath(path)]
+    modem.Set(MESSAGING_IFACE, 'Messages', dbus.Array(messages, signature='o'))
+    modem.EmitSignal(MESSAGING_IFACE, 'Added', 'ob', [dbus.ObjectPath(path), True])
+    return path
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='oo', out_signature='')
+def DeleteMessageObject(self, modem_path, path):
+    modem = mockobject.objects[modem_path]
+    messages = [m for m in modem.Get(MESSAGING_IFACE, 'Messages') if m != path]
+    modem.Set(MESSAGING_IFACE, 'Messages', dbus.Array(messages, signature='o'))
+    _main().RemoveObject(path)
+    modem.EmitSignal(MESSAGING_IFACE, 'Deleted', 'o', [dbus.ObjectPath(path)])
 
 
 @dbus.service.method(MOCK_IFACE, in_signature='o', out_signature='')
