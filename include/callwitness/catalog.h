@@ -17,7 +17,7 @@
 typedef struct cw_catalog cw_catalog;
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CW_CATALOG_SCHEMA_VERSION 7
+#define CW_CATALOG_SCHEMA_VERSION 8
 
 /* Opens (creating and migrating as needed) the catalog. A file written by a
  * newer callwitness is refused with -EPROTONOSUPPORT rather than touched.
@@ -165,6 +165,14 @@ typedef struct cw_message_record {
         const char *sha256;           /* of its canonical text */
 } cw_message_record;
 
+/* How far its times can be trusted (clock.h), as checked when it began. */
+typedef struct cw_clock_record {
+        int synced;                   /* 1, 0, -1 not known */
+        const char *network_reported; /* NULL: no modem gave the network's time */
+        int64_t network_offset_ms;    /* the network's time minus the phone's */
+        cw_timestamp at;
+} cw_clock_record;
+
 /* One call as listed. Pointers are valid only during the callback. */
 typedef struct cw_call_record {
         int64_t id;
@@ -199,6 +207,7 @@ typedef struct cw_call_record {
         const cw_mark *marks;         /* by offset */
         size_t n_marks;
         const cw_message_record *message;   /* a message's content; NULL for calls and encounters */
+        const cw_clock_record *clock;       /* NULL: not checked (recorded before schema 8) */
 } cw_call_record;
 
 typedef int (*cw_catalog_call_fn)(const cw_call_record *call, void *userdata);

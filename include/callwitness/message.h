@@ -26,6 +26,11 @@ typedef struct cw_message_in {
         bool complete;                  /* read whole: every part received */
         bool deleted_before_read;       /* another program deleted it before it was read */
         bool receipt_known;             /* seen as it arrived (not found already stored) */
+        /* This reading may be of a message read before: one found stored
+         * (a restart, a listing), or one ModemManager announces again
+         * after it restarted. A fresh delivery without it is always kept,
+         * even if its text is the same as an earlier one's. */
+        bool may_repeat;
         cw_timestamp seen;              /* the phone's time callwitnessd read it */
 } cw_message_in;
 
@@ -43,8 +48,8 @@ int cw_message_parse_network_time(const char *text, cw_timestamp *ret);
 
 /* Adds a received message: its row of calls (ended when received, reason
  * "received"), its row of messages and their audit entries, in one
- * transaction. A complete message already in the catalog (the same hash:
- * a restart, a listing at start) is not added again: *duplicate is set and
+ * transaction. A complete message that may_repeat and is already in the
+ * catalog (the same hash) is not added again: *duplicate is set and
  * *id_ret is the earlier one. country_code: for the sender's canonical
  * form (number.h). */
 int cw_catalog_add_message(cw_catalog *c, const cw_message_in *m, const char *country_code, int64_t *id_ret,

@@ -26,6 +26,9 @@ int cw_text_check(const char *text, cw_text_kind kind, size_t max_bytes, const c
  * written as \u{202e}, bytes that are not UTF-8 as \xff. The stored text
  * stays as it came; this is only for showing it. NULL when out of memory. */
 char *cw_text_visible(const char *text);
+/* The same on one line: line breaks written out too (a sender's name, a
+ * field of a header). */
+char *cw_text_visible_line(const char *text);
 
 /* How many bytes of text fit in max_bytes without cutting a character. */
 size_t cw_utf8_fit(const char *text, size_t max_bytes);

@@ -5,6 +5,7 @@
  * was in force at that instant, so "23:40 +08:00" survives a later change of
  * time zone or DST. The C library does all zone arithmetic. */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -21,6 +22,9 @@ cw_timestamp cw_timestamp_from_utc_ms(int64_t utc_ms);
 
 /* "2026-11-24T23:40:05+08:00"; returns 0 or -EOVERFLOW. */
 int cw_timestamp_format_rfc3339(const cw_timestamp *ts, char buf[static CW_RFC3339_MAX]);
+
+/* Whether the day exists in that month of that (Gregorian) year. */
+bool cw_timestamp_valid_date(int year, int month, int day);
 
 /* Parses what cw_timestamp_format_rfc3339() writes (seconds, optional
  * fraction, "Z" or ±HH:MM), and ISO 8601's ±HHMM and ±HH. Returns 0 or

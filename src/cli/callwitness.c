@@ -71,7 +71,9 @@ static void format_duration(int64_t ms, char *buf, size_t size) {
 }
 
 static int print_line(const cw_call_record *call, void *userdata) {
-        char when[32], duration[32];
+        /* A number (or a sender's name) from the network, on one line, with
+         * nothing in it that could change how the list reads. */
+        char when[32], duration[32], *number = call->number ? cw_text_visible_line(call->number) : NULL;
         struct tm tm;
         int *count = userdata;
 
@@ -89,11 +91,12 @@ static int print_line(const cw_call_record *call, void *userdata) {
                        call->label ? call->label : _("encounter"), duration);
         else if (call->kind == CW_KIND_MESSAGE)
                 printf("%5lld  %s  %-3s  %-18s  %-10s ", (long long) call->id, when, _("sms"),
-                       call->number ? call->number : _("unknown"), _(call->outcome));
+                       number ? number : _("unknown"), _(call->outcome));
         else
                 printf("%5lld  %s  %-3s  %-18s  %-10s ", (long long) call->id, when,
                        call->direction == CW_DIRECTION_OUTGOING ? _("out") : _("in"),
-                       call->number ? call->number : _("unknown"), duration);
+                       number ? number : _("unknown"), duration);
+        free(number);
         if (call->file && call->capture_mode != CW_CAPTURE_SEPARATE && call->kind == CW_KIND_CALL)
                 printf(" (%s)", cw_capture_mode_to_string(call->capture_mode));
         for (size_t i = 0; i < call->n_tags; i++)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "callwitness/call-json.h"
+#include "callwitness/clock.h"
 #include "callwitness/review.h"
 #include "callwitness/text.h"
 #include "collector.h"
@@ -40,49 +41,62 @@ typedef struct show_context {
         bool as_json;
 } show_context;
 
+/* A field the network gave, on one line, written out where it could change
+ * how the lines around it read (\u{1b}); the caller frees it. */
+static char *shown(const char *text) {
+        char *visible = cw_text_visible_line(text ? text : "");
+
+        return visible ? visible : strdup("?");
+}
+
 static void print_message(const cw_message_record *m) {
-        char when[64];
-        char *visible;
+        char when[64], *sent = shown(m->sent_reported), *smsc = shown(m->smsc), *text;
 
         if (m->has_sent) {
                 local_time(&m->sent_at, when, sizeof when);
-                printf(_("Sent:      %s (the network's time: %s)\n"), when, m->sent_reported);
+                printf(_("Sent:      %s (the network's time: %s)\n"), when, sent);
         } else if (m->sent_reported)
-                printf(_("Sent:      %s (the network's time, not understood)\n"), m->sent_reported);
+                printf(_("Sent:      %s (the network's time, not understood)\n"), sent);
         local_time(&m->seen_at, when, sizeof when);
         printf(m->receipt_known ? _("Received:  %s\n") : _("Read:      %s (found stored when callwitnessd started: "
                                                               "when it arrived is not known)\n"), when);
         if (m->smsc)
-                printf(_("SMSC:      %s\n"), m->smsc);
+                printf(_("SMSC:      %s\n"), smsc);
         if (m->deleted_before_read)
                 printf(m->complete || m->text ? _("Deleted:   by another program before callwitnessd read all of it\n")
                                               : _("Deleted:   by another program before callwitnessd could read it: "
                                                   "its text is not known\n"));
-        /* As the network delivered it, with anything that could change how
-         * the lines around it read written out (\u{202e}). */
-        visible = cw_text_visible(m->text ? m->text : "");
+        /* As the network delivered it, its lines kept, anything that could
+         * change how the lines around it read written out. */
         if (m->text) {
+                text = cw_text_visible(m->text);
                 printf("%s", _("Text:      "));
-                cw_text_write_indented(stdout, visible ? visible : "", "           | ");
+                cw_text_write_indented(stdout, text ? text : "?", "           | ");
                 printf("\n");
-        }
-        free(visible);
+                free(text);
+        } else if (!m->data_hex && !m->deleted_before_read)
+                printf(_("Text:      (not read: the modem did not give it)\n"));
         if (m->data_hex)
                 printf(_("Data:      %s (a binary message, as hex)\n"), m->data_hex);
+        if (!m->complete && !m->deleted_before_read && (m->text || m->sender))
+                printf(_("Complete:  no: its last part had not arrived when it was kept\n"));
         printf(_("SHA-256:   %s (of its canonical text)\n"), m->sha256);
+        free(sent);
+        free(smsc);
 }
 
 static void print_call(const cw_call_record *call, cw_catalog *catalog) {
-        char when[64];
+        char when[64], *visible, *number = call->number ? shown(call->number) : NULL;
 
         if (call->kind == CW_KIND_ENCOUNTER)
                 printf(_("Encounter %lld: %s\n"), (long long) call->id, call->label ? call->label : _("no label"));
         else if (call->kind == CW_KIND_MESSAGE)
-                printf(_("Message %lld from %s\n"), (long long) call->id, call->number ? call->number : _("unknown number"));
+                printf(_("Message %lld from %s\n"), (long long) call->id, number ? number : _("unknown number"));
         else
                 printf(_("Call %lld: %s %s\n"), (long long) call->id,
                        call->direction == CW_DIRECTION_OUTGOING ? _("outgoing to") : _("incoming from"),
-                       call->number ? call->number : _("unknown number"));
+                       number ? number : _("unknown number"));
+        free(number);
         /* A message does not end; its outcome says it all. */
         printf(_("Outcome:   %s%s%s\n"), call->outcome ? _(call->outcome) : _("in progress"),
                call->end_reason && call->kind != CW_KIND_MESSAGE ? _(", ended by ") : "",
@@ -137,6 +151,16 @@ static void print_call(const cw_call_record *call, cw_catalog *catalog) {
                 printf(_("File:      none (the recording could not be made: see the warnings)\n"));
         else
                 printf(_("File:      none (the call was never answered)\n"));
+        if (call->clock) {
+                char words[512];
+
+                cw_clock_describe(call->clock->synced, call->clock->network_reported, call->clock->network_offset_ms,
+                                  words, sizeof words);
+                /* Its words come from the network: written out, never obeyed. */
+                visible = cw_text_visible(words);
+                printf(_("Clock:     %s\n"), visible ? visible : words);
+                free(visible);
+        }
         if (call->exported)
                 printf(_("Exported:  yes, in at least one evidence bundle\n"));
 }

@@ -40,6 +40,7 @@ typedef enum pending_kind {
         PENDING_RETAG,
         PENDING_MARK,
         PENDING_MESSAGE,
+        PENDING_CLOCK,
         _PENDING_KIND_MAX,
 } pending_kind;
 
@@ -83,8 +84,13 @@ typedef struct pending {
                         char *backend, *id, *sender, *sent, *smsc, *text;
                         unsigned char *data;
                         size_t data_len;
-                        bool complete, deleted_before_read, receipt_known;
+                        bool complete, deleted_before_read, receipt_known, may_repeat;
                 } message;
+                struct {
+                        int synced;
+                        char *network;
+                        int64_t offset_ms;
+                } clock;
         };
         struct pending *next;
 } pending;
@@ -113,11 +119,16 @@ static const char *const pending_names[] = {
         [PENDING_RETAG] = "the judgement of its tags",
         [PENDING_MARK] = "a mark",
         [PENDING_MESSAGE] = "a text message",
+        [PENDING_CLOCK] = "the check of the clock",
 };
 
 static cw_call_slot *slot_ref(cw_call_slot *slot) {
         slot->refs++;
         return slot;
+}
+
+cw_call_slot *cw_call_slot_ref(cw_call_slot *slot) {
+        return slot ? slot_ref(slot) : NULL;
 }
 
 cw_call_slot *cw_call_slot_release(cw_call_slot *slot) {
@@ -167,6 +178,9 @@ static void pending_free(pending *p) {
                 free(p->message.text);
                 free(p->message.data);
                 break;
+        case PENDING_CLOCK:
+                free(p->clock.network);
+                break;
         case _PENDING_KIND_MAX:
                 break;
         }
@@ -197,7 +211,7 @@ static int apply_message(cw_catalog_writer *w, pending *p) {
                 .sent_reported = p->message.sent, .smsc = p->message.smsc, .text = p->message.text,
                 .data = p->message.data, .data_len = p->message.data_len, .complete = p->message.complete,
                 .deleted_before_read = p->message.deleted_before_read, .receipt_known = p->message.receipt_known,
-                .seen = p->at,
+                .may_repeat = p->message.may_repeat, .seen = p->at,
         }, w->rules ? cw_rulebook_country_code(w->rules) : NULL, &p->slot->id, &duplicate);
 
         if (r == 0 && duplicate)
@@ -262,6 +276,11 @@ static int apply(cw_catalog_writer *w, pending *p) {
                 return cw_catalog_add_mark(w->catalog, id, p->mark.offset_ms, p->mark.text, true, &p->at, NULL);
         case PENDING_MESSAGE:
                 return apply_message(w, p);
+        case PENDING_CLOCK:
+                return cw_catalog_set_clock_check(w->catalog, id, &(cw_clock_check) {
+                        .synced = p->clock.synced, .network_reported = p->clock.network,
+                        .network_offset_ms = p->clock.offset_ms, .at = p->at,
+                });
         case _PENDING_KIND_MAX:
                 break;
         }
@@ -558,8 +577,21 @@ cw_call_slot *cw_catalog_writer_add_message(cw_catalog_writer *w, const cw_messa
         p->message.complete = m->complete;
         p->message.deleted_before_read = m->deleted_before_read;
         p->message.receipt_known = m->receipt_known;
+        p->message.may_repeat = m->may_repeat;
         submit(w, p, ok);
         return slot;
+}
+
+void cw_catalog_writer_set_clock(cw_catalog_writer *w, cw_call_slot *slot, const cw_clock_check *check) {
+        pending *p = pending_new(PENDING_CLOCK, slot, &check->at);
+        bool ok = true;
+
+        if (!p)
+                return;
+        p->clock.synced = check->synced;
+        p->clock.network = copy(check->network_reported, &ok);
+        p->clock.offset_ms = check->network_offset_ms;
+        submit(w, p, ok);
 }
 
 /* The journal: one JSON object per line, each a write with its own time,
@@ -641,8 +673,14 @@ static json_object *pending_to_json(const pending *p, int64_t slot_key) {
                 json_object_object_add(o, "complete", json_object_new_boolean(p->message.complete));
                 json_object_object_add(o, "deleted_before_read", json_object_new_boolean(p->message.deleted_before_read));
                 json_object_object_add(o, "receipt_known", json_object_new_boolean(p->message.receipt_known));
+                json_object_object_add(o, "may_repeat", json_object_new_boolean(p->message.may_repeat));
                 break;
         }
+        case PENDING_CLOCK:
+                json_object_object_add(o, "synced", json_object_new_int(p->clock.synced));
+                add_string(o, "network", p->clock.network);
+                json_object_object_add(o, "network_offset_ms", json_object_new_int64(p->clock.offset_ms));
+                break;
         case _PENDING_KIND_MAX:
                 break;
         }
@@ -783,9 +821,15 @@ static pending *pending_from_json(json_object *o, cw_call_slot *slot) {
                 p->message.complete = json_object_get_boolean(json_object_object_get(o, "complete"));
                 p->message.deleted_before_read = json_object_get_boolean(json_object_object_get(o, "deleted_before_read"));
                 p->message.receipt_known = json_object_get_boolean(json_object_object_get(o, "receipt_known"));
+                p->message.may_repeat = json_object_get_boolean(json_object_object_get(o, "may_repeat"));
                 ok = ok && p->message.backend && p->message.id && p->message.data;
                 break;
         }
+        case PENDING_CLOCK:
+                p->clock.synced = (int) cw_json_get_int64(o, "synced");
+                p->clock.network = copy(cw_json_get_string(o, "network"), &ok);
+                p->clock.offset_ms = cw_json_get_int64(o, "network_offset_ms");
+                break;
         case _PENDING_KIND_MAX:
                 break;
         }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "callwitness/catalog.h"
+#include "callwitness/clock.h"
 #include "callwitness/message.h"
 #include "callwitness/rules.h"
 
@@ -53,6 +54,7 @@ cw_call_slot *cw_catalog_writer_add_call(cw_catalog_writer *w, const cw_call_sta
 void cw_catalog_writer_on_row(cw_catalog_writer *w, void (*fn)(void *userdata), void *userdata);
 /* The call's catalog id, or 0 while its row is not written yet. */
 int64_t cw_call_slot_id(const cw_call_slot *slot);
+cw_call_slot *cw_call_slot_ref(cw_call_slot *slot);
 cw_call_slot *cw_call_slot_release(cw_call_slot *slot);
 
 void cw_catalog_writer_set_number(cw_catalog_writer *w, cw_call_slot *slot, const char *number);
@@ -78,6 +80,8 @@ int cw_catalog_writer_judge(cw_catalog_writer *w, cw_call_slot *slot, const cw_t
  * caller's to release. NULL only when out of memory. */
 cw_call_slot *cw_catalog_writer_add_message(cw_catalog_writer *w, const cw_message_in *m);
 void cw_catalog_writer_set_recording(cw_catalog_writer *w, cw_call_slot *slot, const cw_recording_info *rec);
+/* How far the call's times can be trusted (clock.h). */
+void cw_catalog_writer_set_clock(cw_catalog_writer *w, cw_call_slot *slot, const cw_clock_check *check);
 /* A mark made during the recording, offset_ms into its file. */
 void cw_catalog_writer_add_mark(cw_catalog_writer *w, cw_call_slot *slot, int64_t offset_ms, const char *text,
                                 const cw_timestamp *at);

@@ -356,6 +356,17 @@ static int open_data(daemon_state *d) {
         return 0;
 }
 
+/* The network's time from the first backend whose modem tells it. */
+static int ask_network_time(void *data, cw_network_time_fn fn, void *userdata, void (*free_userdata)(void *)) {
+        daemon_state *d = data;
+
+        for (size_t i = 0; i < 2; i++)
+                if (d->backends[i] && d->backend_ops[i]->network_time &&
+                    d->backend_ops[i]->network_time(d->backends[i], fn, userdata, free_userdata) == 0)
+                        return 0;
+        return -ENODEV;
+}
+
 static int start_backends(daemon_state *d) {
         pa_mainloop_api *api = pa_mainloop_get_api(d->loop);
         char *error = NULL;
@@ -385,6 +396,7 @@ static int start_backends(daemon_state *d) {
         if (r < 0)
                 return r;
         cw_tracker_set_rules(d->tracker, d->rules, "callwitnessd started");
+        cw_tracker_set_time_source(d->tracker, ask_network_time, d);
         /* Recording goes on without the API: a second daemon's name, a bus
          * that refuses us, are logged. */
         if (d->session_bus)

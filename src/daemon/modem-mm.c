@@ -28,6 +28,7 @@
 #define MM_CALL MM_SERVICE ".Call"
 #define MM_MESSAGING MM_SERVICE ".Modem.Messaging"
 #define MM_SMS MM_SERVICE ".Sms"
+#define MM_TIME MM_SERVICE ".Modem.Time"
 #define OBJECT_MANAGER "org.freedesktop.DBus.ObjectManager"
 #define PROPERTIES "org.freedesktop.DBus.Properties"
 
@@ -68,6 +69,8 @@ typedef struct mm_sms {
         char *path, *modem_path;
         bool listed;             /* found stored by List, not announced by Added */
         bool reading;            /* a GetAll is in flight */
+        bool retried;            /* a GetAll failed once, for another reason than the object being gone */
+        cw_timestamp announced;  /* when it was announced (or found) */
         /* What was read while its parts were still arriving. */
         char *sender, *sent, *smsc, *text;
         struct mm_sms *next;
@@ -89,6 +92,7 @@ typedef struct mm_backend {
         cw_dbus_service *service;
         mm_call *calls;
         mm_sms *messages;
+        char *time_modem;        /* a modem that tells the network's time, or NULL */
 } mm_backend;
 
 /* A request about one object (a call, a modem), for a reply handler. */
@@ -285,6 +289,60 @@ static void on_list_calls(DBusMessage *reply, void *userdata) {
         }
 }
 
+/* --- the network's time ---------------------------------------------------- */
+
+typedef struct time_request {
+        cw_network_time_fn fn;
+        void *userdata;
+        void (*free_userdata)(void *);
+        bool answered;
+} time_request;
+
+static void time_request_free(void *userdata) {
+        time_request *request = userdata;
+
+        if (request->free_userdata)
+                request->free_userdata(request->userdata);
+        free(request);
+}
+
+static void on_network_time(DBusMessage *reply, void *userdata) {
+        time_request *request = userdata;
+        cw_timestamp now = cw_timestamp_now();
+        const char *reported = NULL;
+
+        /* Not registered yet, or a modem that has no clock after all. */
+        if (!cw_dbus_reply_is(reply, "s", "ModemManager GetNetworkTime") ||
+            !dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &reported, DBUS_TYPE_INVALID))
+                reported = NULL;
+        request->fn(reported && reported[0] ? reported : NULL, &now, request->userdata);
+}
+
+static int mm_network_time(void *backend, cw_network_time_fn fn, void *userdata, void (*free_userdata)(void *)) {
+        mm_backend *b = backend;
+        time_request *request;
+
+        if (!b || !b->time_modem)
+                return -ENODEV;
+        request = calloc(1, sizeof *request);
+        if (!request)
+                return -ENOMEM;
+        *request = (time_request) { .fn = fn, .userdata = userdata, .free_userdata = free_userdata };
+        return cw_dbus_call(cw_dbus_service_calls(b->service), MM_SERVICE, b->time_modem, MM_TIME, "GetNetworkTime",
+                            on_network_time, request, time_request_free, DBUS_TYPE_INVALID);
+}
+
+static void set_time_modem(mm_backend *b, const char *modem_path) {
+        char *copy = modem_path ? strdup(modem_path) : NULL;
+
+        if (modem_path && !copy)
+                return;
+        free(b->time_modem);
+        b->time_modem = copy;
+        if (modem_path)
+                cw_log_info("ModemManager modem %s tells the network's time", modem_path);
+}
+
 /* --- text messages ---------------------------------------------------------- */
 
 static mm_sms *find_sms(mm_backend *b, const char *path, mm_sms ***link_ret) {
@@ -357,16 +415,20 @@ static void keep_partial(mm_sms *sms, const sms_props *props) {
 
 /* Reports the message with what is known of it, and forgets it. */
 static void report_sms(mm_backend *b, mm_sms *sms, const sms_props *props, bool complete, bool deleted) {
+        const char *sent = props && nonempty(props->timestamp) ? props->timestamp : sms->sent;
         cw_message_in m = {
                 .backend = BACKEND, .modem_message_id = sms->path,
                 .sender = props && nonempty(props->number) ? props->number : sms->sender,
-                .sent_reported = props && nonempty(props->timestamp) ? props->timestamp : sms->sent,
+                .sent_reported = sent,
                 .smsc = props && nonempty(props->smsc) ? props->smsc : sms->smsc,
                 .text = props && nonempty(props->text) ? props->text : sms->text,
                 .data = props && props->data_len > 0 ? props->data : NULL,
                 .data_len = props && props->data_len > 0 ? (size_t) props->data_len : 0,
                 .complete = complete, .deleted_before_read = deleted, .receipt_known = !sms->listed,
-                .seen = cw_timestamp_now(),
+                /* ModemManager announces a stored message again after it
+                 * restarts; a stamp-less one announced is a new one. */
+                .may_repeat = sms->listed || nonempty(sent),
+                .seen = sms->announced,
         };
 
         b->events->message_received(&m, b->userdata);
@@ -386,12 +448,23 @@ static void on_sms_props(DBusMessage *reply, void *userdata) {
                 return;
         sms->reading = false;
         if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR) {
+                const char *error = dbus_message_get_error_name(reply);
+                bool gone = error && (strcmp(error, DBUS_ERROR_UNKNOWN_OBJECT) == 0 ||
+                                      strcmp(error, DBUS_ERROR_UNKNOWN_METHOD) == 0 ||
+                                      strcmp(error, DBUS_ERROR_UNKNOWN_INTERFACE) == 0);
+
+                if (!gone && !sms->retried) {
+                        /* ModemManager busy or slow: once more. */
+                        sms->retried = true;
+                        read_sms(b, sms);
+                        return;
+                }
                 /* Gone before it could be read (a messaging client deleted
-                 * it at once), or ModemManager failed: either way all that
-                 * is known is that it came. */
-                cw_log_warning("modemmanager: message %s could not be read (%s): stored as deleted before it "
-                               "was read", sms->path, dbus_message_get_error_name(reply));
-                report_sms(b, sms, NULL, false, true);
+                 * it at once), or not readable: all that is known is that
+                 * it came. */
+                cw_log_warning("modemmanager: message %s could not be read (%s): stored as %s", sms->path,
+                               error ? error : "no answer", gone ? "deleted before it was read" : "not read");
+                report_sms(b, sms, NULL, false, gone);
                 return;
         }
         if (!cw_dbus_reply_is(reply, "a{sv}", "ModemManager Sms GetAll")) {
@@ -440,6 +513,7 @@ static void add_sms(mm_backend *b, const char *modem_path, const char *path, boo
                 return;
         }
         sms->listed = listed;
+        sms->announced = cw_timestamp_now();
         sms->next = b->messages;
         b->messages = sms;
         read_sms(b, sms);
@@ -502,10 +576,18 @@ static void sms_properties_changed(mm_backend *b, mm_sms *sms, DBusMessageIter *
                 read_sms(b, sms);
 }
 
+/* The modem, ModemManager or callwitnessd goes: a message whose parts were
+ * still arriving is kept as far as it was read. */
 static void forget_messages_of(mm_backend *b, const char *modem_path) {
         for (mm_sms *sms = b->messages, *next; sms; sms = next) {
                 next = sms->next;
-                if (!modem_path || strcmp(sms->modem_path, modem_path) == 0)
+                if (modem_path && strcmp(sms->modem_path, modem_path) != 0)
+                        continue;
+                if (!sms->reading && (sms->sender || sms->text)) {
+                        cw_log_warning("modemmanager: message %s is kept incomplete: its last part had not arrived",
+                                       sms->path);
+                        report_sms(b, sms, NULL, false, false);
+                } else
                         forget_sms(b, sms);
         }
 }
@@ -572,6 +654,8 @@ static void on_managed_objects(DBusMessage *reply, void *userdata) {
                         add_modem(b, path);
                 if (interfaces_have(&object, MM_MESSAGING))
                         add_messaging(b, path);
+                if (interfaces_have(&object, MM_TIME))
+                        set_time_modem(b, path);
         }
 }
 
@@ -590,6 +674,7 @@ static void service_vanished(void *userdata) {
         while (b->calls)
                 forget_call(b, b->calls->path, CW_END_MODEM_GONE);
         forget_messages_of(b, NULL);
+        set_time_modem(b, NULL);
 }
 
 
@@ -655,6 +740,8 @@ static void on_interfaces_added(DBusMessage *msg, void *userdata) {
                 add_modem(b, modem_path);
         if (interfaces_have(&iter, MM_MESSAGING))
                 add_messaging(b, modem_path);
+        if (interfaces_have(&iter, MM_TIME))
+                set_time_modem(b, modem_path);
 }
 
 static void on_interfaces_removed(DBusMessage *msg, void *userdata) {
@@ -675,6 +762,8 @@ static void on_interfaces_removed(DBusMessage *msg, void *userdata) {
                         remove_modem(b, modem_path);
                 if (strcmp(name, MM_MESSAGING) == 0)
                         forget_messages_of(b, modem_path);
+                if (strcmp(name, MM_TIME) == 0 && b->time_modem && strcmp(b->time_modem, modem_path) == 0)
+                        set_time_modem(b, NULL);
         }
 }
 
@@ -724,6 +813,7 @@ static void mm_stop(void *backend) {
         while (b->calls)
                 forget_call(b, b->calls->path, CW_END_DAEMON_STOPPED);
         forget_messages_of(b, NULL);
+        free(b->time_modem);
         free(b);
 }
 
@@ -748,4 +838,5 @@ const cw_modem_backend_ops cw_modem_mm_ops = {
         .name = BACKEND,
         .start = mm_start,
         .stop = mm_stop,
+        .network_time = mm_network_time,
 };

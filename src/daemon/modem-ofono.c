@@ -433,9 +433,10 @@ static void on_incoming_message(DBusMessage *msg, void *userdata) {
                 return;
         b->events->message_received(&(cw_message_in) {
                 .backend = BACKEND, .modem_message_id = id, .sender = info.sender,
-                /* The sender's local time carries its offset; oFono's
-                 * SentTime is the same instant without one. */
-                .sent_reported = info.local_sent ? info.local_sent : info.sent, .text = text, .complete = true,
+                /* SentTime is the network's stamp with the network's zone;
+                 * LocalSentTime the same instant in the phone's zone, only
+                 * for want of the other. */
+                .sent_reported = info.sent ? info.sent : info.local_sent, .text = text, .complete = true,
                 .receipt_known = true, .seen = cw_timestamp_now(),
         }, b->userdata);
         free(id);

@@ -34,10 +34,19 @@ typedef struct cw_modem_events {
         void (*message_received)(const cw_message_in *message, void *userdata);
 } cw_modem_events;
 
+/* The network's time as a modem reported it (NULL: it could not be had),
+ * and the phone's time when the answer came. */
+typedef void (*cw_network_time_fn)(const char *reported, const cw_timestamp *phone, void *userdata);
+
 typedef struct cw_modem_backend_ops {
         const char *name;
         int (*start)(DBusConnection *system_bus, const cw_modem_events *events, void *userdata, void **ret);
         void (*stop)(void *backend);
+        /* Asks a modem that tells the network's time (NULL: none can):
+         * fn runs once, later; free_userdata after it, or when the
+         * backend stops first. 0 when asked; -ENODEV when no modem tells
+         * the time (nothing runs). */
+        int (*network_time)(void *backend, cw_network_time_fn fn, void *userdata, void (*free_userdata)(void *));
 } cw_modem_backend_ops;
 
 extern const cw_modem_backend_ops cw_modem_mm_ops;

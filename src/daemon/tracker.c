@@ -10,6 +10,7 @@
 
 #include "callwitness/log.h"
 #include "callwitness/paths.h"
+#include "callwitness/clock.h"
 #include "callwitness/policy.h"
 #include "callwitness/text.h"
 #include "call-tags.h"
@@ -67,6 +68,8 @@ struct cw_tracker {
         pa_defer_event *release;
         tracked_call *calls;
         unsigned encounters;     /* started by this run: names their objects */
+        cw_tracker_time_source time_source;
+        void *time_source_data;
         const cw_tracker_observer *observer;
         void *observer_userdata;
 };
@@ -86,6 +89,70 @@ static bool phone_call_in_progress(cw_tracker *t) {
                 if (!is_encounter(call))
                         return true;
         return false;
+}
+
+/* --- how far the times can be trusted ------------------------------------- */
+
+typedef struct clock_request {
+        cw_tracker *tracker;
+        cw_call_slot *slot;
+        int synced;
+} clock_request;
+
+static void clock_request_free(void *userdata) {
+        clock_request *request = userdata;
+
+        cw_call_slot_release(request->slot);
+        free(request);
+}
+
+static void record_clock(cw_tracker *t, cw_call_slot *slot, int synced, const char *reported, const cw_timestamp *at) {
+        cw_clock_check check = { .synced = synced, .at = *at };
+        cw_timestamp network;
+
+        if (reported && cw_message_parse_network_time(reported, &network) == 0) {
+                check.network_reported = reported;
+                check.network_offset_ms = network.utc_ms - at->utc_ms;
+        } else if (reported)
+                cw_log_warning("The network's time '%s' is not understood; not kept", reported);
+        cw_catalog_writer_set_clock(t->writer, slot, &check);
+        if (check.network_reported && llabs(check.network_offset_ms) > CW_CLOCK_WARN_MS) {
+                char message[256];
+
+                snprintf(message, sizeof message, "the phone's clock was %.0f s %s the network's (%s): this record's "
+                         "times are the phone's", llabs(check.network_offset_ms) / 1000.0,
+                         check.network_offset_ms > 0 ? "behind" : "ahead of", reported);
+                cw_log_warning("call %lld: %s", (long long) cw_call_slot_id(slot), message);
+                cw_catalog_writer_add_warning(t->writer, slot, "clock-off", message, at);
+        }
+}
+
+static void on_network_time(const char *reported, const cw_timestamp *phone, void *userdata) {
+        clock_request *request = userdata;
+
+        record_clock(request->tracker, request->slot, request->synced, reported, phone);
+}
+
+/* Whether the phone's clock was synchronized, and (when a modem tells it)
+ * how far it was from the network's, for the record in slot. */
+static void check_clock(cw_tracker *t, cw_call_slot *slot) {
+        int synced = cw_clock_synchronized();
+        cw_timestamp now = cw_timestamp_now();
+        clock_request *request;
+
+        synced = synced < 0 ? -1 : synced;
+        if (t->time_source && (request = calloc(1, sizeof *request))) {
+                *request = (clock_request) { .tracker = t, .slot = cw_call_slot_ref(slot), .synced = synced };
+                if (t->time_source(t->time_source_data, on_network_time, request, clock_request_free) == 0)
+                        return;
+                clock_request_free(request);
+        }
+        record_clock(t, slot, synced, NULL, &now);
+}
+
+void cw_tracker_set_time_source(cw_tracker *t, cw_tracker_time_source source, void *data) {
+        t->time_source = source;
+        t->time_source_data = data;
 }
 
 static long long call_id(const tracked_call *call) {
@@ -615,6 +682,7 @@ static void on_call_added(const cw_modem_call_info *info, void *userdata) {
         }
         cw_log_info("call %lld: %s %s call appeared", call_id(call), cw_call_state_to_string(call->state),
                     cw_direction_to_string(call->direction));
+        check_clock(t, call->slot);
         cw_log_debug("call %lld: number %s", call_id(call), call->number ? call->number : "unknown");
 
         judge(call, "the call appeared");
@@ -696,6 +764,7 @@ static void on_message_received(const cw_message_in *message, void *userdata) {
             cw_message_parse_network_time(message->sent_reported, &sent) == 0)
                 since = sent.utc_ms;
         cw_catalog_writer_retag(t->writer, slot, since, "a text message arrived");
+        check_clock(t, slot);
         cw_call_slot_release(slot);
 }
 
@@ -754,6 +823,7 @@ int cw_tracker_start_encounter(cw_tracker *t, const char *label, int64_t *id) {
         t->calls = call;
         cw_log_info("encounter %lld: started%s%s", call_id(call), call->label ? ": " : "",
                     call->label ? call->label : "");
+        check_clock(t, call->slot);
         record_connected(call, CW_CALL_ACTIVE, connected_at(call, CW_CALL_ACTIVE));
         *id = cw_call_slot_id(call->slot);
         if (!call->recording) {

@@ -67,5 +67,12 @@ typedef void (*cw_tracker_warning_fn)(int64_t id, const char *kind, const char *
 /* The warnings of the calls in progress. */
 void cw_tracker_foreach_warning(cw_tracker *t, cw_tracker_warning_fn cb, void *userdata);
 
+/* Asks the network's time of the modems (cw_modem_backend_ops.network_time
+ * over every backend). */
+typedef int (*cw_tracker_time_source)(void *data, cw_network_time_fn fn, void *userdata, void (*free_userdata)(void *));
+/* From now on, each call, message and encounter records whether the
+ * phone's clock was synchronized and how far it was from the network's. */
+void cw_tracker_set_time_source(cw_tracker *t, cw_tracker_time_source source, void *data);
+
 /* The callbacks to hand a modem backend, with the tracker as userdata. */
 extern const cw_modem_events cw_tracker_modem_events;

@@ -17,6 +17,8 @@ int cw_audit_append_in_transaction(cw_catalog *c, const char *kind, int64_t call
 int cw_audit_log_call(cw_catalog *c, int64_t call_id, const cw_timestamp *at);
 /* A "message" entry holding the message's row (its data as hex). */
 int cw_audit_log_message(cw_catalog *c, int64_t call_id, const cw_timestamp *at);
+/* A "clock" entry holding the call's clock check. */
+int cw_audit_log_clock(cw_catalog *c, int64_t call_id, const cw_timestamp *at);
 /* The same for a catalog being migrated to schema 3, whose calls have no
  * kind and label yet. */
 int cw_audit_adopt_call(cw_catalog *c, int64_t call_id, const cw_timestamp *at);

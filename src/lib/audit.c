@@ -75,7 +75,7 @@ int cw_audit_append_in_transaction(cw_catalog *c, const char *kind, int64_t call
 /* A "message" entry: what the network delivered, as stored. */
 #define MESSAGE_COLUMNS \
         "call_id, sender, sender_canonical, sent_reported, sent_at_ms, sent_offset_s, smsc, text," \
-        " lower(hex(data)) AS data, complete, deleted_before_read, receipt_known, sha256"
+        " lower(hex(data)) AS data, complete, deleted_before_read, receipt_known, sha256, seen_at_ms, seen_offset_s"
 
 static void add_column(json_object *body, sqlite3_stmt *row, int column) {
         const char *name = sqlite3_column_name(row, column);
@@ -126,6 +126,11 @@ int cw_audit_log_call(cw_catalog *c, int64_t call_id, const cw_timestamp *at) {
 
 int cw_audit_log_message(cw_catalog *c, int64_t call_id, const cw_timestamp *at) {
         return log_row(c, "message", "SELECT " MESSAGE_COLUMNS " FROM messages WHERE call_id = ?", call_id, at);
+}
+
+int cw_audit_log_clock(cw_catalog *c, int64_t call_id, const cw_timestamp *at) {
+        return log_row(c, "clock", "SELECT call_id, synced, network_reported, network_offset_ms, at_ms, offset_s"
+                                   " FROM clock_checks WHERE call_id = ?", call_id, at);
 }
 
 int cw_audit_adopt_call(cw_catalog *c, int64_t call_id, const cw_timestamp *at) {
@@ -196,6 +201,8 @@ typedef struct logged_call {
         json_object *recording;
         json_object *message;
         bool message_seen;       /* the catalog has a messages row for it */
+        json_object *clock;
+        bool clock_seen;
         bool deleted;
         bool seen_in_catalog;
         bool recording_seen;     /* the catalog has a recording row for it */
@@ -272,6 +279,8 @@ static int check_entry(const cw_audit_entry *e, void *userdata) {
                 keep(&call->recording, e->body);
         else if (strcmp(e->kind, "message") == 0)
                 keep(&call->message, e->body);
+        else if (strcmp(e->kind, "clock") == 0)
+                keep(&call->clock, e->body);
         else if (strcmp(e->kind, "mark") == 0) {
                 logged_mark *grown = realloc(v->marks, (v->n_marks + 1) * sizeof *grown);
                 json_object *body = json_tokener_parse(e->body), *id;
@@ -437,8 +446,8 @@ static void check_message_row(verifier *v, sqlite3_stmt *row) {
         static const struct {
                 const char *key;
                 int column;
-        } texts[] = { { "sender", 1 }, { "sent_reported", 3 }, { "smsc", 6 }, { "text", 7 }, { "data", 8 },
-                      { "sha256", 12 } };
+        } texts[] = { { "sender", 1 }, { "sender_canonical", 2 }, { "sent_reported", 3 }, { "smsc", 6 }, { "text", 7 },
+                      { "data", 8 }, { "sha256", 12 } };
         int64_t id = sqlite3_column_int64(row, 0);
         logged_call *call = logged(v, id, false);
         const char *data_hex = cw_db_column_text(row, 8);
@@ -465,6 +474,8 @@ static void check_message_row(verifier *v, sqlite3_stmt *row) {
         compare_int(v, id, call->message, "complete", row, 9);
         compare_int(v, id, call->message, "deleted_before_read", row, 10);
         compare_int(v, id, call->message, "receipt_known", row, 11);
+        compare_int(v, id, call->message, "seen_at_ms", row, 13);
+        compare_int(v, id, call->message, "seen_offset_s", row, 14);
         data = cw_hex_decode(data_hex ? data_hex : "", &data_len);
         if (data && cw_message_sha256(&(cw_message_in) {
                     .sender = cw_db_column_text(row, 1), .sent_reported = cw_db_column_text(row, 3),
@@ -474,6 +485,24 @@ static void check_message_row(verifier *v, sqlite3_stmt *row) {
                 cw_problems_add(&v->problems, "message %" PRId64 ": its content does not give the SHA-256 it carries "
                                 "(altered)", id);
         free(data);
+}
+
+/* row: call_id, synced, network_reported, network_offset_ms, at_ms,
+ * offset_s of a clock check. */
+static void check_clock_row(verifier *v, sqlite3_stmt *row) {
+        int64_t id = sqlite3_column_int64(row, 0);
+        logged_call *call = logged(v, id, false);
+        static const char *const ints[] = { NULL, "synced", NULL, "network_offset_ms", "at_ms", "offset_s" };
+
+        if (!call || !call->clock) {
+                cw_problems_add(&v->problems, "call %" PRId64 ": its clock check has no audit-log entry", id);
+                return;
+        }
+        call->clock_seen = true;
+        compare_text(v, id, call->clock, "network_reported", row, 2);
+        for (int column = 1; column < 6; column++)
+                if (ints[column])
+                        compare_int(v, id, call->clock, ints[column], row, column);
 }
 
 /* row: id, call_id, offset_ms, text, live of a mark. */
@@ -509,6 +538,16 @@ static int check_rows(verifier *v) {
                 return r;
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
                 check_call_row(v, stmt);
+        sqlite3_finalize(stmt);
+        if (rc != SQLITE_DONE)
+                return cw_db_errno(rc);
+
+        r = cw_db_run(v->catalog, &stmt, "SELECT call_id, synced, network_reported, network_offset_ms, at_ms, offset_s"
+                                         " FROM clock_checks ORDER BY call_id", "");
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+                check_clock_row(v, stmt);
         sqlite3_finalize(stmt);
         if (rc != SQLITE_DONE)
                 return cw_db_errno(rc);
@@ -557,7 +596,10 @@ static int check_rows(verifier *v) {
                 if (!call->seen_in_catalog)
                         cw_problems_add(&v->problems, "call %" PRId64 ": in the audit log, but its catalog row is gone",
                                         call->id);
-                else if (call->message && !call->message_seen)
+                else if (call->clock && !call->clock_seen)
+                        cw_problems_add(&v->problems, "call %" PRId64 ": its clock check is in the audit log, but gone "
+                                        "from the catalog", call->id);
+                if (call->seen_in_catalog && call->message && !call->message_seen)
                         cw_problems_add(&v->problems, "message %" PRId64 ": in the audit log, but its text is gone from "
                                         "the catalog", call->id);
                 if (!call->recording || call->recording_seen)
@@ -619,6 +661,7 @@ int cw_audit_verify(cw_catalog *c, const char *data_dir, cw_audit_problem_fn cb,
                 json_object_put(v.calls[i].call);
                 json_object_put(v.calls[i].recording);
                 json_object_put(v.calls[i].message);
+                json_object_put(v.calls[i].clock);
         }
         for (size_t i = 0; i < v.n_marks; i++)
                 json_object_put(v.marks[i].body);

@@ -20,6 +20,7 @@
 #include "bundle-private.h"
 #include "callwitness/audit.h"
 #include "callwitness/bundle.h"
+#include "callwitness/text.h"
 #include "callwitness/call-json.h"
 #include "callwitness/contact-reports.h"
 #include "callwitness/hash.h"
@@ -273,7 +274,7 @@ static json_object *file_json(const bundle_file *f, const char *role) {
  * its hash, then the text exactly as the network delivered it. */
 static int write_message(exporter *x, const exported_call *call, json_object *files) {
         json_object *message;
-        char *name = NULL, *text = NULL;
+        char *name = NULL, *text = NULL, *sender, *sent;
         size_t size = 0;
         FILE *f;
         int r;
@@ -293,12 +294,19 @@ static int write_message(exporter *x, const exported_call *call, json_object *fi
                 free(name);
                 return -ENOMEM;
         }
+        /* The header's fields come from the network: one line each, with
+         * nothing that could forge a line of the header (text.h). */
+        sender = cw_text_visible_line(cw_json_get_string(message, "sender") ? cw_json_get_string(message, "sender")
+                                                                            : "not known");
+        sent = cw_text_visible_line(cw_json_get_string(message, "sent_reported")
+                                    ? cw_json_get_string(message, "sent_reported") : "not given");
         fprintf(f, "Text message %lld\nFrom: %s\nSent (the network's time): %s\nRead by callwitnessd: %s\n"
                    "SHA-256 of its canonical text: %s\n",
-                (long long) call->id, cw_json_get_string(message, "sender") ? cw_json_get_string(message, "sender") : "not known",
-                cw_json_get_string(message, "sent_reported") ? cw_json_get_string(message, "sent_reported") : "not given",
+                (long long) call->id, sender ? sender : "?", sent ? sent : "?",
                 cw_json_get_string(message, "read_at") ? cw_json_get_string(message, "read_at") : "",
                 cw_json_get_string(message, "sha256") ? cw_json_get_string(message, "sha256") : "");
+        free(sender);
+        free(sent);
         if (json_object_get_boolean(json_object_object_get(message, "deleted_before_read")))
                 fprintf(f, "Deleted by another program before callwitnessd read all of it.\n");
         if (cw_json_get_string(message, "data"))

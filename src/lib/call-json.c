@@ -124,6 +124,18 @@ json_object *cw_call_json(const cw_call_record *call) {
         json_object_object_add(o, "marks", cw_marks_json(call->marks, call->n_marks));
         if (call->message)
                 json_object_object_add(o, "message", cw_message_json(call->message));
+        if (call->clock) {
+                json_object *clock = json_object_new_object();
+
+                json_object_object_add(clock, "synchronized", call->clock->synced < 0 ? NULL
+                                       : json_object_new_boolean(call->clock->synced));
+                json_object_object_add(clock, "network_time", string_or_null(call->clock->network_reported));
+                json_object_object_add(clock, "network_offset_ms", call->clock->network_reported
+                                       ? json_object_new_int64(call->clock->network_offset_ms) : NULL);
+                json_object_object_add(clock, "checked_at", cw_json_timestamp(true, &call->clock->at));
+                json_object_object_add(o, "clock", clock);
+        } else
+                json_object_object_add(o, "clock", NULL);
         return o;
 }
 

@@ -26,6 +26,9 @@ typedef struct call_extras {
         bool has_message;
         cw_message_record message;
         char *message_text[7];        /* what message's strings point into */
+        bool has_clock;
+        cw_clock_record clock;
+        char *clock_network;
 } call_extras;
 
 static void extras_clear(call_extras *x) {
@@ -38,6 +41,7 @@ static void extras_clear(call_extras *x) {
         free(x->marks);
         for (size_t i = 0; i < 7; i++)
                 free(x->message_text[i]);
+        free(x->clock_network);
         free(x->tags);
         free(x->tags_manual);
         free(x->warnings);
@@ -66,7 +70,7 @@ static void *grow(void *array_ptr, size_t n, size_t size) {
 
 /* What is read of each call besides its row: prepared once per listing,
  * not once per call (a catalog of years lists tens of thousands). */
-enum { EXTRA_TAGS, EXTRA_WARNINGS, EXTRA_NOTES, EXTRA_IDENTITY, EXTRA_EXPORTED, EXTRA_MARKS, EXTRA_MESSAGE, N_EXTRAS };
+enum { EXTRA_TAGS, EXTRA_WARNINGS, EXTRA_NOTES, EXTRA_IDENTITY, EXTRA_EXPORTED, EXTRA_MARKS, EXTRA_MESSAGE, EXTRA_CLOCK, N_EXTRAS };
 
 static const char *const extra_sql[N_EXTRAS] = {
         [EXTRA_TAGS] = "SELECT tag, reason, origin = 'manual' FROM tags WHERE call_id = ? ORDER BY tag",
@@ -79,6 +83,8 @@ static const char *const extra_sql[N_EXTRAS] = {
         [EXTRA_MESSAGE] = "SELECT sender, sender_canonical, sent_reported, smsc, text, lower(hex(data)), sha256,"
                           " sent_at_ms, sent_offset_s, complete, deleted_before_read, receipt_known, seen_at_ms,"
                           " seen_offset_s FROM messages WHERE call_id = ?",
+        [EXTRA_CLOCK] = "SELECT coalesce(synced, -1), network_reported, network_offset_ms, at_ms, offset_s FROM clock_checks"
+                        " WHERE call_id = ?",
 };
 
 typedef struct extras_statements {
@@ -196,11 +202,21 @@ static int add_message(sqlite3_stmt *stmt, call_extras *x) {
         return 0;
 }
 
+static int add_clock(sqlite3_stmt *stmt, call_extras *x) {
+        if (sqlite3_column_type(stmt, 1) != SQLITE_NULL && !(x->clock_network = dup_column(stmt, 1)))
+                return -ENOMEM;
+        x->clock = (cw_clock_record) { .synced = sqlite3_column_int(stmt, 0), .network_reported = x->clock_network,
+                                       .network_offset_ms = sqlite3_column_int64(stmt, 2) };
+        cw_db_column_timestamp(stmt, 3, &x->clock.at);
+        x->has_clock = true;
+        return 0;
+}
+
 static int load_extras(extras_statements *e, int64_t call_id, call_extras *x) {
         static int (*const add[N_EXTRAS])(sqlite3_stmt *, call_extras *) = {
                 [EXTRA_TAGS] = add_tag, [EXTRA_WARNINGS] = add_warning, [EXTRA_NOTES] = add_note,
                 [EXTRA_IDENTITY] = add_identity, [EXTRA_EXPORTED] = add_exported, [EXTRA_MARKS] = add_mark,
-                [EXTRA_MESSAGE] = add_message,
+                [EXTRA_MESSAGE] = add_message, [EXTRA_CLOCK] = add_clock,
         };
         int r = 0;
 
@@ -331,6 +347,7 @@ int cw_catalog_find_calls(cw_catalog *c, const cw_call_filter *f, cw_catalog_cal
                 call.marks = x.marks;
                 call.n_marks = x.n_marks;
                 call.message = x.has_message ? &x.message : NULL;
+                call.clock = x.has_clock ? &x.clock : NULL;
                 if (call.message && call.message->deleted_before_read)
                         call.outcome = "deleted-unread";
                 r = cb(&call, userdata);

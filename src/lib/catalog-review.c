@@ -182,6 +182,7 @@ int cw_review_delete(cw_catalog *c, const char *data_dir, int64_t call_id, bool 
                 "DELETE FROM notes WHERE call_id = ?",
                 "DELETE FROM marks WHERE call_id = ?",
                 "DELETE FROM messages WHERE call_id = ?",
+                "DELETE FROM clock_checks WHERE call_id = ?",
                 "DELETE FROM caller_identities WHERE call_id = ?",
                 "DELETE FROM tags WHERE call_id = ?",
                 "DELETE FROM dismissed_tags WHERE call_id = ?",

@@ -189,8 +189,8 @@ static const char *const migrations[CW_CATALOG_SCHEMA_VERSION] = {
         ");"
         "CREATE INDEX marks_by_call ON marks(call_id);",
         /* 6 → 7: what the network delivered of a text message, with the
-         * SHA-256 of its canonical text (message.h). A message read whole
-         * is stored once, however often it is seen. */
+         * SHA-256 of its canonical text (message.h), by which a message
+         * seen again is found. */
         "CREATE TABLE messages ("
         "  call_id INTEGER PRIMARY KEY REFERENCES calls(id),"
         "  sender TEXT, sender_canonical TEXT,"
@@ -200,7 +200,14 @@ static const char *const migrations[CW_CATALOG_SCHEMA_VERSION] = {
         "  seen_at_ms INTEGER NOT NULL, seen_offset_s INTEGER NOT NULL,"
         "  sha256 TEXT NOT NULL"
         ");"
-        "CREATE UNIQUE INDEX messages_once ON messages(sha256) WHERE complete;",
+        "CREATE INDEX messages_by_hash ON messages(sha256);",
+        /* 7 → 8: how far each record's times can be trusted (clock.h). */
+        "CREATE TABLE clock_checks ("
+        "  call_id INTEGER PRIMARY KEY REFERENCES calls(id),"
+        "  synced INTEGER,"
+        "  network_reported TEXT, network_offset_ms INTEGER,"
+        "  at_ms INTEGER NOT NULL, offset_s INTEGER NOT NULL"
+        ");",
 };
 
 /* Calls and recordings that were finished before the audit log existed

@@ -42,23 +42,45 @@ int cw_message_sha256(const cw_message_in *m, char hex[static CW_SHA256_HEX_LEN 
         return r;
 }
 
+/* n digits at text; -1 when they are not all digits. */
+static int digits(const char *text, int n) {
+        int value = 0;
+
+        for (int i = 0; i < n; i++) {
+                if (text[i] < '0' || text[i] > '9')
+                        return -1;
+                value = value * 10 + text[i] - '0';
+        }
+        return value;
+}
+
 int cw_message_parse_network_time(const char *text, cw_timestamp *ret) {
-        int year, month, day, hour, minute, second, quarters, end = 0;
-        char sign;
-        struct tm tm = { 0 };
+        int year, month, day, hour, minute, second, quarters;
+        size_t len = text ? strlen(text) : 0;
+        struct tm tm;
 
         if (!text)
                 return -EINVAL;
         if (cw_timestamp_parse_rfc3339(text, ret) == 0)
                 return 0;
-        if (sscanf(text, "%2d/%2d/%2d,%2d:%2d:%2d%c%2d%n", &year, &month, &day, &hour, &minute, &second, &sign,
-                   &quarters, &end) != 8 || (size_t) end != strlen(text) || (sign != '+' && sign != '-') ||
-            month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60 ||
-            quarters > 56 || year < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || quarters < 0)
+        /* "yy/MM/dd,hh:mm:ss±zz" exactly (27.005 3.3.1): no blanks, no
+         * signs inside, a real date. */
+        if ((len != 19 && len != 20) || text[2] != '/' || text[5] != '/' || text[8] != ',' || text[11] != ':' ||
+            text[14] != ':' || (text[17] != '+' && text[17] != '-'))
+                return -EINVAL;
+        year = digits(text, 2);
+        month = digits(text + 3, 2);
+        day = digits(text + 6, 2);
+        hour = digits(text + 9, 2);
+        minute = digits(text + 12, 2);
+        second = digits(text + 15, 2);
+        quarters = digits(text + 18, (int) len - 18);
+        if (year < 0 || !cw_timestamp_valid_date(2000 + year, month, day) || hour < 0 || hour > 23 || minute < 0 ||
+            minute > 59 || second < 0 || second > 59 || quarters < 0 || quarters > 56)
                 return -EINVAL;
         tm = (struct tm) { .tm_year = 100 + year, .tm_mon = month - 1, .tm_mday = day, .tm_hour = hour,
                            .tm_min = minute, .tm_sec = second };
-        *ret = (cw_timestamp) { .utc_offset_s = (sign == '-' ? -1 : 1) * quarters * 15 * 60 };
+        *ret = (cw_timestamp) { .utc_offset_s = (text[17] == '-' ? -1 : 1) * quarters * 15 * 60 };
         ret->utc_ms = ((int64_t) timegm(&tm) - ret->utc_offset_s) * 1000;
         return 0;
 }
@@ -96,7 +118,7 @@ int cw_catalog_add_message(cw_catalog *c, const cw_message_in *m, const char *co
         r = cw_db_exec(c, "BEGIN IMMEDIATE");
         if (r < 0)
                 return r;
-        if (m->complete && (r = find_copy(c, sha256, &id)) == 0 && id > 0) {
+        if (m->complete && m->may_repeat && (r = find_copy(c, sha256, &id)) == 0 && id > 0) {
                 *duplicate = true;
                 *id_ret = id;
                 return cw_db_commit_or_rollback(c, 0);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "callwitness/call-json.h"
+#include "callwitness/clock.h"
 #include "callwitness/report.h"
 #include "callwitness/text.h"
 #include "callwitness/timestamp.h"
@@ -55,9 +56,40 @@ static void local_minute(const char *rfc3339, char *buf, size_t size, struct tm 
                 *tm_ret = tm;
 }
 
+/* A number or name the network gave, on one line, with nothing in it that
+ * could change how the report reads (text.h), at most 255 bytes. The
+ * buffers are reused: at most four such values per statement. */
+static const char *shown(const char *text) {
+        static char buffers[4][256];
+        static unsigned next;
+        char *buf = buffers[next++ % 4], *visible = cw_text_visible_line(text ? text : "");
+
+        snprintf(buf, sizeof buffers[0], "%.*s", visible ? (int) cw_utf8_fit(visible, sizeof buffers[0] - 1) : 1,
+                 visible ? visible : "?");
+        free(visible);
+        return buf;
+}
+
 /* A member that should be a string, or "" (a manifest may not be ours). */
 static const char *string_of(json_object *o, const char *key) {
         return cw_json_get_string(o, key) ? cw_json_get_string(o, key) : "";
+}
+
+/* The call's clock check in words (clock.h), written out where the
+ * network's words could change how it reads; false when it has none. */
+static bool clock_line(json_object *call, char *buf, size_t size) {
+        json_object *clock, *synced;
+        char words[512], *visible;
+
+        if (!json_object_object_get_ex(call, "clock", &clock) || !clock)
+                return false;
+        json_object_object_get_ex(clock, "synchronized", &synced);
+        cw_clock_describe(synced ? json_object_get_boolean(synced) : -1, cw_json_get_string(clock, "network_time"),
+                          cw_json_get_int64(clock, "network_offset_ms"), words, sizeof words);
+        visible = cw_text_visible(words);
+        snprintf(buf, size, "%s", visible ? visible : "");
+        free(visible);
+        return true;
 }
 
 static bool is_encounter(json_object *call) {
@@ -68,10 +100,10 @@ static bool is_message(json_object *call) {
         return cw_json_get_string(call, "kind") && strcmp(cw_json_get_string(call, "kind"), "message") == 0;
 }
 
-/* A message's text as it may be shown (text.h), or its data as hex;
- * the caller frees it. */
+/* A message's text as it may be shown (text.h), its data as hex, or why
+ * there is none; the caller frees it. */
 static char *message_text(json_object *call) {
-        json_object *message;
+        json_object *message, *deleted;
 
         if (!json_object_object_get_ex(call, "message", &message))
                 return NULL;
@@ -79,14 +111,16 @@ static char *message_text(json_object *call) {
                 return cw_text_visible(cw_json_get_string(message, "text"));
         if (cw_json_get_string(message, "data"))
                 return strdup(cw_json_get_string(message, "data"));
-        return NULL;
+        return strdup(json_object_object_get_ex(message, "deleted_before_read", &deleted) &&
+                      json_object_get_boolean(deleted) ? _("(not read: deleted by another program first)")
+                                                       : _("(not read: the modem did not give it)"));
 }
 
 /* Who: the number, or an encounter's label. */
 static const char *number_of(json_object *call) {
         if (is_encounter(call))
                 return cw_json_get_string(call, "label") ? cw_json_get_string(call, "label") : _("encounter");
-        return cw_json_get_string(call, "number") ? cw_json_get_string(call, "number") : _("unknown");
+        return cw_json_get_string(call, "number") ? shown(cw_json_get_string(call, "number")) : _("unknown");
 }
 
 static const char *direction_word(json_object *call) {
@@ -216,7 +250,7 @@ static void build_heatmap(json_object *calls, heatmap *h) {
 /* --- plain text ----------------------------------------------------------------- */
 
 static void text_call_line(FILE *out, json_object *call) {
-        char when[32];
+        char when[32], line[600];
         const char *outcome = cw_json_get_string(call, "outcome");
         json_object *tags = array_of(call, "tags"), *notes = array_of(call, "notes"), *caller;
 
@@ -238,7 +272,7 @@ static void text_call_line(FILE *out, json_object *call) {
                 char *text = message_text(call);
 
                 fprintf(out, "%s", _("       text: "));
-                cw_text_write_indented(out, text ? text : _("(not read: deleted by another program first)"), "       | ");
+                cw_text_write_indented(out, text ? text : "", "       | ");
                 fputc('\n', out);
                 free(text);
         }
@@ -257,6 +291,8 @@ static void text_call_line(FILE *out, json_object *call) {
                 cw_text_write_indented(out, cw_json_get_string(json_object_array_get_idx(notes, i), "text"), "       | ");
                 fputc('\n', out);
         }
+        if (clock_line(call, line, sizeof line))
+                fprintf(out, _("       clock: %s\n"), line);
         /* Where to seek to in the file, with what was said there. */
         for (size_t i = 0; i < length(marks); i++) {
                 json_object *mark = json_object_array_get_idx(marks, i);
@@ -381,12 +417,12 @@ static void caller_heading(json_object *caller, char *buf, size_t size) {
         json_object *numbers = array_of(caller, "numbers");
         size_t len;
         int n = snprintf(buf, size, ngettext("%s: %lld call", "%s: %lld calls", (unsigned long) cw_json_get_int64(caller, "calls")),
-                         cw_json_get_string(caller, "caller"), (long long) cw_json_get_int64(caller, "calls"));
+                         shown(cw_json_get_string(caller, "caller")), (long long) cw_json_get_int64(caller, "calls"));
 
         len = n > 0 && (size_t) n < size ? (size_t) n : size - 1;
         for (size_t i = 0; i < length(numbers) && len + 1 < size; i++) {
                 n = snprintf(buf + len, size - len, "%s%s", i ? ", " : " (",
-                             json_object_get_string(json_object_array_get_idx(numbers, i)));
+                             shown(json_object_get_string(json_object_array_get_idx(numbers, i))));
                 len = n > 0 && len + (size_t) n < size ? len + (size_t) n : size - 1;
         }
         if (length(numbers) && len + 1 < size)
@@ -500,7 +536,7 @@ int cw_report_text(json_object *manifest, FILE *out) {
         for (size_t i = 0; i < length(numbers); i++) {
                 json_object *n = json_object_array_get_idx(numbers, i);
 
-                fprintf(out, _("  %-20s calls: %lld, messages: %lld, at night: %lld\n"), cw_json_get_string(n, "number"),
+                fprintf(out, _("  %-20s calls: %lld, messages: %lld, at night: %lld\n"), shown(cw_json_get_string(n, "number")),
                         (long long) cw_json_get_int64(n, "calls"), (long long) cw_json_get_int64(n, "messages"),
                         (long long) cw_json_get_int64(n, "night"));
         }
@@ -599,7 +635,7 @@ static void html_call_row(FILE *out, json_object *call) {
                 char *text = message_text(call);
 
                 fprintf(out, "<div class=\"sms\">");
-                html_escaped(out, text ? text : _("(not read: deleted by another program first)"));
+                html_escaped(out, text ? text : "");
                 fprintf(out, "</div>");
                 free(text);
         }
@@ -629,6 +665,17 @@ static void html_call_row(FILE *out, json_object *call) {
                 fprintf(out, "<i>");
                 html_escaped(out, cw_json_get_string(json_object_array_get_idx(notes, i), "text"));
                 fprintf(out, "</i><br>");
+        }
+        {
+                char clock[600];
+
+                if (clock_line(call, clock, sizeof clock)) {
+                        fprintf(out, "<span class=\"clock\">");
+                        html_escaped(out, _("clock:"));
+                        fprintf(out, " ");
+                        html_escaped(out, clock);
+                        fprintf(out, "</span><br>");
+                }
         }
         for (size_t i = 0; i < length(marks); i++) {
                 json_object *mark = json_object_array_get_idx(marks, i);
@@ -768,7 +815,7 @@ int cw_report_html(json_object *manifest, FILE *out) {
                 json_object *n = json_object_array_get_idx(numbers, i);
 
                 fprintf(out, "<tr><td>");
-                html_escaped(out, cw_json_get_string(n, "number"));
+                html_escaped(out, shown(cw_json_get_string(n, "number")));
                 fprintf(out, "</td><td>%lld</td><td>%lld</td><td>%lld</td></tr>\n", (long long) cw_json_get_int64(n, "calls"),
                         (long long) cw_json_get_int64(n, "messages"), (long long) cw_json_get_int64(n, "night"));
         }

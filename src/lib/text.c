@@ -83,7 +83,7 @@ int cw_text_check(const char *text, cw_text_kind kind, size_t max_bytes, const c
         return 0;
 }
 
-char *cw_text_visible(const char *text) {
+static char *visible(const char *text, bool keep_newlines) {
         const unsigned char *s = (const unsigned char *) (text ? text : "");
         char *out = NULL;
         size_t size = 0;
@@ -97,7 +97,8 @@ char *cw_text_visible(const char *text) {
                 if (!(n = utf8_decode(s, &c))) {
                         fprintf(f, "\\x%02x", *s);
                         n = 1;
-                } else if ((c < 0x20 && c != '\n') || (c >= 0x7f && c <= 0x9f) || is_bidi_control(c))
+                } else if ((c < 0x20 && (c != '\n' || !keep_newlines)) || (c >= 0x7f && c <= 0x9f) ||
+                           is_bidi_control(c) || c == 0x2028 || c == 0x2029)
                         fprintf(f, "\\u{%x}", (unsigned) c);
                 else
                         fwrite(s, 1, n, f);
@@ -107,6 +108,14 @@ char *cw_text_visible(const char *text) {
                 return NULL;
         }
         return out;
+}
+
+char *cw_text_visible(const char *text) {
+        return visible(text, true);
+}
+
+char *cw_text_visible_line(const char *text) {
+        return visible(text, false);
 }
 
 size_t cw_utf8_fit(const char *text, size_t max_bytes) {

@@ -88,6 +88,13 @@ static int expect(const char **p, char c) {
         return 0;
 }
 
+bool cw_timestamp_valid_date(int year, int month, int day) {
+        static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+        bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+        return month >= 1 && month <= 12 && day >= 1 && day <= days[month - 1] + (month == 2 && leap);
+}
+
 int cw_timestamp_parse_rfc3339(const char *text, cw_timestamp *ret) {
         const char *p = text;
         struct tm tm = { 0 };
@@ -127,8 +134,8 @@ int cw_timestamp_parse_rfc3339(const char *text, cw_timestamp *ret) {
         } else
                 return -EINVAL;
 
-        if (*p != '\0' || month < 1 || month > 12 || day < 1 || day > 31 ||
-            hour > 23 || minute > 59 || second > 60)
+        /* A date that is not one (30 February) is refused, not moved on. */
+        if (*p != '\0' || !cw_timestamp_valid_date(year, month, day) || hour > 23 || minute > 59 || second > 60)
                 return -EINVAL;
 
         tm.tm_year = year - 1900;

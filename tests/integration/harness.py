@@ -5,6 +5,7 @@ null devices, mock modems from python3-dbusmock, and callwitnessd under
 libfaketime. Everything listens on Unix sockets inside one temporary
 directory, and every wait is bounded.'''
 
+import ctypes
 import json
 import os
 import re
@@ -419,6 +420,17 @@ class Phone:
             print('# test directory kept:', self.dir)
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def kernel_clock_synchronized():
+    '''What adjtimex(2) says, asked here as callwitnessd asks it.'''
+    class Timex(ctypes.Structure):
+        _fields_ = [('modes', ctypes.c_uint), ('rest', ctypes.c_byte * 204)]
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = Timex()
+    state = libc.adjtimex(ctypes.byref(buf))
+    status = int.from_bytes(bytes(buf.rest)[4 * 8 + 4:4 * 8 + 8], 'little')   # after offset, freq, maxerror, esterror
+    return state != 5 and not status & 0x40   # TIME_ERROR, STA_UNSYNC
 
 
 def power_cut(sync_log, under):

@@ -31,7 +31,7 @@ VOICE_IFACE = 'org.freedesktop.ModemManager1.Modem.Voice'
 MESSAGING_IFACE = 'org.freedesktop.ModemManager1.Modem.Messaging'
 SMS_IFACE = 'org.freedesktop.ModemManager1.Sms'
 # MMSmsState, MMSmsPduType, MMSmsStorage
-SMS_STATE_RECEIVED, SMS_PDU_DELIVER, SMS_STORAGE_SM = 3, 1, 1
+SMS_STATE_RECEIVING, SMS_STATE_RECEIVED, SMS_PDU_DELIVER, SMS_STORAGE_SM = 2, 3, 1, 1
 CALL_IFACE = 'org.freedesktop.ModemManager1.Call'
 
 # MMCallState
@@ -142,11 +142,18 @@ def AddVoiceModem(self):
 @dbus.service.method(MOCK_IFACE, in_signature='osss', out_signature='o')
 def AddIncomingMessage(self, modem_path, number, text, timestamp):
     '''A message received whole, as ModemManager announces it.'''
+    return self.AddMessageInState(modem_path, number, text, timestamp, SMS_STATE_RECEIVED)
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='osssu', out_signature='o')
+def AddMessageInState(self, modem_path, number, text, timestamp, state):
+    '''A message as ModemManager announces it: RECEIVING while parts of it
+    are still to come.'''
     main = _main()
     main.sms_count += 1
     path = f'{MAIN_OBJ}/SMS/{main.sms_count}'
     main.AddObject(path, SMS_IFACE, {
-        'State': dbus.UInt32(SMS_STATE_RECEIVED, variant_level=1),
+        'State': dbus.UInt32(state, variant_level=1),
         'PduType': dbus.UInt32(SMS_PDU_DELIVER, variant_level=1),
         'Number': dbus.String(number, variant_level=1),
         'Text': dbus.String(text, variant_level=1),

@@ -32,13 +32,14 @@ class RealModemManager:
     is self.at; the user's side (what GNOME Calls would do) goes through
     ModemManager's D-Bus API, as on a phone.'''
 
-    def __init__(self, phone, messaging=None, stored=()):
+    def __init__(self, phone, messaging=None, stored=(), network_time=None):
         '''messaging: 'pdu' or 'text' makes the modem an SMS modem too
         (at_modem.py); stored: messages (sender, text) already on its SIM
-        when ModemManager first reads it.'''
+        when ModemManager first reads it; network_time: what its clock
+        (+CCLK?) says, which gives the modem ModemManager's Modem.Time.'''
         self.phone = phone
         self.bus = phone.system_bus
-        self.at = FakeATModem(os.path.join(phone.dir, 'at-modem'), messaging)
+        self.at = FakeATModem(os.path.join(phone.dir, 'at-modem'), messaging, network_time)
         for sender, text in stored:
             self.at.deliver_sms(sender, text, announce=False)
         self.process = None

@@ -19,7 +19,7 @@ import unittest
 import dbus
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Phone, check_recording, opus_tags, wait_for  # noqa: E402
+from harness import Phone, check_recording, kernel_clock_synchronized, opus_tags, wait_for  # noqa: E402
 from phonecase import AUDIO, CALL_IFACE, MODEM  # noqa: E402
 
 DOC_XML = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'doc', 'org.callwitness.Recorder1.xml')
@@ -199,6 +199,9 @@ class Encounters(unittest.TestCase):
         marks = shown['marks']
         self.assertEqual([m['text'] for m in marks], ['he showed a badge', 'threatened to come to my home'])
         self.assertEqual([m['live'] for m in marks], [False, True])
+        # No modem here tells the network's time: only the phone's clock state.
+        self.assertEqual(shown['clock']['network_time'], None)
+        self.assertEqual(shown['clock']['synchronized'], kernel_clock_synchronized())
         self.assertAlmostEqual(marks[1]['offset_ms'] / 1000, marked_after, delta=0.6)
         self.assertEqual(marks[0]['in_file'], '00:01')
         self.assertEqual([e['kind'] for e in shown['audit'] if e['kind'] == 'mark'], ['mark', 'mark'])

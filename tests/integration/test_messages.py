@@ -23,7 +23,7 @@ import unittest
 import dbus
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Phone, wait_for  # noqa: E402
+from harness import Phone, kernel_clock_synchronized, wait_for  # noqa: E402
 from phonecase import AUDIO  # noqa: E402
 from real_modemmanager import MESSAGING_IFACE, MessageDeleter, RealModemManager  # noqa: E402
 
@@ -47,12 +47,13 @@ class MessagesCase(unittest.TestCase):
     '''One phone and one ModemManager for the module's tests of a mode.'''
     MODE = 'pdu'
     STORED = ()
+    NETWORK_TIME = None
 
     @classmethod
     def setUpClass(cls):
         cls.phone = Phone(AUDIO)
         try:
-            cls.mm = RealModemManager(cls.phone, messaging=cls.MODE, stored=cls.STORED)
+            cls.mm = RealModemManager(cls.phone, messaging=cls.MODE, stored=cls.STORED, network_time=cls.NETWORK_TIME)
         except BaseException:
             cls.phone.close()
             raise
@@ -115,6 +116,9 @@ class MessagesCase(unittest.TestCase):
 
 
 class PduMode(MessagesCase):
+    # The modem's clock, a minute and five seconds ahead of the phone's
+    # (callwitnessd's clock starts at 23:40:00).
+    NETWORK_TIME = '26/11/24,23:41:05+32'
 
     def test_messages_are_kept_whole_hashed_and_exported(self):
         phone = self.phone
@@ -134,10 +138,16 @@ class PduMode(MessagesCase):
         self.assertFalse(any('CMGD' in c for _, c in self.mm.at.commands[self.commands_before:]))
 
         shown = self.show(1)
+        clock = shown['clock']
+        self.assertEqual(clock['network_time'], '2026-11-24T23:41:05+08')
+        self.assertAlmostEqual(clock['network_offset_ms'] / 1000, 65, delta=10)
+        self.assertEqual(clock['synchronized'], kernel_clock_synchronized())
+        self.assertIn('clock-off', ' '.join(shown['warnings']))
+        self.assertIn('behind the network', phone.cli('show', '1').stdout)
         self.assertEqual([t['tag'] for t in shown['tags']], ['night'])
         self.assertIn('arrived at 23:40', shown['tags'][0]['reason'])
         self.assertEqual(shown['message']['text'], THREAT)
-        self.assertEqual([e['kind'] for e in shown['audit']], ['call', 'message', 'policy-tag'])
+        self.assertEqual([e['kind'] for e in shown['audit']], ['call', 'message', 'policy-tag', 'clock'])
         listing = phone.cli('list', '--messages').stdout
         self.assertIn('sms  +8613800138000', listing)
         self.assertIn('明天我们三个人去你家', listing)
@@ -236,6 +246,66 @@ class TextMode(MessagesCase):
         '''ModemManager 1.20 keeps the storage of a text-mode modem locked
         after listing it: nothing to clear for this class's one test.'''
 
+
+
+class ForgedMessages(unittest.TestCase):
+    '''What the real modem path cannot produce cheaply, through the
+    ModemManager mock: a sender's name built to forge lines, messages
+    without a network time stamp, a message whose last part never comes.'''
+
+    @classmethod
+    def setUpClass(cls):
+        cls.phone = Phone(AUDIO)
+        try:
+            cls.phone.start_modemmanager()
+        except BaseException:
+            cls.phone.close()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.phone.close()
+
+    def test_hostile_senders_identical_texts_and_a_lost_part(self):
+        phone = self.phone
+        modem = '/org/freedesktop/ModemManager1/Modem/0'
+        phone.start_daemon(local_time='2026-11-24 23:40:00')
+        phone.wait_log('messaging support')
+        hostile = '\x1b[31mPOLICE\x1b[0m\n    9  2026-11-24 23:41:00  in   +86110  1:00'
+        phone.mm_call('AddIncomingMessage', modem, hostile, 'pay now', '')
+        # The same text twice, without a stamp: two deliveries, both kept.
+        phone.mm_call('AddIncomingMessage', modem, '+8613800138000', 'we are outside', '')
+        phone.mm_call('AddIncomingMessage', modem, '+8613800138000', 'we are outside', '')
+        # A message whose second part never comes.
+        phone.mm_call('AddMessageInState', modem, '+8613800138000', 'tomorrow we', '2026-11-24T23:40:30+08', 2)
+        wait_for(lambda: len(phone.calls()) == 3, 20, 'three messages in the catalog')
+        time.sleep(0.5)
+        phone.stop_daemon()   # the incomplete one is kept as far as it was read
+        rows = phone.calls()
+        self.assertEqual(len(rows), 4, [r['number'] for r in rows])
+        with phone.catalog() as db:
+            complete = [r[0] for r in db.execute('SELECT complete FROM messages ORDER BY call_id')]
+            partial = db.execute('SELECT text, deleted_before_read FROM messages WHERE complete = 0').fetchone()
+        self.assertEqual(complete, [1, 1, 1, 0])
+        self.assertEqual(tuple(partial), ('tomorrow we', 0))
+        self.assertIn('last part had not arrived', phone.cli('show', '4').stdout)
+
+        listing = phone.cli('list').stdout
+        self.assertNotIn('\x1b', listing)
+        self.assertFalse(any(line.startswith('    9') for line in listing.splitlines()), listing)
+        self.assertIn('\\u{1b}[31mPOLICE\\u{1b}[0m\\u{a}', listing)
+        shown = phone.cli('show', '1').stdout
+        self.assertNotIn('\x1b', shown)
+        self.assertEqual(shown.count('\n    9  '), 0)
+        bundle = os.path.join(phone.dir, 'forged-bundle')
+        phone.cli('export', '1', '2', '3', '4', '-o', bundle)
+        phone.cli('verify', bundle)
+        for name in ['report.txt', 'report.html', 'messages/message-1.txt']:
+            with open(os.path.join(bundle, name), encoding='utf-8') as f:
+                text = f.read()
+            self.assertNotIn('\x1b', text, name)
+            self.assertFalse(any(line.startswith('    9  2026') for line in text.splitlines()), name)
+        phone.cli('verify', '--catalog')
 
 if __name__ == '__main__':
     unittest.main(verbosity=2)

@@ -152,22 +152,29 @@ class OfonoCalls(unittest.TestCase):
         phone.wait_log('oFono modem /ril_0 has voice support')
         # MessageManager.IncomingMessage(s message, a{sv} info) on the modem,
         # as oFono sends it (doc/messagemanager-api.txt).
+        # SentTime: the network's stamp in its zone; LocalSentTime: the same
+        # instant in the phone's (here set to UTC).
         info = {'Sender': dbus.String('+8613800138000', variant_level=1),
-                'SentTime': dbus.String('2026-11-24T15:40:05+0000', variant_level=1),
-                'LocalSentTime': dbus.String('2026-11-24T23:40:05+0800', variant_level=1)}
+                'SentTime': dbus.String('2026-11-24T23:40:05+0800', variant_level=1),
+                'LocalSentTime': dbus.String('2026-11-24T15:40:05+0000', variant_level=1)}
         phone.ofono_object(MODEM).EmitSignal('org.ofono.MessageManager', 'IncomingMessage', 'sa{sv}',
                                              ['We know where you live. 我们知道你住哪里', info])
         # A shape oFono never sends: not read.
         phone.ofono_object(MODEM).EmitSignal('org.ofono.MessageManager', 'IncomingMessage', 's', ['forged'])
-        row = phone.wait_call(0, lambda c: c['kind'] == 'message', 'the message in the catalog')
+        # The same text again: a second delivery, kept (oFono lists nothing
+        # twice; each signal is a message).
+        phone.ofono_object(MODEM).EmitSignal('org.ofono.MessageManager', 'IncomingMessage', 'sa{sv}',
+                                             ['We know where you live. 我们知道你住哪里', info])
+        row = phone.wait_call(1, lambda c: c['kind'] == 'message', 'both messages in the catalog')
+        row = phone.calls()[0]
         self.assertEqual((row['number'], row['end_reason']), ('+8613800138000', 'received'))
         shown = json.loads(phone.cli('show', '1', '--json').stdout)
         self.assertEqual(shown['message']['text'], 'We know where you live. 我们知道你住哪里')
-        self.assertEqual(shown['message']['sent_reported'], '2026-11-24T23:40:05+0800')
+        self.assertEqual(shown['message']['sent_reported'], '2026-11-24T23:40:05+0800')   # the network's
         self.assertEqual(shown['message']['sent_at'], '2026-11-24T23:40:05+08:00')
         self.assertEqual([t['tag'] for t in shown['tags']], ['night'])
         time.sleep(0.5)
-        self.assertEqual(len(phone.calls()), 1, 'the forged signal stored nothing')
+        self.assertEqual(len(phone.calls()), 2, 'the forged signal stored nothing')
         phone.cli('verify', '--catalog')
         phone.stop_daemon()
 

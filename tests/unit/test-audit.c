@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "callwitness/audit.h"
+#include "callwitness/clock.h"
 #include "callwitness/catalog.h"
 #include "tap.h"
 
@@ -203,7 +204,7 @@ static void catalog_before_the_log_is_adopted(void) {
         fresh_catalog();
         sql("PRAGMA foreign_keys = OFF; DROP TABLE audit_log; DROP TABLE notes; DROP TABLE caller_identities;"
             " DROP TABLE export_calls; DROP TABLE exports; DROP TABLE collector_numbers; DROP TABLE collectors;"
-            " DROP TABLE dismissed_tags; DROP TABLE number_rules; DROP TABLE contact_reports; DROP TABLE marks; DROP TABLE messages;"
+            " DROP TABLE dismissed_tags; DROP TABLE number_rules; DROP TABLE contact_reports; DROP TABLE marks; DROP TABLE messages; DROP TABLE clock_checks;"
             /* calls as they were: without kind and label */
             " CREATE TABLE calls_v2 AS SELECT id, backend, modem_call_id, direction, number, started_at_ms,"
             " started_offset_s, answered_at_ms, answered_offset_s, ended_at_ms, ended_offset_s, end_reason FROM calls;"
@@ -258,6 +259,30 @@ static void encounters_and_marks_are_audited(void) {
         ok(p.n == 2 && strstr(p.text, "no entry"), "a mark planted is found (%s)", p.text);
 }
 
+static void clock_checks_are_audited(void) {
+        cw_catalog *c;
+        problems p;
+
+        fresh_catalog();
+        if (cw_catalog_open(db_path, &(cw_timestamp) { 1795534700000, 28800 }, &c) < 0)
+                abort();
+        ok(cw_catalog_set_clock_check(c, 1, &(cw_clock_check) { .synced = 1, .network_reported = "2026-11-24T23:41:05+08",
+                                                                 .network_offset_ms = 65000,
+                                                                 .at = { 1795534800000, 28800 } }) == 0,
+           "a clock check is kept");
+        ok(cw_catalog_set_clock_check(c, 4711, &(cw_clock_check) { .synced = 0, .at = { 1795534800000, 28800 } }) ==
+           -ENOENT, "not for a call that is not there");
+        cw_catalog_free(c);
+        p = verify();
+        ok(p.n == 0, "it verifies (%s)", p.text);
+        sql("UPDATE clock_checks SET network_offset_ms = 0");
+        p = verify();
+        ok(p.n == 1 && strstr(p.text, "network_offset_ms"), "an offset made to look right is found (%s)", p.text);
+        sql("DELETE FROM clock_checks");
+        p = verify();
+        ok(p.n == 1 && strstr(p.text, "clock check"), "a check removed is found (%s)", p.text);
+}
+
 int main(void) {
         char recordings[320];
 
@@ -273,6 +298,7 @@ int main(void) {
         tampering_is_found();
         catalog_before_the_log_is_adopted();
         encounters_and_marks_are_audited();
+        clock_checks_are_audited();
 
         unlink(file_path);
         rmdir(recordings);

@@ -53,6 +53,12 @@ static void network_times(void) {
         ok(cw_message_parse_network_time("26/13/24,23:40:05+32", &ts) < 0, "month 13 refused");
         ok(cw_message_parse_network_time("26/11/24,23:40:05+32x", &ts) < 0, "trailing text refused");
         ok(cw_message_parse_network_time(NULL, &ts) < 0, "none");
+        ok(cw_message_parse_network_time("26/02/29,10:00:00+32", &ts) < 0, "29 February of 2026 refused, not moved on");
+        ok(cw_message_parse_network_time("28/02/29,10:00:00+32", &ts) == 0, "29 February of 2028 taken");
+        ok(cw_message_parse_network_time("26/11/24,23:40:60+32", &ts) < 0, "second 60 refused");
+        ok(cw_message_parse_network_time("+6/+1/+2,+1:+1:+1++8", &ts) < 0, "signs inside refused");
+        ok(cw_message_parse_network_time(" 6/11/24,23:40:05+32", &ts) < 0, "blanks refused");
+        ok(cw_message_parse_network_time("2026-02-30T10:00:00+08", &ts) < 0, "30 February in ISO 8601 refused");
 }
 
 static void stored_once(void) {
@@ -63,10 +69,15 @@ static void stored_once(void) {
 
         cw_catalog_open(db_path, &m.seen, &c);
         ok(cw_catalog_add_message(c, &m, "86", &first, &duplicate) == 0 && first > 0 && !duplicate, "stored");
-        m.modem_message_id = "/org/freedesktop/ModemManager1/SMS/0";   /* ModemManager restarted */
+        m.modem_message_id = "/org/freedesktop/ModemManager1/SMS/0";   /* found stored at a restart */
         m.receipt_known = false;
+        m.may_repeat = true;
         ok(cw_catalog_add_message(c, &m, "86", &again, &duplicate) == 0 && again == first && duplicate,
            "seen again (a restart, a listing): the same row");
+        m.may_repeat = false;
+        m.receipt_known = true;
+        ok(cw_catalog_add_message(c, &m, "86", &again, &duplicate) == 0 && again > first && !duplicate,
+           "the same text delivered again (oFono, a fresh arrival) is a second message");
         m = (cw_message_in) { .backend = "modemmanager", .modem_message_id = "/SMS/4", .deleted_before_read = true,
                               .seen = m.seen };
         ok(cw_catalog_add_message(c, &m, "86", &deleted, &duplicate) == 0 && deleted > first && !duplicate,
