@@ -215,6 +215,8 @@ class Encounters(unittest.TestCase):
         bundle = os.path.join(phone.dir, 'bundle')
         phone.cli('export', '1', '-o', bundle)
         subprocess.run(['sha256sum', '--quiet', '-c', 'SHA256SUMS'], cwd=bundle, check=True, timeout=60)
+        subprocess.run(['minisign', '-Vm', 'SHA256SUMS', '-P', phone.cli('key').stdout.strip()], cwd=bundle,
+                       check=True, timeout=60, capture_output=True)
         phone.cli('verify', bundle)
         with open(os.path.join(bundle, 'manifest.json')) as f:
             exported = json.load(f)['calls'][0]

@@ -157,6 +157,8 @@ class PduMode(MessagesCase):
         bundle = os.path.join(phone.dir, 'messages-bundle')
         phone.cli('export', '--tagged', '-o', bundle)
         subprocess.run(['sha256sum', '--quiet', '-c', 'SHA256SUMS'], cwd=bundle, check=True, timeout=60)
+        subprocess.run(['minisign', '-Vm', 'SHA256SUMS', '-P', phone.cli('key').stdout.strip()], cwd=bundle,
+                       check=True, timeout=60, capture_output=True)
         phone.cli('verify', bundle)
         with open(os.path.join(bundle, 'manifest.json')) as f:
             manifest = json.load(f)
