@@ -32,6 +32,7 @@ typedef struct cw_clock_check {
  * (NTP); 2.0 s behind the network's time (2026-11-24T23:40:05+08)". */
 void cw_clock_describe(int synced, const char *network, int64_t offset_ms, char *buf, size_t size);
 
-/* Records (or replaces) the check of call_id, with its audit entry, in one
- * transaction. -ENOENT for an unknown call. */
+/* Records the check of call_id, with its audit entry, in one transaction;
+ * a record keeps its first check (the one made when it began). -ENOENT
+ * for an unknown call. */
 int cw_catalog_set_clock_check(cw_catalog *c, int64_t call_id, const cw_clock_check *check);

@@ -157,7 +157,7 @@ static void print_call(const cw_call_record *call, cw_catalog *catalog) {
                 cw_clock_describe(call->clock->synced, call->clock->network_reported, call->clock->network_offset_ms,
                                   words, sizeof words);
                 /* Its words come from the network: written out, never obeyed. */
-                visible = cw_text_visible(words);
+                visible = cw_text_visible_line(words);
                 printf(_("Clock:     %s\n"), visible ? visible : words);
                 free(visible);
         }

@@ -28,6 +28,7 @@
 struct cw_call_slot {
         int64_t id;
         unsigned refs;
+        bool repeat;             /* a message already in the catalog: id is the earlier one's */
 };
 
 typedef enum pending_kind {
@@ -214,6 +215,7 @@ static int apply_message(cw_catalog_writer *w, pending *p) {
                 .may_repeat = p->message.may_repeat, .seen = p->at,
         }, w->rules ? cw_rulebook_country_code(w->rules) : NULL, &p->slot->id, &duplicate);
 
+        p->slot->repeat = duplicate;
         if (r == 0 && duplicate)
                 cw_log_debug("message %s is in the catalog already (%lld)", p->message.id, (long long) p->slot->id);
         else if (r == 0)
@@ -230,6 +232,10 @@ static int apply(cw_catalog_writer *w, pending *p) {
 
         if (p->kind != PENDING_CALL && p->kind != PENDING_MESSAGE && id == 0 && p->slot)
                 return -ENOENT;   /* the call's own row could not be written */
+        /* A message read again is not new: what was found when it first
+         * came stands. */
+        if (p->slot && p->slot->repeat && (p->kind == PENDING_CLOCK || p->kind == PENDING_WARNING))
+                return 0;
         switch (p->kind) {
         case PENDING_CALL: {
                 int r = cw_catalog_add_call(w->catalog, &(cw_call_start) {
@@ -826,7 +832,10 @@ static pending *pending_from_json(json_object *o, cw_call_slot *slot) {
                 break;
         }
         case PENDING_CLOCK:
-                p->clock.synced = (int) cw_json_get_int64(o, "synced");
+                /* Only 1 or 0 is a state; anything else was not known. */
+                p->clock.synced = json_object_object_get_ex(o, "synced", NULL) &&
+                                  (cw_json_get_int64(o, "synced") == 0 || cw_json_get_int64(o, "synced") == 1)
+                                  ? (int) cw_json_get_int64(o, "synced") : -1;
                 p->clock.network = copy(cw_json_get_string(o, "network"), &ok);
                 p->clock.offset_ms = cw_json_get_int64(o, "network_offset_ms");
                 break;

@@ -322,14 +322,14 @@ static int mm_network_time(void *backend, cw_network_time_fn fn, void *userdata,
         mm_backend *b = backend;
         time_request *request;
 
-        if (!b || !b->time_modem)
+        if (!b || !b->time_modem || !b->service || !(request = calloc(1, sizeof *request)))
                 return -ENODEV;
-        request = calloc(1, sizeof *request);
-        if (!request)
-                return -ENOMEM;
         *request = (time_request) { .fn = fn, .userdata = userdata, .free_userdata = free_userdata };
-        return cw_dbus_call(cw_dbus_service_calls(b->service), MM_SERVICE, b->time_modem, MM_TIME, "GetNetworkTime",
-                            on_network_time, request, time_request_free, DBUS_TYPE_INVALID);
+        /* From here the request (and userdata) is the call's: a call that
+         * cannot be sent frees it, and the caller must not. */
+        cw_dbus_call(cw_dbus_service_calls(b->service), MM_SERVICE, b->time_modem, MM_TIME, "GetNetworkTime",
+                     on_network_time, request, time_request_free, DBUS_TYPE_INVALID);
+        return 0;
 }
 
 static void set_time_modem(mm_backend *b, const char *modem_path) {
@@ -583,7 +583,9 @@ static void forget_messages_of(mm_backend *b, const char *modem_path) {
                 next = sms->next;
                 if (modem_path && strcmp(sms->modem_path, modem_path) != 0)
                         continue;
-                if (!sms->reading && (sms->sender || sms->text)) {
+                /* What was read is kept, a read in flight or not: its
+                 * answer will not come now. */
+                if (sms->sender || sms->text) {
                         cw_log_warning("modemmanager: message %s is kept incomplete: its last part had not arrived",
                                        sms->path);
                         report_sms(b, sms, NULL, false, false);
@@ -671,10 +673,10 @@ static void service_vanished(void *userdata) {
         mm_backend *b = userdata;
 
         cw_log_info("ModemManager left the bus");
+        set_time_modem(b, NULL);
         while (b->calls)
                 forget_call(b, b->calls->path, CW_END_MODEM_GONE);
         forget_messages_of(b, NULL);
-        set_time_modem(b, NULL);
 }
 
 
@@ -809,11 +811,13 @@ static void mm_stop(void *backend) {
 
         if (!b)
                 return;
+        /* Nothing is asked of ModemManager from here on: what is reported
+         * below may ask the network's time (the tracker's clock check). */
+        set_time_modem(b, NULL);
         b->service = cw_dbus_service_free(b->service);
         while (b->calls)
                 forget_call(b, b->calls->path, CW_END_DAEMON_STOPPED);
         forget_messages_of(b, NULL);
-        free(b->time_modem);
         free(b);
 }
 

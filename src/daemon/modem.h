@@ -44,8 +44,10 @@ typedef struct cw_modem_backend_ops {
         void (*stop)(void *backend);
         /* Asks a modem that tells the network's time (NULL: none can):
          * fn runs once, later; free_userdata after it, or when the
-         * backend stops first. 0 when asked; -ENODEV when no modem tells
-         * the time (nothing runs). */
+         * backend stops first (also when the question could not be sent:
+         * userdata is the backend's from then on). 0 when asked; -ENODEV
+         * when no modem tells the time (nothing runs, userdata is still
+         * the caller's). */
         int (*network_time)(void *backend, cw_network_time_fn fn, void *userdata, void (*free_userdata)(void *));
 } cw_modem_backend_ops;
 

@@ -93,6 +93,10 @@ static bool phone_call_in_progress(cw_tracker *t) {
 
 /* --- how far the times can be trusted ------------------------------------- */
 
+/* Further than this from the phone's clock, a "network time" is a modem's
+ * unset clock, not the network's. */
+#define NETWORK_TIME_PLAUSIBLE_MS ((int64_t) 366 * 24 * 3600 * 1000)
+
 typedef struct clock_request {
         cw_tracker *tracker;
         cw_call_slot *slot;
@@ -110,11 +114,15 @@ static void record_clock(cw_tracker *t, cw_call_slot *slot, int synced, const ch
         cw_clock_check check = { .synced = synced, .at = *at };
         cw_timestamp network;
 
-        if (reported && cw_message_parse_network_time(reported, &network) == 0) {
+        /* A modem whose clock the network never set answers its own
+         * default (years off): that is no witness of the phone's clock. */
+        if (reported && cw_message_parse_network_time(reported, &network) == 0 &&
+            llabs(network.utc_ms - at->utc_ms) < NETWORK_TIME_PLAUSIBLE_MS) {
                 check.network_reported = reported;
                 check.network_offset_ms = network.utc_ms - at->utc_ms;
         } else if (reported)
-                cw_log_warning("The network's time '%s' is not understood; not kept", reported);
+                cw_log_warning("The network's time '%s' is not understood, or not near enough to the phone's to be "
+                               "the network's; not kept", reported);
         cw_catalog_writer_set_clock(t->writer, slot, &check);
         if (check.network_reported && llabs(check.network_offset_ms) > CW_CLOCK_WARN_MS) {
                 char message[256];
@@ -145,7 +153,7 @@ static void check_clock(cw_tracker *t, cw_call_slot *slot) {
                 *request = (clock_request) { .tracker = t, .slot = cw_call_slot_ref(slot), .synced = synced };
                 if (t->time_source(t->time_source_data, on_network_time, request, clock_request_free) == 0)
                         return;
-                clock_request_free(request);
+                clock_request_free(request);   /* -ENODEV: still ours */
         }
         record_clock(t, slot, synced, NULL, &now);
 }

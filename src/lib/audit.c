@@ -474,8 +474,11 @@ static void check_message_row(verifier *v, sqlite3_stmt *row) {
         compare_int(v, id, call->message, "complete", row, 9);
         compare_int(v, id, call->message, "deleted_before_read", row, 10);
         compare_int(v, id, call->message, "receipt_known", row, 11);
-        compare_int(v, id, call->message, "seen_at_ms", row, 13);
-        compare_int(v, id, call->message, "seen_offset_s", row, 14);
+        /* Entries of schema 7's first build do not hold the read time. */
+        if (json_object_object_get_ex(call->message, "seen_at_ms", NULL)) {
+                compare_int(v, id, call->message, "seen_at_ms", row, 13);
+                compare_int(v, id, call->message, "seen_offset_s", row, 14);
+        }
         data = cw_hex_decode(data_hex ? data_hex : "", &data_len);
         if (data && cw_message_sha256(&(cw_message_in) {
                     .sender = cw_db_column_text(row, 1), .sent_reported = cw_db_column_text(row, 3),

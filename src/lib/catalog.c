@@ -201,7 +201,11 @@ static const char *const migrations[CW_CATALOG_SCHEMA_VERSION] = {
         "  sha256 TEXT NOT NULL"
         ");"
         "CREATE INDEX messages_by_hash ON messages(sha256);",
-        /* 7 → 8: how far each record's times can be trusted (clock.h). */
+        /* 7 → 8: how far each record's times can be trusted (clock.h).
+         * A catalog made by a build of schema 7 that matched every message
+         * by its hash has a unique index; messages delivered twice are two. */
+        "DROP INDEX IF EXISTS messages_once;"
+        "CREATE INDEX IF NOT EXISTS messages_by_hash ON messages(sha256);"
         "CREATE TABLE clock_checks ("
         "  call_id INTEGER PRIMARY KEY REFERENCES calls(id),"
         "  synced INTEGER,"

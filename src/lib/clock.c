@@ -36,14 +36,12 @@ int cw_catalog_set_clock_check(cw_catalog *c, int64_t call_id, const cw_clock_ch
         if (r == 0)
                 r = cw_db_run(c, NULL,
                       "INSERT INTO clock_checks (call_id, synced, network_reported, network_offset_ms, at_ms, offset_s)"
-                      " VALUES (?, ?, ?, ?, ?, ?)"
-                      " ON CONFLICT (call_id) DO UPDATE SET synced = excluded.synced,"
-                      " network_reported = excluded.network_reported, network_offset_ms = excluded.network_offset_ms,"
-                      " at_ms = excluded.at_ms, offset_s = excluded.offset_s",
+                      " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING",
                       "intnii", call_id, check->synced < 0 ? INT64_MIN : (int64_t) check->synced,
                       check->network_reported, check->network_reported ? check->network_offset_ms : INT64_MIN,
                       check->at.utc_ms, (int64_t) check->at.utc_offset_s);
-        if (r == 0)
+        /* The first check stands: it was made when the record began. */
+        if (r == 0 && sqlite3_changes(c->db) == 1)
                 r = cw_audit_log_clock(c, call_id, &check->at);
         return cw_db_commit_or_rollback(c, r);
 }
@@ -56,6 +54,8 @@ void cw_clock_describe(int synced, const char *network, int64_t offset_ms, char 
 
         if (!network)
                 snprintf(buf + len, size - len, "%s", _("; no modem told the network's time"));
+        else if (offset_ms == INT64_MIN)
+                snprintf(buf + len, size - len, _("; the network's time was %s, the offset is not known"), network);
         else if (llabs(offset_ms) < 1000)
                 snprintf(buf + len, size - len, _("; within a second of the network's time (%s)"), network);
         else

@@ -84,9 +84,13 @@ static bool clock_line(json_object *call, char *buf, size_t size) {
         if (!json_object_object_get_ex(call, "clock", &clock) || !clock)
                 return false;
         json_object_object_get_ex(clock, "synchronized", &synced);
+        json_object *offset;
+
         cw_clock_describe(synced ? json_object_get_boolean(synced) : -1, cw_json_get_string(clock, "network_time"),
-                          cw_json_get_int64(clock, "network_offset_ms"), words, sizeof words);
-        visible = cw_text_visible(words);
+                          json_object_object_get_ex(clock, "network_offset_ms", &offset) &&
+                          json_object_is_type(offset, json_type_int) ? json_object_get_int64(offset) : INT64_MIN,
+                          words, sizeof words);
+        visible = cw_text_visible_line(words);
         snprintf(buf, size, "%s", visible ? visible : "");
         free(visible);
         return true;

@@ -29,6 +29,7 @@ IS_OBJECT_MANAGER = True
 MODEM_IFACE = 'org.freedesktop.ModemManager1.Modem'
 VOICE_IFACE = 'org.freedesktop.ModemManager1.Modem.Voice'
 MESSAGING_IFACE = 'org.freedesktop.ModemManager1.Modem.Messaging'
+TIME_IFACE = 'org.freedesktop.ModemManager1.Modem.Time'
 SMS_IFACE = 'org.freedesktop.ModemManager1.Sms'
 # MMSmsState, MMSmsPduType, MMSmsStorage
 SMS_STATE_RECEIVING, SMS_STATE_RECEIVED, SMS_PDU_DELIVER, SMS_STORAGE_SM = 2, 3, 1, 1
@@ -55,6 +56,9 @@ def load(mock, parameters):
     mock.modem_count = 0
     mock.call_count = 0
     mock.sms_count = 0
+    # The parameter network_time gives the modem Modem.Time, whose
+    # GetNetworkTime says that (a fixed moment: the daemon's clock is fake).
+    mock.network_time = parameters.get('network_time')
     mock.AddProperties(MAIN_IFACE, {'Version': dbus.String('1.20.4', variant_level=1)})
     mock.AddMethods(MAIN_IFACE, [
         ('ScanDevices', '', '', ''),
@@ -131,6 +135,9 @@ def AddVoiceModem(self):
         'SupportedStorages': dbus.Array([dbus.UInt32(SMS_STORAGE_SM)], signature='u', variant_level=1),
         'DefaultStorage': dbus.UInt32(SMS_STORAGE_SM, variant_level=1),
     })
+    if main.network_time:
+        modem.AddProperties(TIME_IFACE, {'NetworkTimezone': dbus.Dictionary({}, signature='sv', variant_level=1)})
+        modem.AddMethods(TIME_IFACE, [('GetNetworkTime', '', 's', f'ret = "{main.network_time}"')])
     modem.AddMethods(MESSAGING_IFACE, [
         ('List', '', 'ao', f'ret = self.Get("{MESSAGING_IFACE}", "Messages")'),
         ('Delete', 'o', '', 'self.DeleteMessageObject(self._object_path, args[0])'),

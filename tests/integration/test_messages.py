@@ -259,7 +259,9 @@ class ForgedMessages(unittest.TestCase):
     def setUpClass(cls):
         cls.phone = Phone(AUDIO)
         try:
-            cls.phone.start_modemmanager()
+            # A modem with Modem.Time: what callwitnessd reports as it
+            # stops asks the network's time of a backend going away.
+            cls.phone.start_modemmanager(network_time='2026-11-24T23:40:00+08')
         except BaseException:
             cls.phone.close()
             raise
@@ -291,6 +293,10 @@ class ForgedMessages(unittest.TestCase):
         self.assertEqual(complete, [1, 1, 1, 0])
         self.assertEqual(tuple(partial), ('tomorrow we', 0))
         self.assertIn('last part had not arrived', phone.cli('show', '4').stdout)
+        self.assertIn('tells the network', phone.daemon_log())
+        shown = json.loads(phone.cli('show', '2', '--json').stdout)
+        self.assertEqual(shown['clock']['network_time'], '2026-11-24T23:40:00+08')
+        self.assertLess(abs(shown['clock']['network_offset_ms']), 30000)
 
         listing = phone.cli('list').stdout
         self.assertNotIn('\x1b', listing)

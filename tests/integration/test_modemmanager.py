@@ -88,7 +88,7 @@ class ModemManagerCalls(PhoneTestCase):
         with phone.catalog() as db:
             kinds = [r[0] for r in db.execute('SELECT kind FROM audit_log WHERE call_id = ? ORDER BY seq',
                                               (row['id'],))]
-        self.assertEqual(sorted(kinds), ['call', 'policy-tag', 'recording'])
+        self.assertEqual(sorted(kinds), ['call', 'clock', 'policy-tag', 'recording'])
 
         path = os.path.join(phone.data_dir, row['path'])
         with open(path, 'r+b') as f:       # one flipped byte in the audio

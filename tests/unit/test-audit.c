@@ -272,9 +272,29 @@ static void clock_checks_are_audited(void) {
            "a clock check is kept");
         ok(cw_catalog_set_clock_check(c, 4711, &(cw_clock_check) { .synced = 0, .at = { 1795534800000, 28800 } }) ==
            -ENOENT, "not for a call that is not there");
+        ok(cw_catalog_set_clock_check(c, 1, &(cw_clock_check) { .synced = 0, .at = { 1795599999000, 28800 } }) == 0,
+           "a later check of the same record is taken");
+        cw_catalog_free(c);
+        if (cw_catalog_open(db_path, &(cw_timestamp) { 1795534700000, 28800 }, &c) < 0)
+                abort();
+        {
+                char words[512];
+
+                cw_clock_describe(1, "2026-11-24T23:41:05+08", INT64_MIN, words, sizeof words);
+                ok(strstr(words, "offset is not known") != NULL, "an offset not known is said so (%s)", words);
+        }
         cw_catalog_free(c);
         p = verify();
         ok(p.n == 0, "it verifies (%s)", p.text);
+        {
+                int n = 0;
+
+                if (cw_catalog_open(db_path, &(cw_timestamp) { 1795534700000, 28800 }, &c) < 0)
+                        abort();
+                cw_audit_foreach(c, 1, count_entry, &n);
+                cw_catalog_free(c);
+                ok(n == 4, "but the first check stands: one clock entry (%d entries)", n);
+        }
         sql("UPDATE clock_checks SET network_offset_ms = 0");
         p = verify();
         ok(p.n == 1 && strstr(p.text, "network_offset_ms"), "an offset made to look right is found (%s)", p.text);
