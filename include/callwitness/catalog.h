@@ -165,7 +165,7 @@ typedef struct cw_message_record {
         const char *sha256;           /* of its canonical text */
 } cw_message_record;
 
-/* How far its times can be trusted (clock.h), as checked when it began. */
+/* How far its times can be trusted (clock.h). */
 typedef struct cw_clock_record {
         int synced;                   /* 1, 0, -1 not known */
         const char *network_reported; /* NULL: no modem gave the network's time */

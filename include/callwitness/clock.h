@@ -33,6 +33,6 @@ typedef struct cw_clock_check {
 void cw_clock_describe(int synced, const char *network, int64_t offset_ms, char *buf, size_t size);
 
 /* Records the check of call_id, with its audit entry, in one transaction;
- * a record keeps its first check (the one made when it began). -ENOENT
+ * a record keeps its first check (made as it ended, or as a message arrived). -ENOENT
  * for an unknown call. */
 int cw_catalog_set_clock_check(cw_catalog *c, int64_t call_id, const cw_clock_check *check);

@@ -110,6 +110,8 @@ static void clock_request_free(void *userdata) {
         free(request);
 }
 
+static void write_clock(cw_tracker *t, cw_call_slot *slot, const cw_clock_check *check);
+
 static void record_clock(cw_tracker *t, cw_call_slot *slot, int synced, const char *reported, const cw_timestamp *at) {
         cw_clock_check check = { .synced = synced, .at = *at };
         cw_timestamp network;
@@ -123,15 +125,21 @@ static void record_clock(cw_tracker *t, cw_call_slot *slot, int synced, const ch
         } else if (reported)
                 cw_log_warning("The network's time '%s' is not understood, or not near enough to the phone's to be "
                                "the network's; not kept", reported);
+        write_clock(t, slot, &check);
+}
+
+static void write_clock(cw_tracker *t, cw_call_slot *slot, const cw_clock_check *c) {
+        cw_clock_check check = *c;
+
         cw_catalog_writer_set_clock(t->writer, slot, &check);
         if (check.network_reported && llabs(check.network_offset_ms) > CW_CLOCK_WARN_MS) {
                 char message[256];
 
                 snprintf(message, sizeof message, "the phone's clock was %.0f s %s the network's (%s): this record's "
                          "times are the phone's", llabs(check.network_offset_ms) / 1000.0,
-                         check.network_offset_ms > 0 ? "behind" : "ahead of", reported);
+                         check.network_offset_ms > 0 ? "behind" : "ahead of", check.network_reported);
                 cw_log_warning("call %lld: %s", (long long) cw_call_slot_id(slot), message);
-                cw_catalog_writer_add_warning(t->writer, slot, "clock-off", message, at);
+                cw_catalog_writer_add_warning(t->writer, slot, "clock-off", message, &check.at);
         }
 }
 
@@ -462,6 +470,9 @@ static void remove_call(cw_tracker *t, tracked_call *call) {
 
 static void complete_end(tracked_call *call) {
         finish_recording(call);
+        /* The clock is checked once its audio is all in: nothing it does
+         * (an answer to wait for, a commit) can touch the recording. */
+        check_clock(call->tracker, call->slot);
         remove_call(call->tracker, call);
 }
 
@@ -690,7 +701,6 @@ static void on_call_added(const cw_modem_call_info *info, void *userdata) {
         }
         cw_log_info("call %lld: %s %s call appeared", call_id(call), cw_call_state_to_string(call->state),
                     cw_direction_to_string(call->direction));
-        check_clock(t, call->slot);
         cw_log_debug("call %lld: number %s", call_id(call), call->number ? call->number : "unknown");
 
         judge(call, "the call appeared");
@@ -699,7 +709,7 @@ static void on_call_added(const cw_modem_call_info *info, void *userdata) {
         t->calls = call;
         tell_changed(t);
         if (call->state == CW_CALL_ENDED) {
-                remove_call(t, call);
+                complete_end(call);
                 return;
         }
         if (call->state == CW_CALL_ACTIVE || call->state == CW_CALL_HELD) {
@@ -831,7 +841,6 @@ int cw_tracker_start_encounter(cw_tracker *t, const char *label, int64_t *id) {
         t->calls = call;
         cw_log_info("encounter %lld: started%s%s", call_id(call), call->label ? ": " : "",
                     call->label ? call->label : "");
-        check_clock(t, call->slot);
         record_connected(call, CW_CALL_ACTIVE, connected_at(call, CW_CALL_ACTIVE));
         *id = cw_call_slot_id(call->slot);
         if (!call->recording) {

@@ -70,7 +70,8 @@ void cw_tracker_foreach_warning(cw_tracker *t, cw_tracker_warning_fn cb, void *u
 /* Asks the network's time of the modems (cw_modem_backend_ops.network_time
  * over every backend). */
 typedef int (*cw_tracker_time_source)(void *data, cw_network_time_fn fn, void *userdata, void (*free_userdata)(void *));
-/* From now on, each call, message and encounter records whether the
+/* From now on, each call and encounter (when its file is finished) and
+ * each message (when it arrives) records whether the
  * phone's clock was synchronized and how far it was from the network's. */
 void cw_tracker_set_time_source(cw_tracker *t, cw_tracker_time_source source, void *data);
 
