@@ -417,9 +417,14 @@ static int start_backends(daemon_state *d) {
 }
 
 static void stop(daemon_state *d) {
+        /* Calls ended below check the clock: not with backends gone. */
+        if (d->tracker)
+                cw_tracker_set_time_source(d->tracker, NULL, NULL);
         for (size_t i = 0; i < 2; i++)
-                if (d->backends[i])
+                if (d->backends[i]) {
                         d->backend_ops[i]->stop(d->backends[i]);
+                        d->backends[i] = NULL;
+                }
         cw_recorder_api_free(d->recorder_api);
         cw_tracker_free(d->tracker);
         if (d->catch_up)
