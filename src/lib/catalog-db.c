@@ -106,6 +106,17 @@ const char *cw_db_column_text(sqlite3_stmt *stmt, int column) {
         return (const char *) sqlite3_column_text(stmt, column);
 }
 
+int cw_db_call_exists(cw_catalog *c, int64_t call_id) {
+        sqlite3_stmt *stmt;
+        int r = cw_db_run(c, &stmt, "SELECT 1 FROM calls WHERE id = ?", "i", call_id), rc;
+
+        if (r < 0)
+                return r;
+        rc = sqlite3_step(stmt);
+        sqlite3_finalize(stmt);
+        return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : cw_db_errno(rc);
+}
+
 int cw_db_commit_or_rollback(cw_catalog *c, int r) {
         if (r < 0) {
                 cw_db_exec(c, "ROLLBACK");

@@ -23,6 +23,9 @@ int cw_db_exec(cw_catalog *c, const char *sql);
  * it once. 0 or -errno. */
 int cw_db_run(cw_catalog *c, sqlite3_stmt **ret, const char *sql, const char *types, ...);
 
+/* 0 when the call's row is there, -ENOENT when not, or the error. */
+int cw_db_call_exists(cw_catalog *c, int64_t call_id);
+
 /* Ends the caller's write transaction: COMMIT when r is 0, else ROLLBACK
  * and r. */
 int cw_db_commit_or_rollback(cw_catalog *c, int r);

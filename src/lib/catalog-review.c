@@ -11,17 +11,6 @@
 #include "callwitness/text.h"
 #include "catalog-db.h"
 
-static int call_exists(cw_catalog *c, int64_t call_id) {
-        sqlite3_stmt *stmt;
-        int r = cw_db_run(c, &stmt, "SELECT 1 FROM calls WHERE id = ?", "i", call_id), rc;
-
-        if (r < 0)
-                return r;
-        rc = sqlite3_step(stmt);
-        sqlite3_finalize(stmt);
-        return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : cw_db_errno(rc);
-}
-
 static json_object *text_or_null(const char *text) {
         return text && *text ? json_object_new_string(text) : NULL;
 }
@@ -49,7 +38,7 @@ static int begin(cw_catalog *c, int64_t call_id) {
 
         if (r < 0)
                 return r;
-        r = call_exists(c, call_id);
+        r = cw_db_call_exists(c, call_id);
         if (r < 0)
                 cw_db_exec(c, "ROLLBACK");
         return r;

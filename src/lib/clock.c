@@ -22,17 +22,11 @@ int cw_clock_synchronized(void) {
 }
 
 int cw_catalog_set_clock_check(cw_catalog *c, int64_t call_id, const cw_clock_check *check) {
-        sqlite3_stmt *stmt;
-        int r = cw_db_exec(c, "BEGIN IMMEDIATE"), rc;
+        int r = cw_db_exec(c, "BEGIN IMMEDIATE");
 
         if (r < 0)
                 return r;
-        r = cw_db_run(c, &stmt, "SELECT 1 FROM calls WHERE id = ?", "i", call_id);
-        if (r == 0) {
-                rc = sqlite3_step(stmt);
-                r = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : cw_db_errno(rc);
-                sqlite3_finalize(stmt);
-        }
+        r = cw_db_call_exists(c, call_id);
         if (r == 0)
                 r = cw_db_run(c, NULL,
                       "INSERT INTO clock_checks (call_id, synced, network_reported, network_offset_ms, at_ms, offset_s)"
