@@ -73,16 +73,26 @@ typedef int16_t stream_sample;
  * of the CPU) goes on with audio captured later than the frames before it
  * say: read as if continuous, everything after the loss would be early by
  * its length. A read whose newest sample comes more than DRIFT_STEP_FRAMES
- * later than the median of the last reads on time is held back, not
- * written. A later read on time says it was only delivered late (after a
- * stall the backlog comes at once, and the next fragment on time). Still
- * late after PAUSE_CONFIRM_USEC and at least LOSS_READS reads, the last of
- * them as late as each other, it followed a loss: silence of the loss's
- * length goes in before it. Lateness that keeps moving (a server settling
- * its latency) is held at most HOLD_MAX_USEC, then taken as delivered late.
- * The median, not the lowest: a monitor hands out audio early, by as much
- * as its sink's latency, which changes when a stream's does. */
+ * later than the median of the last deliveries on time is held back, not
+ * written. A later delivery on time says it was only delivered late (after
+ * a stall the backlog comes at once, and the next fragment on time). Still
+ * late after PAUSE_CONFIRM_USEC and at least LOSS_READS deliveries, the
+ * last of them as late as each other, it followed a loss: silence of the
+ * loss's length goes in before it. Lateness that keeps moving (a server
+ * settling its latency) is held at most HOLD_MAX_USEC, then taken as
+ * delivered late. The median, not the lowest: a monitor hands out audio
+ * early, by as much as its sink's latency, which changes when a stream's
+ * does. */
 #define PAUSE_CONFIRM_USEC (1200 * PA_USEC_PER_MSEC)
+/* The server hands a fragment over in pieces, each a read of its own, back
+ * to back: all but the last look late by what the later ones bring. Reads
+ * this close are one delivery, and only its last read says how late the
+ * stream is; that is what is remembered and judged (a delivery split by a
+ * slow moment of ours only looks late once, never as a loss). */
+#define DELIVERY_GAP_USEC (10 * PA_USEC_PER_MSEC)
+/* A server that sends small pieces without pause still ends a delivery
+ * this often: each is judged. */
+#define DELIVERY_MAX_USEC (100 * PA_USEC_PER_MSEC)
 #define HOLD_MAX_USEC (2 * PA_USEC_PER_SEC)
 #define LOSS_READS 3
 #define ON_TIME_READS 8
@@ -123,6 +133,16 @@ typedef struct side {
         pa_usec_t held_since;
         double held_lateness[LOSS_READS];
         unsigned n_held;
+        /* The delivery in progress: its first and last read's arrival (0:
+         * none yet), the lateness at its last read; placed by its first
+         * delivery, which is not written before it is complete. */
+        pa_usec_t delivery_first, delivery_at;
+        double delivery_lateness;
+        bool placing;
+        /* Placed at now by unblock() while it sent nothing: when its audio
+         * comes back, that audio is placed by when it comes, not right
+         * after the moment unblock() chose. */
+        bool stopped;
 } side;
 
 struct cw_capture {
@@ -179,19 +199,22 @@ static void place_newest_at(side *s, int64_t at_frame) {
         s->stretched = s->steps = 0;
         s->n_on_time = 0;
         s->held = false;
+        s->placing = false;
+        s->delivery_at = 0;
 }
 
 /* At the answer: a side delivering until now is continuous; the sample
  * captured now is the one after its newest, as many frames on as time has
  * passed since it arrived (never more than a fragment: the server would
  * have sent it). A side that was not delivering is placed by its first
- * audio instead (place_newest_at(now) after its first read). */
+ * audio instead: its first delivery's newest sample is now (read_side()). */
 static void place_at_mark(side *s) {
         cw_capture *c = s->capture;
         pa_usec_t since;
         int64_t ahead;
 
         s->placed = false;
+        s->stopped = false;
         if (!s->last_arrival || (since = c->mark_usec - s->last_arrival) > NOT_DELIVERING_USEC)
                 return;
         ahead = (int64_t) (since * CW_CAPTURE_RATE / PA_USEC_PER_SEC);
@@ -361,35 +384,37 @@ static void remember_on_time(side *s, double lateness) {
         s->on_time[s->n_on_time++ % ON_TIME_READS] = lateness;
 }
 
-/* After each read from stream frame `from` on: on time, delivered late, or
- * after a loss (see PAUSE_CONFIRM_USEC). */
-static void judge_lateness(side *s, uint64_t from, pa_usec_t now) {
+static double lateness_now(const side *s) {
+        return (double) (timeline_now(s->capture) - ((int64_t) s->appended + s->offset));
+}
+
+static double usual_lateness(const side *s, unsigned *n) {
+        *n = s->n_on_time < ON_TIME_READS ? s->n_on_time : ON_TIME_READS;
+        return median(s->on_time, *n);
+}
+
+/* A delivery is complete (the next one began): its last read says how late
+ * the stream is. On time, it is remembered; still late, it counts towards a
+ * loss (see PAUSE_CONFIRM_USEC). */
+static void judge_delivery(side *s, double lateness, pa_usec_t at) {
         cw_capture *c = s->capture;
-        double lateness = (double) (timeline_now(c) - ((int64_t) s->appended + s->offset));
-        unsigned n = s->n_on_time < ON_TIME_READS ? s->n_on_time : ON_TIME_READS;
-        double usual = median(s->on_time, n), lowest = INFINITY, highest = -INFINITY, gap;
+        unsigned n;
+        double usual = usual_lateness(s, &n), lowest = INFINITY, highest = -INFINITY, gap;
 
         if (n < LOSS_READS || lateness <= usual + DRIFT_STEP_FRAMES) {
-                if (s->held)
-                        cw_log_debug("capture: %s stream was only delivered late", stream_names[s - c->sides]);
-                s->held = false;
                 remember_on_time(s, lateness);
                 return;
         }
-        if (!s->held) {
-                s->held = true;
-                s->held_from = from;
-                s->held_since = now;
-                s->n_held = 0;
-        }
+        if (!s->held)   /* already taken as delivered late */
+                return;
         s->held_lateness[s->n_held++ % LOSS_READS] = lateness;
-        if (now - s->held_since > HOLD_MAX_USEC) {
+        if (at - s->held_since > HOLD_MAX_USEC) {
                 cw_log_debug("capture: %s stream's lateness does not settle; taken as delivered late",
                              stream_names[s - c->sides]);
                 s->held = false;
                 return;
         }
-        if (now - s->held_since < PAUSE_CONFIRM_USEC || s->n_held < LOSS_READS)
+        if (at - s->held_since < PAUSE_CONFIRM_USEC || s->n_held < LOSS_READS)
                 return;
         for (unsigned i = 0; i < LOSS_READS; i++) {
                 if (s->held_lateness[i] < lowest)
@@ -405,6 +430,35 @@ static void judge_lateness(side *s, uint64_t from, pa_usec_t now) {
         remember_on_time(s, lateness - gap);
         report(c, 1u << (s - c->sides), "capture-gap", "%s delivered no audio for about %.0f ms; that time is silence in the recording",
                side_names[s - c->sides], gap * 1000 / CW_CAPTURE_RATE);
+}
+
+/* After each read from stream frame `from` on. The reads of one delivery
+ * judge the one before; this read only decides whether what the stream has
+ * now may be written: not while its newest sample is later than usual, which
+ * it is for every read of a delivery but its last. */
+static void judge_lateness(side *s, uint64_t from, pa_usec_t now, bool new_delivery) {
+        cw_capture *c = s->capture;
+        double lateness;
+        unsigned n;
+        double usual;
+
+        if (new_delivery && s->delivery_at)
+                judge_delivery(s, s->delivery_lateness, s->delivery_at);
+        lateness = lateness_now(s);
+        s->delivery_lateness = lateness;
+        usual = usual_lateness(s, &n);
+        if (n < LOSS_READS || lateness <= usual + DRIFT_STEP_FRAMES) {
+                if (s->held && s->n_held)
+                        cw_log_debug("capture: %s stream was only delivered late", stream_names[s - c->sides]);
+                s->held = false;
+                return;
+        }
+        if (!s->held) {
+                s->held = true;
+                s->held_from = from;
+                s->held_since = now;
+                s->n_held = 0;
+        }
 }
 
 static void watch_drift(side *s) {
@@ -431,6 +485,8 @@ static void read_side(side *s) {
         const void *data;
         size_t nbytes, n, m;
         uint64_t from = s->appended;
+        pa_usec_t now;
+        bool new_delivery;
 
         while (stream_live(s) && pa_stream_readable_size(s->stream) > 0) {
                 if (pa_stream_peek(s->stream, &data, &nbytes) < 0) {
@@ -455,15 +511,26 @@ static void read_side(side *s) {
         }
         if (!got)
                 return;
-        s->last_arrival = pa_rtclock_now();
+        now = s->last_arrival = pa_rtclock_now();
         if (!c->marked)
                 return;
-        if (!s->placed)   /* its first audio since the answer is recent */
+        new_delivery = !s->delivery_at || now - s->delivery_at >= DELIVERY_GAP_USEC ||
+                       now - s->delivery_first >= DELIVERY_MAX_USEC;
+        if (new_delivery)
+                s->delivery_first = now;
+        if (!s->placed || s->stopped || (s->placing && !new_delivery)) {
+                /* Its first audio since the answer (or since it stopped) is
+                 * recent: the newest sample of the whole delivery is now. */
                 place_newest_at(s, timeline_now(c));
-        else {
+                s->placing = true;
+                s->stopped = false;
+                s->delivery_lateness = lateness_now(s);
+        } else {
+                s->placing = false;
                 watch_drift(s);
-                judge_lateness(s, from, s->last_arrival);
+                judge_lateness(s, from, now, new_delivery);
         }
+        s->delivery_at = now;
 }
 
 /* Where the side's audio that may be written ends on the timeline. */
@@ -524,7 +591,7 @@ static void deliver(cw_capture *c, uint64_t limit) {
                 if (!stream_live(s))
                         continue;
                 any_live = true;
-                if (!s->placed) {
+                if (!s->placed || s->placing) {
                         if (limit == UINT64_MAX)
                                 end = c->delivered;
                         continue;
@@ -565,6 +632,7 @@ static void unblock(cw_capture *c) {
 
                 if (s->fill == 0 && stream_live(s) && c->marked) {
                         place_newest_at(s, timeline_now(c));
+                        s->stopped = true;
                         report(c, 1u << i, "capture-gap", "%s delivered no audio for over %d seconds; that time is silence "
                                                  "in the recording", side_names[i], SIDE_CAPACITY / CW_CAPTURE_RATE - 1);
                 }
@@ -578,7 +646,7 @@ static void release_stale_holds(cw_capture *c, pa_usec_t now) {
         for (unsigned i = 0; i < c->n_sides; i++) {
                 side *s = &c->sides[i];
 
-                if (s->held && now - s->held_since > HOLD_MAX_USEC) {
+                if (s->held && now - s->delivery_at > HOLD_MAX_USEC) {
                         cw_log_debug("capture: %s stream sent nothing after a late read; taken as delivered late",
                                      stream_names[i]);
                         s->held = false;
@@ -717,6 +785,7 @@ static int connect_side(cw_capture *c, int index, const char *name) {
         if (!s->stream)
                 return -ENOMEM;
         s->placed = false;
+        s->stopped = false;
         pa_stream_set_state_callback(s->stream, on_stream_state, s);
         pa_stream_set_read_callback(s->stream, on_read, s);
         pa_stream_set_overflow_callback(s->stream, on_overflow, s);
@@ -945,6 +1014,7 @@ void cw_capture_flush(cw_capture *c, uint64_t end) {
         for (unsigned i = 0; i < c->n_sides; i++) {
                 read_side(&c->sides[i]);
                 c->sides[i].held = false;
+                c->sides[i].placing = false;
         }
         deliver(c, end);
 }

@@ -293,6 +293,7 @@ class Faults(unittest.TestCase):
         phone.wait_object('sources', 'slow_mic')
         stop = threading.Event()
         feeder = threading.Thread(target=self.feed_slow_source, args=(fifo, rate, stop, pause), daemon=True)
+        self.fed_since = time.monotonic()
         feeder.start()
         self.addCleanup(feeder.join, 10)
         self.addCleanup(stop.set)
@@ -302,6 +303,7 @@ class Faults(unittest.TestCase):
         phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
         phone.play_tones(remote=phone.beeps(1000))
         call, index = self.answer('+8613800138080', ring_s=1.0)
+        self.answered_at = time.monotonic()
         time.sleep(talk_s)
         phone.mm_object(call, CALL_IFACE).Hangup()
         row = phone.wait_call(index, lambda c: c['sha256'], 'the recording')
@@ -397,6 +399,15 @@ class Faults(unittest.TestCase):
         self.assertGreater(len(during), 5)
         self.assertGreater(during[-1], during[0], f'the file grew while the microphone was silent: {sizes}')
         check_beeps_regular(self, [r for r in remote if r > 0.3], "the other party's side")
+        # When it speaks again, its audio is where it was captured: not right
+        # after the moment the capture stopped waiting for it, seconds early.
+        # (A file second is a second after the answer; the feeder's times
+        # count from its start.)
+        resumed = self.fed_since + 3.45 + 12 - self.answered_at
+        after = [l for l in local if l > resumed - 1.0]
+        self.assertGreaterEqual(len(after), 3, f'the microphone heard again after {resumed:.2f} s: {local}')
+        self.assertGreater(after[0], resumed - 0.3, f'the microphone\'s first beep after its silence, due at '
+                           f'{resumed:.2f} s: {local}')
 
     # --- power cuts ------------------------------------------------------------
 
