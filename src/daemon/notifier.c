@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "callwitness/log.h"
 #include "dbus-util.h"
@@ -11,11 +12,74 @@
 /* Desktop Notifications spec: urgency hint, 2 = critical (stays until
  * dismissed on most servers: the user believes they hold evidence). */
 #define URGENCY_CRITICAL 2
+/* The app, started by the bus if it is not running (DBusActivatable). */
+#define APP_ID "org.callwitness.CallWitness"
+#define APP_PATH "/org/callwitness/CallWitness"
+#define ACTION_MATCH "type='signal',interface='" NOTIFICATIONS_SERVICE "',member='ActionInvoked'"
+/* Notifications still open on the screen that show a call. */
+#define SHOWN_MAX 32
 
 struct cw_notifier {
         DBusConnection *session_bus;   /* NULL: notifications go nowhere */
         cw_dbus_calls *calls;
+        struct {
+                dbus_uint32_t id;
+                int64_t call_id;
+        } shown[SHOWN_MAX];
+        unsigned n_shown;
 };
+
+typedef struct pending_notification {
+        cw_notifier *notifier;
+        int64_t call_id;
+} pending_notification;
+
+static void on_app_reply(DBusMessage *reply, void *userdata) {
+        /* No app installed (ServiceUnknown): logged at debug level. */
+        cw_dbus_reply_is_error(reply, "ActivateAction");
+}
+
+/* Tapping a notification about a call opens the app at that call: its
+ * GApplication action show-call, as the app's own list would. */
+static void open_call(cw_notifier *n, int64_t call_id) {
+        DBusMessage *msg = dbus_message_new_method_call(APP_ID, APP_PATH, "org.freedesktop.Application",
+                                                        "ActivateAction");
+        DBusMessageIter iter, array, variant;
+        const char *action = "show-call";
+        dbus_int64_t id = call_id;
+
+        if (!msg)
+                return;
+        dbus_message_iter_init_append(msg, &iter);
+        if (dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &action) &&
+            dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "v", &array) &&
+            dbus_message_iter_open_container(&array, DBUS_TYPE_VARIANT, "x", &variant) &&
+            dbus_message_iter_append_basic(&variant, DBUS_TYPE_INT64, &id) &&
+            dbus_message_iter_close_container(&array, &variant) && dbus_message_iter_close_container(&iter, &array) &&
+            dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sv}", &array) &&
+            dbus_message_iter_close_container(&iter, &array)) {
+                cw_log_info("Opening call %lld in the app, as its notification was tapped", (long long) call_id);
+                cw_dbus_send(n->calls, msg, on_app_reply, NULL, NULL);
+        }
+        dbus_message_unref(msg);
+}
+
+static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void *userdata) {
+        cw_notifier *n = userdata;
+        dbus_uint32_t id;
+        const char *action;
+
+        if (!dbus_message_is_signal(msg, NOTIFICATIONS_SERVICE, "ActionInvoked") ||
+            !dbus_message_has_signature(msg, "us") ||
+            !dbus_message_get_args(msg, NULL, DBUS_TYPE_UINT32, &id, DBUS_TYPE_STRING, &action, DBUS_TYPE_INVALID))
+                return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+        /* Only notifications this daemon sent, about a call: anything else
+         * names nothing here. */
+        for (unsigned i = 0; i < n->n_shown && i < SHOWN_MAX; i++)
+                if (n->shown[i].id == id && strcmp(action, "default") == 0)
+                        open_call(n, n->shown[i].call_id);
+        return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+}
 
 int cw_notifier_new(DBusConnection *session_bus, cw_notifier **ret) {
         cw_notifier *n = calloc(1, sizeof *n);
@@ -27,6 +91,14 @@ int cw_notifier_new(DBusConnection *session_bus, cw_notifier **ret) {
                 return -ENOMEM;
         }
         n->session_bus = session_bus;
+        if (session_bus) {
+                if (!dbus_connection_add_filter(session_bus, on_message, n, NULL)) {
+                        cw_dbus_calls_free(n->calls);
+                        free(n);
+                        return -ENOMEM;
+                }
+                cw_dbus_add_match(session_bus, ACTION_MATCH);
+        }
         *ret = n;
         return 0;
 }
@@ -34,23 +106,37 @@ int cw_notifier_new(DBusConnection *session_bus, cw_notifier **ret) {
 cw_notifier *cw_notifier_free(cw_notifier *n) {
         if (!n)
                 return NULL;
+        if (n->session_bus) {
+                cw_dbus_remove_match(n->session_bus, ACTION_MATCH);
+                dbus_connection_remove_filter(n->session_bus, on_message, n);
+        }
         cw_dbus_calls_free(n->calls);
         free(n);
         return NULL;
 }
 
 static void on_notify_reply(DBusMessage *reply, void *userdata) {
+        pending_notification *p = userdata;
+        dbus_uint32_t id;
+
         /* ServiceUnknown when no notification daemon runs: logged at debug
          * level by the check, and that is all. */
-        cw_dbus_reply_is_error(reply, "Notify");
+        if (!cw_dbus_reply_is(reply, "u", "Notify") || !p ||
+            !dbus_message_get_args(reply, NULL, DBUS_TYPE_UINT32, &id, DBUS_TYPE_INVALID))
+                return;
+        p->notifier->shown[p->notifier->n_shown % SHOWN_MAX].id = id;
+        p->notifier->shown[p->notifier->n_shown % SHOWN_MAX].call_id = p->call_id;
+        p->notifier->n_shown++;
 }
 
-void cw_notifier_send(cw_notifier *n, const char *summary_text, const char *body_text) {
+void cw_notifier_send(cw_notifier *n, int64_t call_id, const char *summary_text, const char *body_text) {
         char *owned_summary, *owned_body;
         const char *summary = cw_dbus_utf8(summary_text, &owned_summary), *body = cw_dbus_utf8(body_text, &owned_body);
         DBusMessage *msg;
         DBusMessageIter iter, array, entry, variant;
         const char *app = "callwitness", *icon = "dialog-warning", *urgency_key = "urgency";
+        const char *default_action = "default", *open_label = "Open", *entry_key = "desktop-entry", *app_id = APP_ID;
+        pending_notification *pending = NULL;
         dbus_uint32_t replaces = 0;
         dbus_int32_t timeout = -1;
         unsigned char urgency = URGENCY_CRITICAL;
@@ -76,6 +162,9 @@ void cw_notifier_send(cw_notifier *n, const char *summary_text, const char *body
             !dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &summary) ||
             !dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &body) ||
             !dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "s", &array) ||
+            /* About a call: tapping it opens the app at the call. */
+            (call_id > 0 && (!dbus_message_iter_append_basic(&array, DBUS_TYPE_STRING, &default_action) ||
+                             !dbus_message_iter_append_basic(&array, DBUS_TYPE_STRING, &open_label))) ||
             !dbus_message_iter_close_container(&iter, &array) ||
             !dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sv}", &array) ||
             !dbus_message_iter_open_container(&array, DBUS_TYPE_DICT_ENTRY, NULL, &entry) ||
@@ -84,11 +173,20 @@ void cw_notifier_send(cw_notifier *n, const char *summary_text, const char *body
             !dbus_message_iter_append_basic(&variant, DBUS_TYPE_BYTE, &urgency) ||
             !dbus_message_iter_close_container(&entry, &variant) ||
             !dbus_message_iter_close_container(&array, &entry) ||
+            !dbus_message_iter_open_container(&array, DBUS_TYPE_DICT_ENTRY, NULL, &entry) ||
+            !dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &entry_key) ||
+            !dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, "s", &variant) ||
+            !dbus_message_iter_append_basic(&variant, DBUS_TYPE_STRING, &app_id) ||
+            !dbus_message_iter_close_container(&entry, &variant) ||
+            !dbus_message_iter_close_container(&array, &entry) ||
             !dbus_message_iter_close_container(&iter, &array) ||
             !dbus_message_iter_append_basic(&iter, DBUS_TYPE_INT32, &timeout))
                 cw_log_warning("Out of memory: a notification was not sent");
-        else
-                cw_dbus_send(n->calls, msg, on_notify_reply, NULL, NULL);
+        else {
+                if (call_id > 0 && (pending = malloc(sizeof *pending)))
+                        *pending = (pending_notification) { n, call_id };
+                cw_dbus_send(n->calls, msg, on_notify_reply, pending, free);
+        }
         dbus_message_unref(msg);
         free(owned_summary);
         free(owned_body);

@@ -6,6 +6,7 @@
  * it, is not an error — the warning is in the log and the catalog anyway. */
 
 #include <dbus/dbus.h>
+#include <stdint.h>
 
 typedef struct cw_notifier cw_notifier;
 
@@ -14,5 +15,7 @@ typedef struct cw_notifier cw_notifier;
 int cw_notifier_new(DBusConnection *session_bus, cw_notifier **ret);
 cw_notifier *cw_notifier_free(cw_notifier *n);
 
-/* Sends without waiting for an answer. */
-void cw_notifier_send(cw_notifier *n, const char *summary, const char *body);
+/* Sends without waiting for an answer. call_id > 0: the notification is
+ * about that call, and tapping it (its "default" action) opens the app,
+ * org.callwitness.CallWitness, at the call. */
+void cw_notifier_send(cw_notifier *n, int64_t call_id, const char *summary, const char *body);

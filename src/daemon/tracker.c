@@ -196,8 +196,8 @@ static void raise_warning(tracked_call *call, const char *kind, const char *mess
         if (call->n_warnings < CW_CALL_WARNINGS_MAX &&
             asprintf(&call->warnings[call->n_warnings], "%s: %s", kind, message) >= 0)
                 call->warning_kind_len[call->n_warnings++] = strlen(kind);
-        cw_notifier_send(t->notifier, is_encounter(call) ? "Encounter recording problem" : "Call recording problem",
-                         message);
+        cw_notifier_send(t->notifier, cw_call_slot_id(call->slot),
+                         is_encounter(call) ? "Encounter recording problem" : "Call recording problem", message);
         if (t->observer && t->observer->warning)
                 t->observer->warning(cw_call_slot_id(call->slot), kind, message, t->observer_userdata);
         tell_changed(t);
@@ -615,7 +615,7 @@ static void tell_tags(tracked_call *call) {
         else
                 snprintf(body, sizeof body, "%s. Write down who called: callwitness identify (the call's id in "
                                             "callwitness list) --company NAME --employee-id CODE", call->tags[0].reason);
-        cw_notifier_send(call->tracker->notifier, summary, body);
+        cw_notifier_send(call->tracker->notifier, call_id(call) > 0 ? call_id(call) : 0, summary, body);
 }
 
 /* The one place a call changes state after its first. */

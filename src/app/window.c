@@ -1,0 +1,1061 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "callwitness/catalog.h"
+#include "callwitness/paths.h"
+#include "callwitness/review.h"
+#include "callwitness/text.h"
+#include "calls-model.h"
+#include "format.h"
+#include "player.h"
+#include "window.h"
+
+/* After the daemon writes, the catalog is read again this much later: one
+ * call makes several writes in a row. */
+#define RELOAD_DELAY_MS 300
+
+static const struct {
+        const char *name, *label;
+        CwCallsFilter filter;
+} filters[] = {
+        { "all", N_("All"), CW_CALLS_ALL },
+        { "tagged", N_("Tagged"), CW_CALLS_TAGGED },
+        { "missed", N_("Missed"), CW_CALLS_MISSED },
+        { "messages", N_("Texts"), CW_CALLS_MESSAGES },
+        { "encounters", N_("Visits"), CW_CALLS_ENCOUNTERS },
+};
+
+struct _CwWindow {
+        AdwApplicationWindow parent;
+        AdwToastOverlay *toasts;
+        AdwLeaflet *leaflet;
+        GtkWidget *list_pane, *call_pane;
+        GtkStack *list_stack;
+        AdwStatusPage *empty;
+        GtkListView *list;
+        GtkSingleSelection *selection;
+        CwCallsModel *model;
+        GtkWidget *filter_buttons[G_N_ELEMENTS(filters)];
+        GtkSearchEntry *search;
+        AdwWindowTitle *call_title;
+        GtkBox *call_content;
+        char *data_dir, *catalog_path;
+        cw_catalog *reader;
+        GFileMonitor *monitor;
+        guint reload_source;
+        int64_t shown_id;
+        /* The recording being heard, and its controls on the page shown. */
+        cw_player *player;
+        int64_t player_call;
+        guint position_source;
+        GtkWidget *play_button, *position_scale, *position_label;
+};
+
+G_DEFINE_TYPE(CwWindow, cw_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void toast(CwWindow *win, const char *text) {
+        adw_toast_overlay_add_toast(win->toasts, adw_toast_new(text));
+}
+
+/* --- the catalog -------------------------------------------------------- */
+
+static void update_empty(CwWindow *win) {
+        guint n = g_list_model_get_n_items(G_LIST_MODEL(win->model));
+
+        if (!win->list_stack)   /* still being built */
+                return;
+        if (n) {
+                gtk_stack_set_visible_child_name(win->list_stack, "list");
+                return;
+        }
+        if (!win->reader) {
+                adw_status_page_set_title(win->empty, _("No calls recorded yet"));
+                adw_status_page_set_description(win->empty, _("Calls appear here as callwitnessd records them."));
+        } else if (cw_calls_model_get_total(win->model)) {
+                adw_status_page_set_title(win->empty, _("Nothing here"));
+                adw_status_page_set_description(win->empty, _("No call matches this filter or search."));
+        } else {
+                adw_status_page_set_title(win->empty, _("No calls recorded yet"));
+                adw_status_page_set_description(win->empty, NULL);
+        }
+        gtk_stack_set_visible_child_name(win->list_stack, "empty");
+}
+
+static bool open_reader(CwWindow *win) {
+        int r;
+
+        if (win->reader)
+                return true;
+        r = cw_catalog_open_readonly(win->catalog_path, &win->reader);
+        if (r < 0 && r != -ENOENT) {
+                char *text = g_strdup_printf(_("Cannot read the catalog: %s"), g_strerror(-r));
+
+                toast(win, text);
+                g_free(text);
+        }
+        return r == 0;
+}
+
+/* What the list shows, for the log (the tests read it). */
+static void log_listing(CwWindow *win) {
+        GListModel *list = G_LIST_MODEL(win->model);
+        guint n = g_list_model_get_n_items(list);
+        GString *top = g_string_new(NULL);
+
+        for (guint i = 0; i < n && i < 3; i++) {
+                CwCallItem *item = g_list_model_get_item(list, i);
+
+                g_string_append_printf(top, "%s%s", i ? " | " : ": ", cw_call_item_get_title(item));
+                g_object_unref(item);
+        }
+        g_debug("listing %u of %u calls%s", n, cw_calls_model_get_total(win->model), top->str);
+        g_string_free(top, TRUE);
+}
+
+void cw_window_reload(CwWindow *win) {
+        int r;
+
+        if (open_reader(win) && (r = cw_calls_model_load(win->model, win->reader)) < 0) {
+                char *text = g_strdup_printf(_("Cannot read the catalog: %s"), g_strerror(-r));
+
+                toast(win, text);
+                g_free(text);
+                /* A catalog replaced by `callwitness recover` is opened anew. */
+                win->reader = cw_catalog_free(win->reader);
+        }
+        update_empty(win);
+        log_listing(win);
+        if (win->shown_id)
+                cw_window_show_call(win, win->shown_id);
+}
+
+static gboolean on_reload_due(gpointer userdata) {
+        CwWindow *win = userdata;
+
+        win->reload_source = 0;
+        cw_window_reload(win);
+        return G_SOURCE_REMOVE;
+}
+
+static void on_data_dir_changed(GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event,
+                                gpointer userdata) {
+        CwWindow *win = userdata;
+        char *name = g_file_get_basename(file);
+
+        if (g_str_has_prefix(name, "catalog.db") && !win->reload_source)
+                win->reload_source = g_timeout_add(RELOAD_DELAY_MS, on_reload_due, win);
+        g_free(name);
+}
+
+/* A writable catalog for one change, as the CLI opens it. */
+static cw_catalog *open_writer(CwWindow *win) {
+        cw_timestamp now = cw_timestamp_now();
+        cw_catalog *catalog = NULL;
+        int r = g_file_test(win->catalog_path, G_FILE_TEST_EXISTS) ? cw_catalog_open(win->catalog_path, &now, &catalog)
+                                                                     : -ENOENT;
+
+        if (r < 0) {
+                char *text = g_strdup_printf(_("Cannot write to the catalog: %s"), g_strerror(-r));
+
+                toast(win, text);
+                g_free(text);
+                return NULL;
+        }
+        /* The daemon may be in a write: wait for it as long as a person does. */
+        cw_catalog_set_busy_timeout(catalog, 5000);
+        return catalog;
+}
+
+static int finish_change(CwWindow *win, cw_catalog *catalog, int r, const char *done) {
+        if (r < 0) {
+                const char *why = cw_catalog_last_error(catalog);
+                char *text = g_strdup_printf(_("Not saved: %s"), r == -EINVAL ? _("the text is empty, too long, or has "
+                                                                                   "characters that cannot be kept")
+                                                                 : why && *why ? why : g_strerror(-r));
+
+                toast(win, text);
+                g_message("%s", text);
+                g_free(text);
+        } else
+                toast(win, done);
+        cw_catalog_free(catalog);
+        cw_window_reload(win);
+        return r;
+}
+
+int cw_window_add_note(CwWindow *win, int64_t id, const char *text) {
+        cw_timestamp now = cw_timestamp_now();
+        cw_catalog *catalog = open_writer(win);
+
+        if (!catalog)
+                return -EIO;
+        return finish_change(win, catalog, cw_review_add_note(catalog, id, text, &now), _("Note added"));
+}
+
+int cw_window_set_caller(CwWindow *win, int64_t id, const char *company, const char *employee_id, const char *name) {
+        cw_timestamp now = cw_timestamp_now();
+        cw_catalog *catalog = open_writer(win);
+
+        if (!catalog)
+                return -EIO;
+        return finish_change(win, catalog, cw_review_set_identity(catalog, id, company, employee_id, name, &now),
+                             _("Who called is saved"));
+}
+
+static int tag_call(CwWindow *win, int64_t id, const char *tag, bool add) {
+        cw_timestamp now = cw_timestamp_now();
+        cw_catalog *catalog = open_writer(win);
+
+        if (!catalog)
+                return -EIO;
+        return finish_change(win, catalog, add ? cw_review_tag(catalog, id, tag, NULL, &now)
+                                               : cw_review_untag(catalog, id, tag, &now),
+                             add ? _("Tag added") : _("Tag removed"));
+}
+
+/* --- the list ----------------------------------------------------------- */
+
+static GtkWidget *label_new(const char *css_class, float xalign) {
+        GtkWidget *label = gtk_label_new(NULL);
+
+        gtk_label_set_xalign(GTK_LABEL(label), xalign);
+        gtk_label_set_ellipsize(GTK_LABEL(label), PANGO_ELLIPSIZE_END);
+        if (css_class)
+                gtk_widget_add_css_class(label, css_class);
+        return label;
+}
+
+static void on_row_setup(GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer userdata) {
+        GtkWidget *outer = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
+        GtkWidget *day = label_new("heading", 0);
+        GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
+        GtkWidget *text = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
+        GtkWidget *tags = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 4);
+
+        gtk_widget_set_margin_top(day, 12);
+        gtk_box_append(GTK_BOX(outer), day);
+        gtk_box_append(GTK_BOX(row), gtk_image_new());
+        gtk_widget_set_hexpand(text, TRUE);
+        gtk_box_append(GTK_BOX(text), label_new(NULL, 0));
+        gtk_box_append(GTK_BOX(text), label_new("dim-label", 0));
+        gtk_box_append(GTK_BOX(text), tags);
+        gtk_box_append(GTK_BOX(row), text);
+        gtk_box_append(GTK_BOX(row), gtk_image_new_from_icon_name("dialog-warning-symbolic"));
+        gtk_box_append(GTK_BOX(outer), row);
+        gtk_widget_set_margin_start(outer, 12);
+        gtk_widget_set_margin_end(outer, 12);
+        gtk_widget_set_margin_bottom(outer, 6);
+        gtk_list_item_set_child(list_item, outer);
+}
+
+static void on_row_bind(GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer userdata) {
+        CwCallItem *item = gtk_list_item_get_item(list_item);
+        GtkWidget *outer = gtk_list_item_get_child(list_item);
+        GtkWidget *day = gtk_widget_get_first_child(outer), *row = gtk_widget_get_next_sibling(day);
+        GtkWidget *icon = gtk_widget_get_first_child(row), *text = gtk_widget_get_next_sibling(icon);
+        GtkWidget *warning = gtk_widget_get_next_sibling(text);
+        GtkWidget *title = gtk_widget_get_first_child(text), *subtitle = gtk_widget_get_next_sibling(title);
+        GtkWidget *tags = gtk_widget_get_next_sibling(subtitle), *child;
+        const char *const *names = cw_call_item_get_tags(item);
+        char *description;
+
+        gtk_label_set_text(GTK_LABEL(day), cw_call_item_get_day(item));
+        gtk_widget_set_visible(day, cw_call_item_get_starts_day(item));
+        gtk_image_set_from_icon_name(GTK_IMAGE(icon), cw_call_item_get_icon_name(item));
+        gtk_label_set_text(GTK_LABEL(title), cw_call_item_get_title(item));
+        gtk_label_set_text(GTK_LABEL(subtitle), cw_call_item_get_subtitle(item));
+        gtk_widget_set_visible(warning, cw_call_item_get_has_warnings(item));
+        while ((child = gtk_widget_get_first_child(tags)))
+                gtk_box_remove(GTK_BOX(tags), child);
+        for (size_t i = 0; names[i]; i++) {
+                GtkWidget *pill = gtk_label_new(names[i]);
+
+                gtk_widget_add_css_class(pill, "cw-tag");
+                gtk_box_append(GTK_BOX(tags), pill);
+        }
+        gtk_widget_set_visible(tags, names[0] != NULL);
+        /* A screen reader hears the row as one sentence. */
+        description = g_strdup_printf("%s, %s%s%s", cw_call_item_get_title(item), cw_call_item_get_subtitle(item),
+                                      names[0] ? _(", tagged ") : "", names[0] ? names[0] : "");
+        gtk_accessible_update_property(GTK_ACCESSIBLE(outer), GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
+        g_free(description);
+}
+
+static void on_row_activated(GtkListView *list, guint position, gpointer userdata) {
+        CwWindow *win = userdata;
+        CwCallItem *item = g_list_model_get_item(G_LIST_MODEL(win->model), position);
+
+        if (!item)
+                return;
+        cw_window_show_call(win, cw_call_item_get_id(item));
+        g_object_unref(item);
+}
+
+static void on_filter_toggled(GtkToggleButton *button, gpointer userdata) {
+        CwWindow *win = userdata;
+
+        if (!gtk_toggle_button_get_active(button))
+                return;
+        for (size_t i = 0; i < G_N_ELEMENTS(filters); i++)
+                if (win->filter_buttons[i] == GTK_WIDGET(button))
+                        cw_calls_model_set_filter(win->model, filters[i].filter);
+        update_empty(win);
+}
+
+void cw_window_set_filter(CwWindow *win, const char *filter) {
+        for (size_t i = 0; i < G_N_ELEMENTS(filters); i++)
+                if (strcmp(filters[i].name, filter) == 0)
+                        gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(win->filter_buttons[i]), TRUE);
+}
+
+static void on_search_changed(GtkSearchEntry *entry, gpointer userdata) {
+        CwWindow *win = userdata;
+
+        cw_calls_model_set_search(win->model, gtk_editable_get_text(GTK_EDITABLE(entry)));
+        update_empty(win);
+}
+
+void cw_window_set_search(CwWindow *win, const char *text) {
+        gtk_editable_set_text(GTK_EDITABLE(win->search), text);
+}
+
+static GtkWidget *build_list_pane(CwWindow *win) {
+        GtkWidget *pane = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+        GtkWidget *header = adw_header_bar_new();
+        GtkWidget *filter_box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 0);
+        GtkWidget *filter_scroll = gtk_scrolled_window_new();
+        GtkWidget *scroll = gtk_scrolled_window_new();
+        GtkListItemFactory *factory = gtk_signal_list_item_factory_new();
+        GtkWidget *search_box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
+
+        adw_header_bar_set_title_widget(ADW_HEADER_BAR(header), adw_window_title_new(_("Call log"), NULL));
+        /* Side by side, the window's buttons are on the call's side only. */
+        g_object_bind_property(win->leaflet, "folded", header, "show-end-title-buttons", G_BINDING_SYNC_CREATE);
+        gtk_box_append(GTK_BOX(pane), header);
+
+        win->search = GTK_SEARCH_ENTRY(gtk_search_entry_new());
+        g_object_set(win->search, "placeholder-text", _("Search numbers, names and notes"), NULL);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(win->search), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       _("Search numbers, names and notes"), -1);
+        g_signal_connect(win->search, "search-changed", G_CALLBACK(on_search_changed), win);
+        gtk_box_append(GTK_BOX(search_box), GTK_WIDGET(win->search));
+
+        gtk_widget_add_css_class(filter_box, "linked");
+        for (size_t i = 0; i < G_N_ELEMENTS(filters); i++) {
+                GtkWidget *button = gtk_toggle_button_new_with_label(_(filters[i].label));
+
+                if (i)
+                        gtk_toggle_button_set_group(GTK_TOGGLE_BUTTON(button),
+                                                    GTK_TOGGLE_BUTTON(win->filter_buttons[0]));
+                gtk_widget_set_hexpand(button, TRUE);
+                gtk_widget_add_css_class(button, "cw-filter");
+                g_signal_connect(button, "toggled", G_CALLBACK(on_filter_toggled), win);
+                win->filter_buttons[i] = button;
+                gtk_box_append(GTK_BOX(filter_box), button);
+        }
+        gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(win->filter_buttons[0]), TRUE);
+        gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(filter_scroll), GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
+        gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(filter_scroll), filter_box);
+        gtk_box_append(GTK_BOX(search_box), filter_scroll);
+        gtk_widget_set_margin_start(search_box, 12);
+        gtk_widget_set_margin_end(search_box, 12);
+        gtk_widget_set_margin_top(search_box, 6);
+        gtk_widget_set_margin_bottom(search_box, 6);
+        gtk_box_append(GTK_BOX(pane), search_box);
+
+        g_signal_connect(factory, "setup", G_CALLBACK(on_row_setup), win);
+        g_signal_connect(factory, "bind", G_CALLBACK(on_row_bind), win);
+        win->selection = gtk_single_selection_new(G_LIST_MODEL(g_object_ref(win->model)));
+        gtk_single_selection_set_autoselect(win->selection, FALSE);
+        gtk_single_selection_set_can_unselect(win->selection, TRUE);
+        win->list = GTK_LIST_VIEW(gtk_list_view_new(GTK_SELECTION_MODEL(win->selection), factory));
+        gtk_list_view_set_single_click_activate(win->list, TRUE);
+        gtk_widget_add_css_class(GTK_WIDGET(win->list), "navigation-sidebar");
+        gtk_accessible_update_property(GTK_ACCESSIBLE(win->list), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Call log"), -1);
+        g_signal_connect(win->list, "activate", G_CALLBACK(on_row_activated), win);
+        gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), GTK_WIDGET(win->list));
+        gtk_widget_set_vexpand(scroll, TRUE);
+
+        win->empty = ADW_STATUS_PAGE(adw_status_page_new());
+        adw_status_page_set_icon_name(win->empty, "call-incoming-symbolic");
+        win->list_stack = GTK_STACK(gtk_stack_new());
+        gtk_stack_add_named(win->list_stack, scroll, "list");
+        gtk_stack_add_named(win->list_stack, GTK_WIDGET(win->empty), "empty");
+        gtk_widget_set_vexpand(GTK_WIDGET(win->list_stack), TRUE);
+        gtk_box_append(GTK_BOX(pane), GTK_WIDGET(win->list_stack));
+        gtk_widget_set_size_request(pane, 300, -1);
+        gtk_widget_set_hexpand(pane, FALSE);
+        return pane;
+}
+
+/* --- a call's page ------------------------------------------------------- */
+
+static GtkWidget *group_new(const char *title, const char *description) {
+        GtkWidget *group = adw_preferences_group_new();
+
+        adw_preferences_group_set_title(ADW_PREFERENCES_GROUP(group), title);
+        if (description)
+                adw_preferences_group_set_description(ADW_PREFERENCES_GROUP(group), description);
+        return group;
+}
+
+/* A row of text that came from the catalog: never markup. */
+static GtkWidget *row_new(GtkWidget *group, const char *title, const char *subtitle) {
+        GtkWidget *row = adw_action_row_new();
+
+        adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(row), FALSE);
+        adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
+        if (subtitle)
+                adw_action_row_set_subtitle(ADW_ACTION_ROW(row), subtitle);
+#if ADW_CHECK_VERSION(1, 3, 0)
+        /* A hash or a number is copied into a complaint. */
+        adw_action_row_set_subtitle_selectable(ADW_ACTION_ROW(row), TRUE);
+#endif
+        adw_preferences_group_add(ADW_PREFERENCES_GROUP(group), row);
+        return row;
+}
+
+typedef struct page_build {
+        CwWindow *win;
+        bool found;
+} page_build;
+
+static int64_t shown_call(GtkWidget *widget) {
+        CwWindow *win = CW_WINDOW(gtk_widget_get_root(widget));
+
+        return win->shown_id;
+}
+
+static void on_note_apply(AdwEntryRow *row, gpointer userdata) {
+        CwWindow *win = CW_WINDOW(gtk_widget_get_root(GTK_WIDGET(row)));
+        char *text = g_strdup(gtk_editable_get_text(GTK_EDITABLE(row)));
+
+        cw_window_add_note(win, shown_call(GTK_WIDGET(row)), text);
+        g_free(text);
+}
+
+static void on_tag_apply(AdwEntryRow *row, gpointer userdata) {
+        CwWindow *win = CW_WINDOW(gtk_widget_get_root(GTK_WIDGET(row)));
+        char *text = g_strstrip(g_strdup(gtk_editable_get_text(GTK_EDITABLE(row))));
+
+        tag_call(win, shown_call(GTK_WIDGET(row)), text, true);
+        g_free(text);
+}
+
+static void on_untag_clicked(GtkButton *button, gpointer userdata) {
+        CwWindow *win = CW_WINDOW(gtk_widget_get_root(GTK_WIDGET(button)));
+
+        tag_call(win, win->shown_id, g_object_get_data(G_OBJECT(button), "tag"), false);
+}
+
+static const char *entry_text(GtkWidget *group, const char *key) {
+        return gtk_editable_get_text(GTK_EDITABLE(g_object_get_data(G_OBJECT(group), key)));
+}
+
+static void on_caller_save(GtkButton *button, gpointer userdata) {
+        GtkWidget *group = userdata;
+        CwWindow *win = CW_WINDOW(gtk_widget_get_root(GTK_WIDGET(button)));
+        char *company = g_strdup(entry_text(group, "company")), *employee = g_strdup(entry_text(group, "employee"));
+        char *name = g_strdup(entry_text(group, "name"));
+
+        cw_window_set_caller(win, win->shown_id, company, employee, name);
+        g_free(company);
+        g_free(employee);
+        g_free(name);
+}
+
+static GtkWidget *entry_row_new(GtkWidget *group, const char *title, const char *text, const char *key) {
+        GtkWidget *row = adw_entry_row_new();
+
+        adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
+        gtk_editable_set_text(GTK_EDITABLE(row), text ? text : "");
+        adw_preferences_group_add(ADW_PREFERENCES_GROUP(group), row);
+        if (key)
+                g_object_set_data(G_OBJECT(group), key, row);
+        return row;
+}
+
+/* An entry that saves what was typed when its apply button is tapped. */
+static void add_apply_row(GtkWidget *group, const char *title, GCallback on_apply) {
+        GtkWidget *row = adw_entry_row_new();
+
+        adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
+        adw_entry_row_set_show_apply_button(ADW_ENTRY_ROW(row), TRUE);
+        g_signal_connect(row, "apply", on_apply, NULL);
+        adw_preferences_group_add(ADW_PREFERENCES_GROUP(group), row);
+}
+
+static const char *direction_words(cw_direction d) {
+        return d == CW_DIRECTION_INCOMING ? _("Incoming") : d == CW_DIRECTION_OUTGOING ? _("Outgoing") : _("Unknown");
+}
+
+static const char *capture_words(cw_capture_mode m) {
+        switch (m) {
+        case CW_CAPTURE_SEPARATE:
+                return _("Both sides, each on its own channel (left: you, right: the other party)");
+        case CW_CAPTURE_MIXED:
+                return _("Both sides in one channel");
+        case CW_CAPTURE_LOCAL_ONLY:
+                return _("Only your side: the other party could not be captured");
+        default:
+                return "?";
+        }
+}
+
+static void add_summary(GtkBox *box, const cw_call_record *call) {
+        GtkWidget *group = group_new(_("The call"), NULL);
+        char *when = cw_app_format_when(&call->started), *text;
+
+        row_new(group, _("When"), when);
+        g_free(when);
+        if (call->kind == CW_KIND_CALL)
+                row_new(group, _("Direction"), direction_words(call->direction));
+        row_new(group, _("Outcome"), cw_app_outcome_words(call->outcome));
+        if (call->answered && call->ended) {
+                text = cw_app_format_duration(call->duration_ms);
+                row_new(group, _("Duration"), text);
+                g_free(text);
+        }
+        if (call->file)
+                row_new(group, _("Recording"), capture_words(call->capture_mode));
+        gtk_box_append(box, group);
+}
+
+static void add_message(GtkBox *box, const cw_message_record *message) {
+        GtkWidget *group = group_new(_("Text message"), NULL);
+        char *sender = message->sender ? cw_text_visible_line(message->sender) : NULL;
+        char *text = message->text ? cw_text_visible(message->text) : NULL;
+
+        row_new(group, _("From"), sender ? sender : _("not known"));
+        if (message->sent_reported)
+                row_new(group, _("Sent, as the network says"), message->sent_reported);
+        row_new(group, _("Text"), text ? text : _("(no text: binary data)"));
+        free(sender);
+        free(text);
+        gtk_box_append(box, group);
+}
+
+static void add_tags(GtkBox *box, const cw_call_record *call) {
+        GtkWidget *group = group_new(_("Tags"), call->n_tags ? NULL : _("Not tagged."));
+
+        for (size_t i = 0; i < call->n_tags; i++) {
+                GtkWidget *row = row_new(group, call->tags[i].name, call->tags[i].reason);
+
+                if (call->tags_manual[i]) {
+                        GtkWidget *remove = gtk_button_new_from_icon_name("user-trash-symbolic");
+                        char *label = g_strdup_printf(_("Remove the tag %s"), call->tags[i].name);
+
+                        gtk_widget_set_valign(remove, GTK_ALIGN_CENTER);
+                        gtk_widget_add_css_class(remove, "flat");
+                        gtk_widget_set_tooltip_text(remove, label);
+                        gtk_accessible_update_property(GTK_ACCESSIBLE(remove), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+                        g_object_set_data_full(G_OBJECT(remove), "tag", g_strdup(call->tags[i].name), g_free);
+                        g_signal_connect(remove, "clicked", G_CALLBACK(on_untag_clicked), NULL);
+                        adw_action_row_add_suffix(ADW_ACTION_ROW(row), gtk_label_new(_("by you")));
+                        adw_action_row_add_suffix(ADW_ACTION_ROW(row), remove);
+                        g_free(label);
+                } else
+                        adw_action_row_add_suffix(ADW_ACTION_ROW(row), gtk_label_new(_("by the rules")));
+        }
+        add_apply_row(group, _("Add a tag"), G_CALLBACK(on_tag_apply));
+        gtk_box_append(box, group);
+}
+
+static void add_warnings(GtkBox *box, const cw_call_record *call) {
+        GtkWidget *group;
+
+        if (!call->n_warnings)
+                return;
+        group = group_new(_("Warnings"), _("What may be missing or wrong in this recording."));
+        for (size_t i = 0; i < call->n_warnings; i++) {
+                const char *colon = strchr(call->warnings[i], ':');
+                char *kind = colon ? g_strndup(call->warnings[i], (gsize) (colon - call->warnings[i]))
+                                   : g_strdup(call->warnings[i]);
+                GtkWidget *row = row_new(group, kind, colon ? colon + 2 : NULL);
+
+                adw_action_row_add_prefix(ADW_ACTION_ROW(row), gtk_image_new_from_icon_name("dialog-warning-symbolic"));
+                g_free(kind);
+        }
+        gtk_box_append(box, group);
+}
+
+static int add_state(const cw_state_record *state, void *userdata) {
+        GtkWidget *group = userdata;
+        GDateTime *local = cw_app_local_time(&state->at);
+        char *time = local ? g_date_time_format(local, "%H:%M:%S") : g_strdup("?");
+        char *title = state->reason ? g_strdup_printf("%s (%s)", state->state, state->reason) : g_strdup(state->state);
+
+        row_new(group, title, time);
+        g_free(title);
+        g_free(time);
+        if (local)
+                g_date_time_unref(local);
+        return 0;
+}
+
+static void add_timeline(GtkBox *box, cw_catalog *catalog, const cw_call_record *call) {
+        GtkWidget *group = group_new(_("Timeline"), NULL);
+
+        cw_catalog_foreach_state(catalog, call->id, add_state, group);
+        for (size_t i = 0; i < call->n_marks; i++) {
+                char *at = cw_app_format_duration(call->marks[i].offset_ms);
+                char *title = g_strdup_printf(_("Mark at %s in the recording"), at);
+
+                row_new(group, title, call->marks[i].text[0] ? call->marks[i].text : NULL);
+                g_free(title);
+                g_free(at);
+        }
+        gtk_box_append(box, group);
+}
+
+static void add_caller(GtkBox *box, const cw_call_record *call) {
+        GtkWidget *group = group_new(_("Who called"), _("Ask every collector for their company and employee number."));
+        GtkWidget *save = gtk_button_new_with_label(_("Save"));
+
+        entry_row_new(group, _("Company"), call->caller_company, "company");
+        entry_row_new(group, _("Employee number"), call->caller_employee_id, "employee");
+        entry_row_new(group, _("Name"), call->caller_name, "name");
+        gtk_widget_add_css_class(save, "suggested-action");
+        gtk_widget_set_valign(save, GTK_ALIGN_CENTER);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(save), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Save who called"), -1);
+        g_signal_connect(save, "clicked", G_CALLBACK(on_caller_save), group);
+        adw_preferences_group_set_header_suffix(ADW_PREFERENCES_GROUP(group), save);
+        gtk_box_append(box, group);
+}
+
+static void add_notes(GtkBox *box, const cw_call_record *call) {
+        GtkWidget *group = group_new(_("Notes"), NULL);
+
+        for (size_t i = 0; i < call->n_notes; i++) {
+                char *when = cw_app_format_when(&call->notes[i].at);
+                GtkWidget *row = row_new(group, call->notes[i].text, when);
+
+                /* A note of several lines stays one row. */
+                adw_action_row_set_title_lines(ADW_ACTION_ROW(row), 0);
+                g_free(when);
+        }
+        add_apply_row(group, _("Add a note"), G_CALLBACK(on_note_apply));
+        gtk_box_append(box, group);
+}
+
+static void add_file(GtkBox *box, const cw_call_record *call) {
+        GtkWidget *group;
+        char *size, *length, *text;
+
+        if (!call->file)
+                return;
+        group = group_new(_("File"), _("The recording as it was written, and the fingerprint it had then."));
+        row_new(group, _("File"), call->file);
+        length = cw_app_format_duration(call->file_duration_ms);
+        size = g_format_size(call->file_size);
+        text = g_strdup_printf(_("%s of audio, %s"), length, size);
+        row_new(group, _("Length and size"), text);
+        g_free(text);
+        g_free(size);
+        g_free(length);
+        row_new(group, _("SHA-256"), call->sha256 ? call->sha256 : _("not sealed yet"));
+        gtk_box_append(box, group);
+}
+
+/* --- hearing a call --------------------------------------------------------- */
+
+static void update_player_controls(CwWindow *win) {
+        gboolean playing = win->player && cw_player_is_playing(win->player);
+        double at = win->player ? cw_player_get_position(win->player) : 0;
+        double length = win->player ? cw_player_get_duration(win->player) : 0;
+        char *position, *duration, *text;
+
+        if (!win->play_button)
+                return;
+        if (win->player_call != win->shown_id) {   /* not played yet: the catalog's length */
+                length = (double) GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(win->play_button), "length_ms")) / 1000;
+                at = 0;
+                playing = FALSE;
+        }
+        gtk_button_set_icon_name(GTK_BUTTON(win->play_button),
+                                 playing ? "media-playback-pause-symbolic" : "media-playback-start-symbolic");
+        gtk_accessible_update_property(GTK_ACCESSIBLE(win->play_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       playing ? _("Pause") : _("Play the recording"), -1);
+        gtk_widget_set_tooltip_text(win->play_button, playing ? _("Pause") : _("Play the recording"));
+        if (length > 0)
+                gtk_range_set_value(GTK_RANGE(win->position_scale), at / length);
+        position = cw_app_format_duration((int64_t) (at * 1000));
+        duration = cw_app_format_duration((int64_t) (length * 1000));
+        text = g_strdup_printf("%s / %s", position, duration);
+        gtk_label_set_text(GTK_LABEL(win->position_label), length > 0 ? text : "");
+        g_free(text);
+        g_free(position);
+        g_free(duration);
+}
+
+static gboolean on_position_tick(gpointer userdata) {
+        CwWindow *win = userdata;
+
+        update_player_controls(win);
+        if (win->player && cw_player_is_playing(win->player))
+                return G_SOURCE_CONTINUE;
+        win->position_source = 0;
+        return G_SOURCE_REMOVE;
+}
+
+static void on_player_changed(void *userdata) {
+        CwWindow *win = userdata;
+        gboolean playing = cw_player_is_playing(win->player);
+        char *error;
+
+        g_debug("%s call %" G_GINT64_FORMAT " at %.1f s", playing ? "playing" : "paused", win->player_call,
+                cw_player_get_position(win->player));
+        if ((error = cw_player_take_error(win->player))) {
+                toast(win, error);
+                g_message("%s", error);
+                g_free(error);
+        }
+        if (playing && !win->position_source)
+                win->position_source = g_timeout_add(250, on_position_tick, win);
+        update_player_controls(win);
+}
+
+static void stop_player(CwWindow *win) {
+        if (win->position_source) {
+                g_source_remove(win->position_source);
+                win->position_source = 0;
+        }
+        g_clear_pointer(&win->player, cw_player_free);
+        win->player_call = 0;
+}
+
+/* The player of the call shown, made at the first play. */
+static cw_player *shown_player(CwWindow *win) {
+        GError *error = NULL;
+        const char *relpath = g_object_get_data(G_OBJECT(win->play_button), "file");
+        char *path;
+
+        if (win->player && win->player_call == win->shown_id)
+                return win->player;
+        stop_player(win);
+        if (!relpath)
+                return NULL;
+        path = g_build_filename(win->data_dir, relpath, NULL);
+        win->player = cw_player_new(path, on_player_changed, win, &error);
+        g_free(path);
+        if (!win->player) {
+                toast(win, error->message);
+                g_message("%s", error->message);
+                g_error_free(error);
+                return NULL;
+        }
+        win->player_call = win->shown_id;
+        return win->player;
+}
+
+void cw_window_play(CwWindow *win, gboolean play) {
+        cw_player *player = win->play_button ? shown_player(win) : NULL;
+
+        if (!player)
+                return;
+        if (play)
+                cw_player_play(player);
+        else
+                cw_player_pause(player);
+}
+
+static void on_play_clicked(GtkButton *button, gpointer userdata) {
+        CwWindow *win = userdata;
+
+        cw_window_play(win, !(win->player && win->player_call == win->shown_id && cw_player_is_playing(win->player)));
+}
+
+static gboolean on_seek(GtkRange *range, GtkScrollType scroll, double value, gpointer userdata) {
+        CwWindow *win = userdata;
+        cw_player *player = shown_player(win);
+
+        if (player)
+                cw_player_seek(player, CLAMP(value, 0, 1) * cw_player_get_duration(player));
+        update_player_controls(win);
+        return FALSE;
+}
+
+static const CwPlayerSides sides_choices[] = { CW_PLAYER_BOTH, CW_PLAYER_OTHER_PARTY, CW_PLAYER_YOU };
+
+void cw_window_hear(CwWindow *win, const char *sides) {
+        GtkWidget *choice = win->play_button ? g_object_get_data(G_OBJECT(win->play_button), "sides") : NULL;
+        guint i = strcmp(sides, "other-party") == 0 ? 1 : strcmp(sides, "you") == 0 ? 2 : 0;
+
+        if (choice)
+                gtk_drop_down_set_selected(GTK_DROP_DOWN(choice), i);
+}
+
+static void on_sides_chosen(GtkDropDown *choice, GParamSpec *pspec, gpointer userdata) {
+        CwWindow *win = userdata;
+        cw_player *player = shown_player(win);
+        guint i = gtk_drop_down_get_selected(choice);
+
+        if (player && i < G_N_ELEMENTS(sides_choices))
+                cw_player_set_sides(player, sides_choices[i]);
+}
+
+static void add_player(CwWindow *win, GtkBox *box, const cw_call_record *call) {
+        GtkWidget *group, *controls, *scale;
+        const char *const sides[] = { _("Both sides"), _("Only the other party"), _("Only you"), NULL };
+
+        win->play_button = win->position_scale = win->position_label = NULL;
+        if (!call->file || !call->sha256)
+                return;
+        group = group_new(_("Listen"), NULL);
+        controls = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
+        win->play_button = gtk_button_new_from_icon_name("media-playback-start-symbolic");
+        gtk_widget_add_css_class(win->play_button, "circular");
+        gtk_widget_add_css_class(win->play_button, "suggested-action");
+        gtk_widget_set_valign(win->play_button, GTK_ALIGN_CENTER);
+        g_object_set_data_full(G_OBJECT(win->play_button), "file", g_strdup(call->file), g_free);
+        g_object_set_data(G_OBJECT(win->play_button), "length_ms",
+                          GUINT_TO_POINTER((guint) CLAMP(call->file_duration_ms, 0, G_MAXUINT)));
+        g_signal_connect(win->play_button, "clicked", G_CALLBACK(on_play_clicked), win);
+        scale = win->position_scale = gtk_scale_new_with_range(GTK_ORIENTATION_HORIZONTAL, 0, 1, 0.01);
+        gtk_scale_set_draw_value(GTK_SCALE(scale), FALSE);
+        gtk_widget_set_hexpand(scale, TRUE);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(scale), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Position in the recording"),
+                                       -1);
+        g_signal_connect(scale, "change-value", G_CALLBACK(on_seek), win);
+        win->position_label = gtk_label_new(NULL);
+        gtk_widget_add_css_class(win->position_label, "numeric");
+        gtk_box_append(GTK_BOX(controls), win->play_button);
+        gtk_box_append(GTK_BOX(controls), scale);
+        gtk_box_append(GTK_BOX(controls), win->position_label);
+        adw_preferences_group_add(ADW_PREFERENCES_GROUP(group), controls);
+        if (call->capture_mode == CW_CAPTURE_SEPARATE) {
+                GtkWidget *choice = gtk_drop_down_new_from_strings(sides);
+
+                gtk_accessible_update_property(GTK_ACCESSIBLE(choice), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Which side to hear"),
+                                               -1);
+                gtk_widget_set_margin_top(choice, 6);
+                g_signal_connect(choice, "notify::selected", G_CALLBACK(on_sides_chosen), win);
+                g_object_set_data(G_OBJECT(win->play_button), "sides", choice);
+                adw_preferences_group_add(ADW_PREFERENCES_GROUP(group), choice);
+        }
+        gtk_box_append(box, group);
+        update_player_controls(win);
+}
+
+static int build_page(const cw_call_record *call, void *userdata) {
+        page_build *b = userdata;
+        CwWindow *win = b->win;
+        GtkBox *box = win->call_content;
+        char *title = NULL;
+
+        b->found = true;
+        if (call->kind == CW_KIND_ENCOUNTER)
+                title = g_strdup(call->label ? call->label : _("A visit"));
+        else
+                title = call->number ? cw_text_visible_line(call->number) : g_strdup(_("Withheld number"));
+        adw_window_title_set_title(win->call_title, title);
+        free(title);
+        if (win->player_call && win->player_call != call->id)
+                stop_player(win);
+        add_player(win, box, call);
+        add_summary(box, call);
+        if (call->message)
+                add_message(box, call->message);
+        add_tags(box, call);
+        add_warnings(box, call);
+        add_timeline(box, win->reader, call);
+        add_caller(box, call);
+        add_notes(box, call);
+        add_file(box, call);
+        return 0;
+}
+
+gboolean cw_window_show_call(CwWindow *win, int64_t id) {
+        page_build b = { .win = win };
+        GtkWidget *child;
+        guint position;
+
+        while ((child = gtk_widget_get_first_child(GTK_WIDGET(win->call_content))))
+                gtk_box_remove(win->call_content, child);
+        win->play_button = NULL;
+        if (!open_reader(win) ||
+            cw_catalog_find_calls(win->reader, &(cw_call_filter) { .id = id }, build_page, &b) < 0 || !b.found) {
+                stop_player(win);
+                win->shown_id = 0;
+                adw_window_title_set_title(win->call_title, "");
+                return FALSE;
+        }
+        win->shown_id = id;
+        g_debug("showing call %" G_GINT64_FORMAT, id);
+        position = cw_calls_model_find(win->model, id);
+        if (position != G_MAXUINT)
+                gtk_single_selection_set_selected(win->selection, position);
+        adw_leaflet_set_visible_child(win->leaflet, win->call_pane);
+        return TRUE;
+}
+
+static void on_back(GtkButton *button, gpointer userdata) {
+        CwWindow *win = userdata;
+
+        adw_leaflet_navigate(win->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static GtkWidget *build_call_pane(CwWindow *win) {
+        GtkWidget *pane = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+        GtkWidget *header = adw_header_bar_new();
+        GtkWidget *back = gtk_button_new_from_icon_name("go-previous-symbolic");
+        GtkWidget *scroll = gtk_scrolled_window_new();
+        GtkWidget *clamp = adw_clamp_new();
+
+        win->call_title = ADW_WINDOW_TITLE(adw_window_title_new("", NULL));
+        adw_header_bar_set_title_widget(ADW_HEADER_BAR(header), GTK_WIDGET(win->call_title));
+        gtk_accessible_update_property(GTK_ACCESSIBLE(back), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Back to the calls"), -1);
+        gtk_widget_set_tooltip_text(back, _("Back to the calls"));
+        g_signal_connect(back, "clicked", G_CALLBACK(on_back), win);
+        g_object_bind_property(win->leaflet, "folded", back, "visible", G_BINDING_SYNC_CREATE);
+        adw_header_bar_pack_start(ADW_HEADER_BAR(header), back);
+        g_object_bind_property(win->leaflet, "folded", header, "show-start-title-buttons", G_BINDING_SYNC_CREATE);
+        gtk_box_append(GTK_BOX(pane), header);
+
+        win->call_content = GTK_BOX(gtk_box_new(GTK_ORIENTATION_VERTICAL, 18));
+        gtk_widget_set_margin_top(GTK_WIDGET(win->call_content), 12);
+        gtk_widget_set_margin_bottom(GTK_WIDGET(win->call_content), 24);
+        gtk_widget_set_margin_start(GTK_WIDGET(win->call_content), 12);
+        gtk_widget_set_margin_end(GTK_WIDGET(win->call_content), 12);
+        adw_clamp_set_child(ADW_CLAMP(clamp), GTK_WIDGET(win->call_content));
+        gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), clamp);
+        gtk_widget_set_vexpand(scroll, TRUE);
+        gtk_box_append(GTK_BOX(pane), scroll);
+        gtk_widget_set_hexpand(pane, TRUE);
+        /* Two panes do not fit a phone: the leaflet folds to one. */
+        gtk_widget_set_size_request(pane, 300, -1);
+        return pane;
+}
+
+/* --- the window ----------------------------------------------------------- */
+
+static void cw_window_dispose(GObject *object) {
+        CwWindow *win = CW_WINDOW(object);
+
+        if (win->reload_source) {
+                g_source_remove(win->reload_source);
+                win->reload_source = 0;
+        }
+        stop_player(win);
+        g_clear_object(&win->monitor);
+        g_clear_object(&win->selection);
+        g_clear_object(&win->model);
+        win->reader = cw_catalog_free(win->reader);
+        G_OBJECT_CLASS(cw_window_parent_class)->dispose(object);
+}
+
+static void cw_window_finalize(GObject *object) {
+        CwWindow *win = CW_WINDOW(object);
+
+        g_free(win->data_dir);
+        g_free(win->catalog_path);
+        G_OBJECT_CLASS(cw_window_parent_class)->finalize(object);
+}
+
+static void cw_window_class_init(CwWindowClass *klass) {
+        G_OBJECT_CLASS(klass)->dispose = cw_window_dispose;
+        G_OBJECT_CLASS(klass)->finalize = cw_window_finalize;
+}
+
+static void cw_window_init(CwWindow *win) {
+        char *dir = NULL;
+        GFile *file;
+
+        win->model = cw_calls_model_new();
+        if (cw_paths_data_dir(&dir) == 0) {
+                win->data_dir = g_strdup(dir);
+                free(dir);
+        } else
+                win->data_dir = g_build_filename(g_get_user_data_dir(), "callwitness", NULL);
+        win->catalog_path = g_build_filename(win->data_dir, "catalog.db", NULL);
+
+        win->toasts = ADW_TOAST_OVERLAY(adw_toast_overlay_new());
+        win->leaflet = ADW_LEAFLET(adw_leaflet_new());
+        adw_leaflet_set_can_navigate_back(win->leaflet, TRUE);
+        win->list_pane = build_list_pane(win);
+        win->call_pane = build_call_pane(win);
+        adw_leaflet_append(win->leaflet, win->list_pane);
+        adw_leaflet_page_set_navigatable(adw_leaflet_append(win->leaflet, gtk_separator_new(GTK_ORIENTATION_VERTICAL)),
+                                         FALSE);
+        adw_leaflet_append(win->leaflet, win->call_pane);
+        adw_toast_overlay_set_child(win->toasts, GTK_WIDGET(win->leaflet));
+        adw_application_window_set_content(ADW_APPLICATION_WINDOW(win), GTK_WIDGET(win->toasts));
+        gtk_window_set_title(GTK_WINDOW(win), _("Call Witness"));
+        gtk_window_set_default_size(GTK_WINDOW(win), 360, 720);
+
+        /* The daemon's writes (a new call, a tag) show without a restart. */
+        g_mkdir_with_parents(win->data_dir, 0700);
+        file = g_file_new_for_path(win->data_dir);
+        win->monitor = g_file_monitor_directory(file, G_FILE_MONITOR_NONE, NULL, NULL);
+        if (win->monitor)
+                g_signal_connect(win->monitor, "changed", G_CALLBACK(on_data_dir_changed), win);
+        g_object_unref(file);
+        cw_window_reload(win);
+}
+
+CwWindow *cw_window_new(GtkApplication *app) {
+        return g_object_new(CW_TYPE_WINDOW, "application", app, NULL);
+}
+
+/* --- screenshots ----------------------------------------------------------- */
+
+typedef struct screenshot {
+        CwWindow *win;
+        char *path;
+        int frames;
+} screenshot;
+
+static gboolean on_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer userdata) {
+        screenshot *shot = userdata;
+        int width = gtk_widget_get_width(widget), height = gtk_widget_get_height(widget);
+        GdkPaintable *paintable;
+        GtkSnapshot *snapshot;
+        GskRenderNode *node;
+        GdkTexture *texture;
+
+        /* A few frames: the page just built is laid out and drawn, and the
+         * leaflet has finished sliding to it. */
+        if (++shot->frames < 3 ||
+            (adw_leaflet_get_child_transition_running(shot->win->leaflet) && shot->frames < 120))
+                return G_SOURCE_CONTINUE;
+        paintable = gtk_widget_paintable_new(widget);
+        snapshot = gtk_snapshot_new();
+        gdk_paintable_snapshot(paintable, snapshot, width, height);
+        node = gtk_snapshot_free_to_node(snapshot);
+        g_object_unref(paintable);
+        if (!node && shot->frames < 120) {
+                /* The paintable shows the window as last drawn: have it drawn. */
+                gtk_widget_queue_draw(widget);
+                return G_SOURCE_CONTINUE;
+        }
+        if (!node)
+                g_warning("screenshot %s: the window was not drawn", shot->path);
+        else {
+                texture = gsk_renderer_render_texture(gtk_native_get_renderer(GTK_NATIVE(widget)), node,
+                                                      &GRAPHENE_RECT_INIT(0, 0, (float) width, (float) height));
+                if (!gdk_texture_save_to_png(texture, shot->path))
+                        g_warning("cannot save %s", shot->path);
+                else
+                        g_message("screenshot %s %dx%d, page %s", shot->path, width, height,
+                                  shot->win->shown_id && adw_leaflet_get_visible_child(shot->win->leaflet) ==
+                                                                 shot->win->call_pane
+                                          ? adw_window_title_get_title(shot->win->call_title)
+                                          : _("Call log"));
+                g_object_unref(texture);
+                gsk_render_node_unref(node);
+        }
+        g_free(shot->path);
+        g_free(shot);
+        return G_SOURCE_REMOVE;
+}
+
+void cw_window_screenshot(CwWindow *win, const char *path) {
+        screenshot *shot = g_new0(screenshot, 1);
+
+        shot->win = win;
+        shot->path = g_strdup(path);
+        gtk_widget_queue_draw(GTK_WIDGET(win));
+        gtk_widget_add_tick_callback(GTK_WIDGET(win), on_tick, shot, NULL);
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* The app's one window: the timeline of calls beside (on a phone: before)
+ * the page of the call chosen. Every read and write goes through
+ * libcallwitness, so each change is in the audit log as the CLI's is. */
+
+#include <adwaita.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+#define CW_TYPE_WINDOW (cw_window_get_type())
+G_DECLARE_FINAL_TYPE(CwWindow, cw_window, CW, WINDOW, AdwApplicationWindow)
+
+CwWindow *cw_window_new(GtkApplication *app);
+/* Reads the catalog again (the daemon wrote to it). */
+void cw_window_reload(CwWindow *win);
+/* Shows the call's page; FALSE when there is no such call. */
+gboolean cw_window_show_call(CwWindow *win, int64_t id);
+void cw_window_set_filter(CwWindow *win, const char *filter);
+void cw_window_set_search(CwWindow *win, const char *text);
+/* Each returns 0, or -errno with a toast saying what went wrong. */
+int cw_window_add_note(CwWindow *win, int64_t id, const char *text);
+int cw_window_set_caller(CwWindow *win, int64_t id, const char *company, const char *employee_id, const char *name);
+/* Plays or pauses the recording of the call shown. */
+void cw_window_play(CwWindow *win, gboolean play);
+/* "both", "other-party" (the right channel) or "you" (the left). */
+void cw_window_hear(CwWindow *win, const char *sides);
+/* Saves what the window shows, once it is drawn, as a PNG. */
+void cw_window_screenshot(CwWindow *win, const char *path);
+
+G_END_DECLS

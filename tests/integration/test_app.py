@@ -1,0 +1,319 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+'''callwitness-app, the phone app, over a catalog the real daemon made: run
+under Xvfb at a phone's 360x720 and a desktop's 1280x800, in English,
+Spanish and Simplified Chinese, each page's screenshot kept in
+tests/output/ for a person to look at; driven as a person would through
+its GApplication actions on the session bus (org.gtk.Actions.Activate),
+with each change checked in the catalog and its audit log.'''
+
+import glob
+import os
+import struct
+import subprocess
+import sys
+import time
+import unittest
+import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import BUILD_DIR, Phone, sanitizer_reports, wait_for  # noqa: E402
+from phonecase import AUDIO, CALL_IFACE, MODEM, REASON_UNKNOWN, TERMINATED  # noqa: E402
+
+APP = os.path.join(BUILD_DIR, 'src', 'app', 'callwitness-app')
+APP_ID, APP_PATH = 'org.callwitness.CallWitness', '/org/callwitness/CallWitness'
+OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'output')
+LSAN_SUPPRESSIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lsan-gtk.supp')
+NIGHT_CALLER, MISSED_CALLER = '+8613800138000', '+8613700137000'
+SIZES = ('360x720', '1280x800')
+LANGUAGES = {'en': 'C.UTF-8', 'es': 'es_ES.UTF-8', 'zh_CN': 'zh_CN.UTF-8'}
+# Words each page shows in each language: the screenshot is of the page
+# asked for, in the language asked for (read back from the app's log).
+CALLS_WORD = {'en': 'Call log', 'es': 'Registro de llamadas', 'zh_CN': '通话记录'}
+
+
+def png_pixels(path):
+    '''Width, height and the set of distinct RGBA pixels of an 8-bit RGBA
+    or RGB PNG (what GTK writes), decoded here with zlib alone.'''
+    with open(path, 'rb') as f:
+        data = f.read()
+    assert data[:8] == b'\x89PNG\r\n\x1a\n', f'{path} is not a PNG'
+    pos, idat, header = 8, b'', None
+    while pos < len(data):
+        length, kind = struct.unpack('>I4s', data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b'IHDR':
+            header = struct.unpack('>IIBBBBB', body)
+        elif kind == b'IDAT':
+            idat += body
+        pos += 12 + length
+    width, height, depth, color, _, _, interlace = header
+    assert depth == 8 and color in (2, 6) and interlace == 0, header
+    bpp = 4 if color == 6 else 3
+    raw, stride = zlib.decompress(idat), width * bpp
+    previous, pixels = bytearray(stride), set()
+    for y in range(height):
+        line = raw[y * (stride + 1):(y + 1) * (stride + 1)]
+        kind, row = line[0], bytearray(line[1:])
+        for i in range(stride):
+            a = row[i - bpp] if i >= bpp else 0
+            b, c = previous[i], previous[i - bpp] if i >= bpp else 0
+            if kind == 1:
+                row[i] = (row[i] + a) & 255
+            elif kind == 2:
+                row[i] = (row[i] + b) & 255
+            elif kind == 3:
+                row[i] = (row[i] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                row[i] = (row[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        if y % 4 == 0:
+            pixels.update(bytes(row[i:i + bpp]) for i in range(0, stride, bpp * 4))
+        previous = row
+    return width, height, pixels
+
+
+class RunningApp:
+    '''callwitness-app on the test's X server and the phone's session bus.'''
+
+    def __init__(self, phone, display, language='en', size='360x720'):
+        self.phone = phone
+        self.log_path = os.path.join(phone.dir, f'app-{language}-{size}-{time.monotonic_ns()}.log')
+        env = dict(phone.env, DISPLAY=display, GDK_BACKEND='x11', GSK_RENDERER='cairo', NO_AT_BRIDGE='1',
+                   CALLWITNESS_APP_SCREENSHOTS='1', CALLWITNESS_APP_SIZE=size, TZ='Asia/Shanghai',
+                   LANG=LANGUAGES[language], LANGUAGE=language, G_MESSAGES_DEBUG='callwitness-app',
+                   LSAN_OPTIONS=f'suppressions={LSAN_SUPPRESSIONS}:print_suppressions=0')
+        self.log = open(self.log_path, 'wb')
+        self.process = subprocess.Popen([APP], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        wait_for(lambda: self.process.poll() is not None or self.call_ok('org.freedesktop.DBus.Peer.Ping'),
+                 30, 'callwitness-app on the session bus')
+        if self.process.poll() is not None:
+            raise AssertionError('callwitness-app exited at start:\n' + self.text())
+        wait_for(lambda: 'listing' in self.text(), 15, 'the list of calls')
+
+    def gdbus(self, method, *args):
+        return subprocess.run(['gdbus', 'call', '--session', '--dest', APP_ID, '--object-path', APP_PATH,
+                               '--method', method, *args], env=self.phone.env, capture_output=True, text=True,
+                              timeout=30)
+
+    def call_ok(self, method):
+        return self.gdbus(method).returncode == 0
+
+    def activate(self, action, parameter=None):
+        '''What a tap does: the action, with its parameter in GVariant text.'''
+        result = self.gdbus('org.gtk.Actions.Activate', action, f'[<{parameter}>]' if parameter else '[]', '{}')
+        if result.returncode != 0:
+            raise AssertionError(f'{action}: {result.stderr}')
+
+    def screenshot(self, path):
+        if os.path.exists(path):
+            os.unlink(path)
+        mark = len(self.text())
+        self.activate('screenshot', f'"{path}"')
+        wait_for(lambda: f'screenshot {path}' in self.text()[mark:], 20, f'the screenshot {path}')
+
+    def text(self):
+        with open(self.log_path, errors='replace') as f:
+            return f.read()
+
+    def close(self):
+        self.activate('quit')
+        try:
+            code = self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise AssertionError('callwitness-app did not quit')
+        finally:
+            self.log.close()
+        reports = sanitizer_reports(self.text())
+        if code != 0 or reports:
+            raise AssertionError(f'callwitness-app exited with {code}; sanitizer reports: {reports}\n'
+                                 + self.text()[-4000:])
+
+
+class App(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.phone = phone = Phone(AUDIO)
+        try:
+            cls.display = cls.start_xvfb()
+            phone.start_notification_daemon()
+            phone.start_modemmanager()
+            # A night call, answered and recorded, tagged night; a missed call.
+            phone.start_daemon(local_time='2026-11-24 23:40:00', tz='Asia/Shanghai')
+            phone.wait_log('has voice support')
+            phone.play_tones()
+            call = phone.mm_call('AddIncomingCall', MODEM, NIGHT_CALLER)
+            phone.wait_call(0, lambda c: c['number'] == NIGHT_CALLER, 'the night call')
+            time.sleep(0.5)
+            phone.mm_object(call, CALL_IFACE).Accept()
+            time.sleep(2)
+            phone.mm_object(call, CALL_IFACE).Hangup()
+            phone.wait_call(0, lambda c: c['sha256'], 'the night recording')
+            phone.stop_tones()
+            call = phone.mm_call('AddIncomingCall', MODEM, MISSED_CALLER)
+            phone.wait_call(1, lambda c: c['number'] == MISSED_CALLER, 'the missed call')
+            phone.mm_call('SetCallState', call, TERMINATED, REASON_UNKNOWN)
+            phone.wait_call(1, lambda c: c['ended_at_ms'], 'the missed call to end')
+        except BaseException:
+            phone.close()
+            raise
+
+    @classmethod
+    def start_xvfb(cls):
+        read, write = os.pipe()
+        cls.xvfb = subprocess.Popen(['Xvfb', '-displayfd', str(write), '-screen', '0', '1280x800x24', '-nolisten',
+                                     'tcp', '-noreset'], pass_fds=(write,), stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+        os.close(write)
+        with os.fdopen(read) as f:
+            number = f.readline().strip()
+        if not number:
+            raise AssertionError('Xvfb did not start')
+        return ':' + number
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.phone.daemon:
+            cls.phone.stop_daemon()
+        cls.phone.close()
+        cls.xvfb.terminate()
+        cls.xvfb.wait(10)
+
+    def start_app(self, language='en', size='360x720'):
+        app = RunningApp(self.phone, self.display, language, size)
+        self.addCleanup(lambda: app.process.poll() is None and app.close())
+        return app
+
+    def night_call_id(self):
+        return self.phone.calls()[0]['id']
+
+    def check_rendered(self, path, size):
+        width, height, pixels = png_pixels(path)
+        expected_width, expected_height = (int(n) for n in size.split('x'))
+        # The window's own drawing, without what the X server adds around it.
+        self.assertTrue(expected_width - 40 <= width <= expected_width, f'{path}: {width}x{height}')
+        self.assertTrue(expected_height - 40 <= height <= expected_height, f'{path}: {width}x{height}')
+        self.assertGreater(len(pixels), 20, f'{path} is blank')
+
+    def test_every_page_is_rendered_in_each_language_and_size(self):
+        os.makedirs(OUTPUT, exist_ok=True)
+        for path in glob.glob(os.path.join(OUTPUT, 'app-*.png')):
+            os.unlink(path)
+        for language in LANGUAGES:
+            for size in SIZES:
+                with self.subTest(language=language, size=size):
+                    calls = len(self.phone.calls())
+                    app = RunningApp(self.phone, self.display, language, size)
+                    shots = {}
+                    try:
+                        self.assertIn(f'listing {calls} of {calls} calls', app.text())
+                        shots['calls'] = os.path.join(OUTPUT, f'app-{language}-{size}-calls.png')
+                        app.screenshot(shots['calls'])
+                        app.activate('filter', '"tagged"')
+                        shots['tagged'] = os.path.join(OUTPUT, f'app-{language}-{size}-tagged.png')
+                        app.screenshot(shots['tagged'])
+                        app.activate('show-call', f'int64 {self.night_call_id()}')
+                        shots['call'] = os.path.join(OUTPUT, f'app-{language}-{size}-call.png')
+                        app.screenshot(shots['call'])
+                    finally:
+                        # One instance at a time: GApplication hands a second
+                        # one's start to the first.
+                        app.close()
+                    for path in shots.values():
+                        self.check_rendered(path, size)
+                    calls_line = next(line for line in app.text().splitlines() if f'-{size}-calls.png' in line)
+                    self.assertIn(f'page {CALLS_WORD[language]}', calls_line)
+                    call_line = next(line for line in app.text().splitlines() if f'-{size}-call.png' in line)
+                    self.assertIn(f'page {NIGHT_CALLER}', call_line)
+
+    def test_a_note_and_who_called_are_kept_with_their_audit_entries(self):
+        phone = self.phone
+        app = self.start_app()
+        id = self.night_call_id()
+        app.activate('show-call', f'int64 {id}')
+        app.activate('add-note', f'(int64 {id}, "Said the family would be told; called at 23:40")')
+        app.activate('set-caller', f'(int64 {id}, "QuickCash Lending", "A-1024", "Mr. Wang")')
+        # A note that cannot be kept (a right-to-left override) is refused, not stored.
+        app.activate('add-note', f'(int64 {id}, "evil \u202e txt")')
+
+        def stored():
+            with phone.catalog() as db:
+                notes = [r[0] for r in db.execute('SELECT text FROM notes WHERE call_id = ?', (id,))]
+                who = db.execute('SELECT company, employee_id, name FROM caller_identities WHERE call_id = ?',
+                                 (id,)).fetchone()
+                kinds = [r[0] for r in db.execute('SELECT kind FROM audit_log WHERE call_id = ?', (id,))]
+            return (notes, tuple(who) if who else None, kinds) if who and notes else None
+        notes, who, kinds = wait_for(stored, 15, 'the note and who called in the catalog')
+        self.assertEqual(notes, ['Said the family would be told; called at 23:40'])
+        self.assertEqual(who, ('QuickCash Lending', 'A-1024', 'Mr. Wang'))
+        self.assertIn('note', kinds)
+        self.assertIn('identity', kinds)
+        wait_for(lambda: 'Not saved' in app.text(), 10, 'the refusal of the hostile note')
+        result = phone.cli('verify', '--catalog', check=False)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        shown = phone.cli('show', str(id)).stdout
+        self.assertIn('QuickCash Lending', shown)
+        self.assertIn('Said the family would be told', shown)
+        # The list says who called instead of the bare number.
+        wait_for(lambda: 'QuickCash Lending (+8613800138000)' in app.text(), 10, 'the list updated')
+        app.close()
+
+    def test_a_new_call_appears_without_a_restart(self):
+        phone = self.phone
+        app = self.start_app()
+        before = len(phone.calls())
+        wait_for(lambda: f'listing {before} of {before} calls' in app.text(), 10, 'the first listing')
+        call = phone.mm_call('AddIncomingCall', MODEM, '+8613900139000')
+        phone.wait_call(before, lambda c: c['number'] == '+8613900139000', 'the new call')
+        phone.mm_call('SetCallState', call, TERMINATED, REASON_UNKNOWN)
+        phone.wait_call(before, lambda c: c['ended_at_ms'], 'the new call to end')
+        wait_for(lambda: f'listing {before + 1} of {before + 1} calls' in app.text(), 15,
+                 'the new call in the running app')
+        app.close()
+
+    def test_a_call_is_heard_one_side_or_both(self):
+        phone = self.phone
+        app = self.start_app()
+        id = self.night_call_id()
+        app.activate('show-call', f'int64 {id}')
+        app.activate('hear', '"other-party"')
+        app.activate('play')
+        wait_for(lambda: f'playing call {id}' in app.text(), 15, 'the app playing the call')
+        # A stream of the app's is playing on the phone's sound server.
+        wait_for(lambda: 'Call Witness' in phone.pactl('list', 'sink-inputs').stdout, 15, "the app's stream")
+        # (The test's idle null sink takes about 2 s to take a new stream's
+        # audio.)
+        time.sleep(4)
+        app.activate('pause')
+        line = wait_for(lambda: next((l for l in app.text().splitlines() if f'paused call {id} at' in l), None), 15,
+                        'the pause')
+        self.assertGreater(float(line.split(' at ')[1].split(' s')[0]), 0.5, line)
+        app.close()
+
+    def test_tapping_a_call_notification_opens_the_app_at_that_call(self):
+        phone = self.phone
+        app = self.start_app()
+        id = self.night_call_id()
+        notifies = [line for line in phone.notifications_log().splitlines() if ' Notify ' in line]
+        tagged = next(n for n, line in enumerate(notifies, 1) if 'tagged: night' in line)
+        self.assertIn('"default"', notifies[tagged - 1])
+        self.assertIn('"desktop-entry": "org.callwitness.CallWitness"', notifies[tagged - 1])
+        # The notification server says it was tapped; only our notifications
+        # are acted on (an unknown id opens nothing).
+        for notification in (9999, tagged):
+            result = subprocess.run(['gdbus', 'call', '--session', '--dest', 'org.freedesktop.Notifications',
+                                     '--object-path', '/org/freedesktop/Notifications', '--method',
+                                     'org.freedesktop.DBus.Mock.EmitSignal', 'org.freedesktop.Notifications',
+                                     'ActionInvoked', 'us', f'[<uint32 {notification}>, <"default">]'],
+                                    env=phone.env, capture_output=True, text=True, timeout=30)
+            self.assertEqual(result.returncode, 0, result.stderr)
+        wait_for(lambda: f'showing call {id}' in app.text(), 15, 'the app showing the tapped call')
+        self.assertEqual(phone.daemon_log().count('Opening call'), 1, phone.daemon_log()[-2000:])
+        app.close()
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
