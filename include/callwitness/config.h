@@ -10,6 +10,7 @@
 #include "callwitness/call.h"
 #include "callwitness/policy.h"
 #include "callwitness/profile.h"
+#include "callwitness/rules.h"
 
 #define CW_BITRATE_MIN 6000
 #define CW_BITRATE_MAX 256000
@@ -51,3 +52,8 @@ void cw_config_clear(cw_config *cfg);
 /* Fills the capture and mixer settings the file left unset from a device
  * profile. 0 or -ENOMEM. */
 int cw_config_apply_profile(cw_config *cfg, const cw_profile *profile);
+
+/* The rules the user's calls are judged by: the preset and quiet hours of
+ * the user's callwitness.conf (defaults when there is none), for the
+ * phone's time zone. On failure *error_message (may be NULL) says why. */
+int cw_config_user_rulebook(cw_rulebook **ret, char **error_message);

@@ -131,9 +131,23 @@ static guint get_n_items(GListModel *list) {
         return CW_CALLS_MODEL(list)->n_visible;
 }
 
+static gboolean row_starts_day(const entry *entries, const guint *visible, guint position) {
+        return position == 0 || strcmp(entries[visible[position]].day, entries[visible[position - 1]].day) != 0;
+}
+
 static gboolean starts_day(CwCallsModel *model, guint position) {
-        return position == 0 || strcmp(model->entries[model->visible[position]].day,
-                                       model->entries[model->visible[position - 1]].day) != 0;
+        return row_starts_day(model->entries, model->visible, position);
+}
+
+/* A row shows the same in both lists: the same call, words, tags, sign and
+ * day heading. */
+static bool same_row(const entry *old_entries, const guint *old_visible, guint a, const entry *entries,
+                     const guint *visible, guint b) {
+        const entry *x = &old_entries[old_visible[a]], *y = &entries[visible[b]];
+
+        return x->id == y->id && strcmp(x->title, y->title) == 0 && strcmp(x->subtitle, y->subtitle) == 0 &&
+               x->warnings == y->warnings && g_strv_equal((const char *const *) x->tags, (const char *const *) y->tags) &&
+               row_starts_day(old_entries, old_visible, a) == row_starts_day(entries, visible, b);
 }
 
 static gpointer get_item(GListModel *list, guint position) {
@@ -305,11 +319,7 @@ static void refilter(CwCallsModel *model, const entry *old_entries, const guint 
         for (guint i = 0; i < model->n_entries; i++)
                 if (entry_visible(model, &model->entries[i]))
                         visible[n++] = i;
-#define SAME(a, b) (old_entries[old_visible[a]].id == model->entries[visible[b]].id && \
-                    strcmp(old_entries[old_visible[a]].subtitle, model->entries[visible[b]].subtitle) == 0 && \
-                    strcmp(old_entries[old_visible[a]].title, model->entries[visible[b]].title) == 0 && \
-                    old_entries[old_visible[a]].tagged == model->entries[visible[b]].tagged && \
-                    old_entries[old_visible[a]].warnings == model->entries[visible[b]].warnings)
+#define SAME(a, b) same_row(old_entries, old_visible, a, model->entries, visible, b)
         while (head < old_n && head < n && SAME(head, head))
                 head++;
         while (tail < old_n - head && tail < n - head && SAME(old_n - 1 - tail, n - 1 - tail))

@@ -79,6 +79,19 @@ static void on_hear(GSimpleAction *action, GVariant *parameter, gpointer app) {
         cw_window_hear(window_of(app), g_variant_get_string(parameter, NULL));
 }
 
+static void on_export(GSimpleAction *action, GVariant *parameter, gpointer app) {
+        const char *selection, *format;
+
+        g_variant_get(parameter, "(&s&s)", &selection, &format);
+        gtk_window_present(GTK_WINDOW(window_of(app)));
+        cw_window_export(window_of(app), selection, format);
+}
+
+static void on_show_export(GSimpleAction *action, GVariant *parameter, gpointer app) {
+        gtk_window_present(GTK_WINDOW(window_of(app)));
+        cw_window_show_export(window_of(app));
+}
+
 static void on_quit(GSimpleAction *action, GVariant *parameter, gpointer app) {
         g_application_quit(G_APPLICATION(app));
 }
@@ -93,6 +106,8 @@ static void on_startup(GApplication *app, gpointer userdata) {
                 { .name = "play", .activate = on_play },
                 { .name = "pause", .activate = on_pause },
                 { .name = "hear", .activate = on_hear, .parameter_type = "s" },
+                { .name = "show-export", .activate = on_show_export },
+                { .name = "export", .activate = on_export, .parameter_type = "(ss)" },
                 { .name = "quit", .activate = on_quit },
         };
         const GActionEntry screenshot = { .name = "screenshot", .activate = on_screenshot, .parameter_type = "s" };

@@ -86,6 +86,10 @@ static gpointer run(gpointer userdata) {
                 }
                 if (!p->playing) {
                         if (out) {   /* nothing is held open while paused */
+                                /* What the server held is dropped: the file
+                                 * goes on from what was heard. */
+                                if (sf_seek(p->file, p->position, SEEK_SET) >= 0)
+                                        read_at = p->position;
                                 g_mutex_unlock(&p->lock);
                                 pa_simple_flush(out, NULL);
                                 pa_simple_free(out);
@@ -108,10 +112,22 @@ static gpointer run(gpointer userdata) {
                                 n = -1;
                         else
                                 read_at += n;
-                } else if (n == 0)
-                        pa_simple_drain(out, NULL);
+                }
                 latency = out ? pa_simple_get_latency(out, NULL) : 0;
                 g_mutex_lock(&p->lock);
+                if (n == 0 && sf_error(p->file) != SF_ERR_NO_ERROR && !p->error)
+                        p->error = g_strdup_printf(_("Cannot play %s: %s"), p->path, sf_strerror(p->file));
+                /* The end of the file: what the server holds plays out,
+                 * while a pause, a seek or a stop is still heard at once
+                 * (pa_simple_drain would not let go before it is done). */
+                while (n == 0 && p->playing && !p->seek_pending && !p->quit && latency > 0) {
+                        g_cond_wait_until(&p->wake, &p->lock, g_get_monotonic_time() + 50 * G_TIME_SPAN_MILLISECOND);
+                        g_mutex_unlock(&p->lock);
+                        latency = pa_simple_get_latency(out, NULL);
+                        g_mutex_lock(&p->lock);
+                }
+                if (n == 0 && (!p->playing || p->seek_pending || p->quit))
+                        continue;   /* paused or moved before the end was heard */
                 if (n < 0 && !p->error)
                         p->error = g_strdup_printf(_("Cannot play %s: %s"), p->path, pa_strerror(error));
                 if (n <= 0) {   /* the end, or the sound server refused */

@@ -2,12 +2,14 @@
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "callwitness/catalog.h"
 #include "callwitness/paths.h"
 #include "callwitness/review.h"
 #include "callwitness/text.h"
 #include "calls-model.h"
+#include "export-page.h"
 #include "format.h"
 #include "player.h"
 #include "window.h"
@@ -41,22 +43,32 @@ struct _CwWindow {
         GtkSearchEntry *search;
         AdwWindowTitle *call_title;
         GtkBox *call_content;
+        GtkStack *right;              /* a call's page, or the export page */
+        GtkWidget *export_page;
         char *data_dir, *catalog_path;
         cw_catalog *reader;
+        dev_t reader_dev;             /* the file the reader has open */
+        ino_t reader_ino;
         GFileMonitor *monitor;
         guint reload_source;
         int64_t shown_id;
         /* The recording being heard, and its controls on the page shown. */
         cw_player *player;
         int64_t player_call;
+        guint sides;                  /* the choice of sides_choices heard */
         guint position_source;
         GtkWidget *play_button, *position_scale, *position_label;
 };
 
 G_DEFINE_TYPE(CwWindow, cw_window, ADW_TYPE_APPLICATION_WINDOW)
 
+/* A toast's title is markup in libadwaita 1.2: a path with "&" would
+ * come out empty. */
 static void toast(CwWindow *win, const char *text) {
-        adw_toast_overlay_add_toast(win->toasts, adw_toast_new(text));
+        char *escaped = g_markup_escape_text(text, -1);
+
+        adw_toast_overlay_add_toast(win->toasts, adw_toast_new(escaped));
+        g_free(escaped);
 }
 
 /* --- the catalog -------------------------------------------------------- */
@@ -83,11 +95,34 @@ static void update_empty(CwWindow *win) {
         gtk_stack_set_visible_child_name(win->list_stack, "empty");
 }
 
+/* The catalog's file now, by path: `callwitness recover` puts a new one in
+ * place and the old one aside. */
+static bool catalog_file(CwWindow *win, dev_t *dev, ino_t *ino) {
+        struct stat st;
+
+        if (stat(win->catalog_path, &st) < 0)
+                return false;
+        *dev = st.st_dev;
+        *ino = st.st_ino;
+        return true;
+}
+
+static bool reader_current(CwWindow *win) {
+        dev_t dev;
+        ino_t ino;
+
+        return win->reader && catalog_file(win, &dev, &ino) && dev == win->reader_dev && ino == win->reader_ino;
+}
+
 static bool open_reader(CwWindow *win) {
         int r;
 
-        if (win->reader)
+        if (win->reader && reader_current(win))
                 return true;
+        /* Replaced or gone: what the page showed is from another file. */
+        win->reader = cw_catalog_free(win->reader);
+        if (!catalog_file(win, &win->reader_dev, &win->reader_ino))
+                return false;
         r = cw_catalog_open_readonly(win->catalog_path, &win->reader);
         if (r < 0 && r != -ENOENT) {
                 char *text = g_strdup_printf(_("Cannot read the catalog: %s"), g_strerror(-r));
@@ -153,8 +188,17 @@ static void on_data_dir_changed(GFileMonitor *monitor, GFile *file, GFile *other
 static cw_catalog *open_writer(CwWindow *win) {
         cw_timestamp now = cw_timestamp_now();
         cw_catalog *catalog = NULL;
-        int r = g_file_test(win->catalog_path, G_FILE_TEST_EXISTS) ? cw_catalog_open(win->catalog_path, &now, &catalog)
-                                                                     : -ENOENT;
+        int r;
+
+        /* A change goes to the catalog the page was read from: after a
+         * recover, call 2 may be another call. */
+        if (!reader_current(win)) {
+                toast(win, _("The catalog was replaced: look at the call again"));
+                g_message("not saved: the catalog was replaced");
+                cw_window_reload(win);
+                return NULL;
+        }
+        r = cw_catalog_open(win->catalog_path, &now, &catalog);
 
         if (r < 0) {
                 char *text = g_strdup_printf(_("Cannot write to the catalog: %s"), g_strerror(-r));
@@ -170,10 +214,10 @@ static cw_catalog *open_writer(CwWindow *win) {
 
 static int finish_change(CwWindow *win, cw_catalog *catalog, int r, const char *done) {
         if (r < 0) {
-                const char *why = cw_catalog_last_error(catalog);
                 char *text = g_strdup_printf(_("Not saved: %s"), r == -EINVAL ? _("the text is empty, too long, or has "
                                                                                    "characters that cannot be kept")
-                                                                 : why && *why ? why : g_strerror(-r));
+                                                                 : r == -ENOENT ? _("there is no such call")
+                                                                                : g_strerror(-r));
 
                 toast(win, text);
                 g_message("%s", text);
@@ -321,6 +365,10 @@ void cw_window_set_search(CwWindow *win, const char *text) {
         gtk_editable_set_text(GTK_EDITABLE(win->search), text);
 }
 
+static void on_show_export(GtkButton *button, gpointer userdata) {
+        cw_window_show_export(userdata);
+}
+
 static GtkWidget *build_list_pane(CwWindow *win) {
         GtkWidget *pane = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
         GtkWidget *header = adw_header_bar_new();
@@ -329,10 +377,16 @@ static GtkWidget *build_list_pane(CwWindow *win) {
         GtkWidget *scroll = gtk_scrolled_window_new();
         GtkListItemFactory *factory = gtk_signal_list_item_factory_new();
         GtkWidget *search_box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
+        GtkWidget *export;
 
         adw_header_bar_set_title_widget(ADW_HEADER_BAR(header), adw_window_title_new(_("Call log"), NULL));
         /* Side by side, the window's buttons are on the call's side only. */
         g_object_bind_property(win->leaflet, "folded", header, "show-end-title-buttons", G_BINDING_SYNC_CREATE);
+        export = gtk_button_new_from_icon_name("document-send-symbolic");
+        gtk_accessible_update_property(GTK_ACCESSIBLE(export), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Export evidence"), -1);
+        gtk_widget_set_tooltip_text(export, _("Export evidence"));
+        g_signal_connect(export, "clicked", G_CALLBACK(on_show_export), win);
+        adw_header_bar_pack_start(ADW_HEADER_BAR(header), export);
         gtk_box_append(GTK_BOX(pane), header);
 
         win->search = GTK_SEARCH_ENTRY(gtk_search_entry_new());
@@ -529,8 +583,12 @@ static void add_message(GtkBox *box, const cw_message_record *message) {
         char *text = message->text ? cw_text_visible(message->text) : NULL;
 
         row_new(group, _("From"), sender ? sender : _("not known"));
-        if (message->sent_reported)
-                row_new(group, _("Sent, as the network says"), message->sent_reported);
+        if (message->sent_reported) {
+                char *sent = cw_text_visible_line(message->sent_reported);
+
+                row_new(group, _("Sent, as the network says"), sent ? sent : "");
+                free(sent);
+        }
         row_new(group, _("Text"), text ? text : _("(no text: binary data)"));
         free(sender);
         free(text);
@@ -724,6 +782,7 @@ static void stop_player(CwWindow *win) {
         }
         g_clear_pointer(&win->player, cw_player_free);
         win->player_call = 0;
+        win->sides = 0;
 }
 
 /* The player of the call shown, made at the first play. */
@@ -792,8 +851,10 @@ static void on_sides_chosen(GtkDropDown *choice, GParamSpec *pspec, gpointer use
         cw_player *player = shown_player(win);
         guint i = gtk_drop_down_get_selected(choice);
 
-        if (player && i < G_N_ELEMENTS(sides_choices))
+        if (player && i < G_N_ELEMENTS(sides_choices)) {
                 cw_player_set_sides(player, sides_choices[i]);
+                win->sides = i;
+        }
 }
 
 static void add_player(CwWindow *win, GtkBox *box, const cw_call_record *call) {
@@ -828,6 +889,8 @@ static void add_player(CwWindow *win, GtkBox *box, const cw_call_record *call) {
         if (call->capture_mode == CW_CAPTURE_SEPARATE) {
                 GtkWidget *choice = gtk_drop_down_new_from_strings(sides);
 
+                /* A page built again (after a save) keeps what is heard. */
+                gtk_drop_down_set_selected(GTK_DROP_DOWN(choice), win->player_call == call->id ? win->sides : 0);
                 gtk_accessible_update_property(GTK_ACCESSIBLE(choice), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Which side to hear"),
                                                -1);
                 gtk_widget_set_margin_top(choice, 6);
@@ -845,6 +908,8 @@ static int build_page(const cw_call_record *call, void *userdata) {
         GtkBox *box = win->call_content;
         char *title = NULL;
 
+        if (b->found)   /* one page, whatever the catalog returns */
+                return 1;
         b->found = true;
         if (call->kind == CW_KIND_ENCOUNTER)
                 title = g_strdup(call->label ? call->label : _("A visit"));
@@ -875,7 +940,8 @@ gboolean cw_window_show_call(CwWindow *win, int64_t id) {
         while ((child = gtk_widget_get_first_child(GTK_WIDGET(win->call_content))))
                 gtk_box_remove(win->call_content, child);
         win->play_button = NULL;
-        if (!open_reader(win) ||
+        /* The filter's id 0 means every call. */
+        if (id <= 0 || !open_reader(win) ||
             cw_catalog_find_calls(win->reader, &(cw_call_filter) { .id = id }, build_page, &b) < 0 || !b.found) {
                 stop_player(win);
                 win->shown_id = 0;
@@ -884,11 +950,32 @@ gboolean cw_window_show_call(CwWindow *win, int64_t id) {
         }
         win->shown_id = id;
         g_debug("showing call %" G_GINT64_FORMAT, id);
+        cw_export_page_set_call(win->export_page, id);
+        gtk_stack_set_visible_child_name(win->right, "call");
         position = cw_calls_model_find(win->model, id);
         if (position != G_MAXUINT)
                 gtk_single_selection_set_selected(win->selection, position);
         adw_leaflet_set_visible_child(win->leaflet, win->call_pane);
         return TRUE;
+}
+
+static void on_export_done(const char *message, void *userdata) {
+        CwWindow *win = userdata;
+
+        toast(win, message);
+        cw_window_reload(win);   /* "exported" is part of each call now */
+}
+
+void cw_window_show_export(CwWindow *win) {
+        adw_window_title_set_title(win->call_title, _("Export evidence"));
+        gtk_stack_set_visible_child_name(win->right, "export");
+        adw_leaflet_set_visible_child(win->leaflet, win->call_pane);
+}
+
+void cw_window_export(CwWindow *win, const char *selection, const char *format) {
+        cw_window_show_export(win);
+        cw_export_page_choose(win->export_page, selection, format);
+        cw_export_page_start(win->export_page);
 }
 
 static void on_back(GtkButton *button, gpointer userdata) {
@@ -921,8 +1008,20 @@ static GtkWidget *build_call_pane(CwWindow *win) {
         gtk_widget_set_margin_end(GTK_WIDGET(win->call_content), 12);
         adw_clamp_set_child(ADW_CLAMP(clamp), GTK_WIDGET(win->call_content));
         gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), clamp);
-        gtk_widget_set_vexpand(scroll, TRUE);
-        gtk_box_append(GTK_BOX(pane), scroll);
+        win->right = GTK_STACK(gtk_stack_new());
+        gtk_widget_set_vexpand(GTK_WIDGET(win->right), TRUE);
+        gtk_stack_add_named(win->right, scroll, "call");
+        win->export_page = cw_export_page_new(win->data_dir, on_export_done, win);
+        gtk_widget_set_margin_top(win->export_page, 12);
+        gtk_widget_set_margin_bottom(win->export_page, 24);
+        gtk_widget_set_margin_start(win->export_page, 12);
+        gtk_widget_set_margin_end(win->export_page, 12);
+        clamp = adw_clamp_new();
+        adw_clamp_set_child(ADW_CLAMP(clamp), win->export_page);
+        scroll = gtk_scrolled_window_new();
+        gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), clamp);
+        gtk_stack_add_named(win->right, scroll, "export");
+        gtk_box_append(GTK_BOX(pane), GTK_WIDGET(win->right));
         gtk_widget_set_hexpand(pane, TRUE);
         /* Two panes do not fit a phone: the leaflet folds to one. */
         gtk_widget_set_size_request(pane, 300, -1);
@@ -1039,8 +1138,7 @@ static gboolean on_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer userda
                         g_warning("cannot save %s", shot->path);
                 else
                         g_message("screenshot %s %dx%d, page %s", shot->path, width, height,
-                                  shot->win->shown_id && adw_leaflet_get_visible_child(shot->win->leaflet) ==
-                                                                 shot->win->call_pane
+                                  adw_leaflet_get_visible_child(shot->win->leaflet) == shot->win->call_pane
                                           ? adw_window_title_get_title(shot->win->call_title)
                                           : _("Call log"));
                 g_object_unref(texture);

@@ -27,6 +27,10 @@ int cw_window_set_caller(CwWindow *win, int64_t id, const char *company, const c
 void cw_window_play(CwWindow *win, gboolean play);
 /* "both", "other-party" (the right channel) or "you" (the left). */
 void cw_window_hear(CwWindow *win, const char *sides);
+void cw_window_show_export(CwWindow *win);
+/* Exports from the export page: selection "tagged", "call" (the call
+ * shown) or "all"; format "folder" or "zip". */
+void cw_window_export(CwWindow *win, const char *selection, const char *format);
 /* Saves what the window shows, once it is drawn, as a PNG. */
 void cw_window_screenshot(CwWindow *win, const char *path);
 

@@ -51,28 +51,13 @@ int cw_cli_open_catalog(bool writable, cw_catalog **ret, char **data_dir_ret) {
 }
 
 int cw_cli_load_rules(cw_rulebook **ret) {
-        cw_config cfg;
-        char *path = NULL, *error = NULL, *zone = NULL;
-        int r;
+        char *error = NULL;
+        int r = cw_config_user_rulebook(ret, &error);
 
-        cw_config_init_defaults(&cfg);
-        r = cw_paths_config_file(&path);
-        if (r == 0)
-                r = cw_config_load(path, &cfg, &error);
-        if (r == 0) {
-                zone = cw_local_time_zone_name();
-                r = cw_rulebook_load(cw_paths_presets_dir(), &(cw_rulebook_settings) {
-                        .preset = cfg.preset, .zone = zone, .country_code = cfg.country_code,
-                        .night = cfg.night, .n_night = cfg.n_night, .night_set = cfg.night_set,
-                }, ret, &error);
-        }
         if (r < 0)
                 fprintf(stderr, _("callwitness: the rules calls are judged by cannot be read: %s\n"),
                         error ? error : strerror(-r));
-        free(zone);
         free(error);
-        free(path);
-        cw_config_clear(&cfg);
         return r;
 }
 

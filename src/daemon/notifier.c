@@ -25,6 +25,7 @@ struct cw_notifier {
         struct {
                 dbus_uint32_t id;
                 int64_t call_id;
+                char *server;          /* the notification server's unique name */
         } shown[SHOWN_MAX];
         unsigned n_shown;
 };
@@ -73,10 +74,12 @@ static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void
             !dbus_message_has_signature(msg, "us") ||
             !dbus_message_get_args(msg, NULL, DBUS_TYPE_UINT32, &id, DBUS_TYPE_STRING, &action, DBUS_TYPE_INVALID))
                 return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
-        /* Only notifications this daemon sent, about a call: anything else
-         * names nothing here. */
+        /* Only notifications this daemon sent, about a call, and only as
+         * the server that showed them says: any client may send this
+         * signal, and ids are small numbers. */
         for (unsigned i = 0; i < n->n_shown && i < SHOWN_MAX; i++)
-                if (n->shown[i].id == id && strcmp(action, "default") == 0)
+                if (n->shown[i].id == id && strcmp(action, "default") == 0 && n->shown[i].server &&
+                    dbus_message_get_sender(msg) && strcmp(dbus_message_get_sender(msg), n->shown[i].server) == 0)
                         open_call(n, n->shown[i].call_id);
         return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 }
@@ -111,6 +114,8 @@ cw_notifier *cw_notifier_free(cw_notifier *n) {
                 dbus_connection_remove_filter(n->session_bus, on_message, n);
         }
         cw_dbus_calls_free(n->calls);
+        for (unsigned i = 0; i < SHOWN_MAX; i++)
+                free(n->shown[i].server);
         free(n);
         return NULL;
 }
@@ -118,15 +123,18 @@ cw_notifier *cw_notifier_free(cw_notifier *n) {
 static void on_notify_reply(DBusMessage *reply, void *userdata) {
         pending_notification *p = userdata;
         dbus_uint32_t id;
+        unsigned slot;
 
         /* ServiceUnknown when no notification daemon runs: logged at debug
          * level by the check, and that is all. */
         if (!cw_dbus_reply_is(reply, "u", "Notify") || !p ||
             !dbus_message_get_args(reply, NULL, DBUS_TYPE_UINT32, &id, DBUS_TYPE_INVALID))
                 return;
-        p->notifier->shown[p->notifier->n_shown % SHOWN_MAX].id = id;
-        p->notifier->shown[p->notifier->n_shown % SHOWN_MAX].call_id = p->call_id;
-        p->notifier->n_shown++;
+        slot = p->notifier->n_shown++ % SHOWN_MAX;
+        free(p->notifier->shown[slot].server);
+        p->notifier->shown[slot].server = dbus_message_get_sender(reply) ? strdup(dbus_message_get_sender(reply)) : NULL;
+        p->notifier->shown[slot].id = id;
+        p->notifier->shown[slot].call_id = p->call_id;
 }
 
 void cw_notifier_send(cw_notifier *n, int64_t call_id, const char *summary_text, const char *body_text) {

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "callwitness/config.h"
+#include "callwitness/paths.h"
+#include "callwitness/timestamp.h"
 #include "ini-file.h"
 
 void cw_config_init_defaults(cw_config *cfg) {
@@ -209,4 +211,26 @@ int cw_config_apply_profile(cw_config *cfg, const cw_profile *profile) {
                 cfg->n_mixer_controls = profile->n_mixer_controls;
         }
         return 0;
+}
+
+int cw_config_user_rulebook(cw_rulebook **ret, char **error_message) {
+        cw_config cfg;
+        char *path = NULL, *zone = NULL;
+        int r;
+
+        cw_config_init_defaults(&cfg);
+        r = cw_paths_config_file(&path);
+        if (r == 0)
+                r = cw_config_load(path, &cfg, error_message);
+        if (r == 0) {
+                zone = cw_local_time_zone_name();
+                r = cw_rulebook_load(cw_paths_presets_dir(), &(cw_rulebook_settings) {
+                        .preset = cfg.preset, .zone = zone, .country_code = cfg.country_code,
+                        .night = cfg.night, .n_night = cfg.n_night, .night_set = cfg.night_set,
+                }, ret, error_message);
+        }
+        free(zone);
+        free(path);
+        cw_config_clear(&cfg);
+        return r;
 }

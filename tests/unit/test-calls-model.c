@@ -123,11 +123,26 @@ int main(void) {
            "a new call is one row added at the top (%u, -%u, +%u)", seen.position, seen.removed, seen.added);
         seen.calls = 0;
         ok(cw_calls_model_load(model, c) == 0 && seen.calls == 0, "nothing changed: the list is not told");
+        /* A second tag on a tagged call: its row is told, whatever the filter. */
+        cw_catalog_set_policy_tag(c, first, &(cw_tag) { .name = "burst", .reason = "three in an hour" });
+        ok(cw_calls_model_load(model, c) == 0 && seen.calls == 1 && seen.removed == 1 && seen.added == 1 &&
+           seen.position == 3, "a second tag: its row again (%u, -%u, +%u)", seen.position, seen.removed, seen.added);
+        seen.calls = 0;
+        /* A new call the same local day as the newest: the heading moves up. */
+        add_call(c, NIGHT_MS + 2 * 86400000 + 60000, "+8613900139001", false);
+        ok(cw_calls_model_load(model, c) == 0 && seen.calls == 1 && seen.position == 0 && seen.removed == 1 &&
+           seen.added == 2, "a new call on the same day: the old top row told too (%u, -%u, +%u)", seen.position,
+           seen.removed, seen.added);
+        item = item_at(model, 1);
+        ok(!cw_call_item_get_starts_day(item), "only the new top row has the day heading");
+        g_object_unref(item);
+        seen.calls = 0;
         cw_review_add_note(c, first, "second note", AT(NIGHT_MS + 7300000));
         cw_catalog_set_policy_tag(c, second, &(cw_tag) { .name = "burst", .reason = "three in an hour" });
-        ok(cw_calls_model_load(model, c) == 0 && seen.calls == 1 && seen.position == 2 && seen.removed == 1 &&
-           seen.added == 1, "a call tagged since: its row alone (%u, -%u, +%u)", seen.position, seen.removed,
-           seen.added);
+        /* (The note changes nothing the row shows.) */
+        loaded = cw_calls_model_load(model, c);
+        ok(loaded == 0 && seen.calls == 1 && seen.position == 3 && seen.removed == 1 && seen.added == 1,
+           "a note and a tag since: the tagged row alone (%u, -%u, +%u)", seen.position, seen.removed, seen.added);
 
         /* 10,000 calls in one pass. */
         for (int i = 0; i < 10000; i++)
@@ -135,9 +150,9 @@ int main(void) {
         started = g_get_monotonic_time();
         loaded = cw_calls_model_load(model, c);
         elapsed_ms = (double) (g_get_monotonic_time() - started) / 1000;
-        ok(loaded == 0 && g_list_model_get_n_items(G_LIST_MODEL(model)) == 10004, "10,004 calls listed (%.0f ms)",
+        ok(loaded == 0 && g_list_model_get_n_items(G_LIST_MODEL(model)) == 10005, "10,005 calls listed (%.0f ms)",
            elapsed_ms);
-        item = item_at(model, 10003);
+        item = item_at(model, 10004);
         ok(item && cw_call_item_get_id(item) > third, "the oldest last");
         g_clear_object(&item);
 
