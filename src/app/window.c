@@ -179,7 +179,11 @@ static void on_data_dir_changed(GFileMonitor *monitor, GFile *file, GFile *other
         CwWindow *win = userdata;
         char *name = g_file_get_basename(file);
 
-        if (g_str_has_prefix(name, "catalog.db") && !win->reload_source)
+        /* Only what a writer changes: the database and its write-ahead log.
+         * Reading touches catalog.db-shm, and reacting to that would read
+         * again and again. */
+        if ((strcmp(name, "catalog.db") == 0 || strcmp(name, "catalog.db-wal") == 0) &&
+            event != G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED && !win->reload_source)
                 win->reload_source = g_timeout_add(RELOAD_DELAY_MS, on_reload_due, win);
         g_free(name);
 }

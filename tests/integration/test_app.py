@@ -273,6 +273,9 @@ class App(unittest.TestCase):
         app = self.start_app()
         before = len(phone.calls())
         wait_for(lambda: f'listing {before} of {before} calls' in app.text(), 10, 'the first listing')
+        # Reading the catalog is no change: an idle app reads it once.
+        time.sleep(2)
+        self.assertEqual(app.text().count('listing '), 1, app.text())
         call = phone.mm_call('AddIncomingCall', MODEM, '+8613900139000')
         phone.wait_call(before, lambda c: c['number'] == '+8613900139000', 'the new call')
         phone.mm_call('SetCallState', call, TERMINATED, REASON_UNKNOWN)
