@@ -16,11 +16,10 @@ enum { CHOOSE_TAGGED, CHOOSE_CALL, CHOOSE_ALL };
 enum { FORMAT_FOLDER, FORMAT_ZIP };
 
 typedef struct export_page {
-        GtkWidget *page;
         char *data_dir;
         int64_t call_id;
         AdwComboRow *selection, *format;
-        AdwActionRow *where, *result, *check, *key_row;
+        AdwActionRow *result, *check;
         GtkWidget *button, *spinner;
         gboolean running;
         void (*done)(const char *message, void *userdata);
@@ -272,10 +271,10 @@ static void show_key(export_page *p, GtkWidget *group) {
                 cw_device_key_public(key, public_key);
                 cw_device_key_id(key, id);
                 text = g_strdup_printf(_("Key %s: %s"), id, public_key);
-                p->key_row = info_row(group, _("This phone's key"), text);
+                info_row(group, _("This phone's key"), text);
                 g_free(text);
         } else
-                p->key_row = info_row(group, _("This phone's key"), _("Cannot be read: see callwitness key"));
+                info_row(group, _("This phone's key"), _("Cannot be read: see callwitness key"));
         cw_device_key_free(key);
         free(path);
 }
@@ -289,7 +288,6 @@ GtkWidget *cw_export_page_new(const char *data_dir, void (*done)(const char *mes
         GtkWidget *choose = adw_preferences_group_new(), *outcome = adw_preferences_group_new();
         GtkWidget *key = adw_preferences_group_new(), *actions = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
 
-        p->page = box;
         p->data_dir = g_strdup(data_dir);
         p->done = done;
         p->userdata = userdata;

@@ -244,10 +244,6 @@ double cw_player_get_duration(cw_player *p) {
         return (double) p->info.frames / p->info.samplerate;
 }
 
-unsigned cw_player_get_channels(cw_player *p) {
-        return (unsigned) p->info.channels;
-}
-
 void cw_player_set_sides(cw_player *p, CwPlayerSides sides) {
         g_mutex_lock(&p->lock);
         p->sides = sides;

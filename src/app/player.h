@@ -27,7 +27,6 @@ gboolean cw_player_is_playing(cw_player *p);
 void cw_player_seek(cw_player *p, double seconds);
 double cw_player_get_position(cw_player *p);
 double cw_player_get_duration(cw_player *p);
-unsigned cw_player_get_channels(cw_player *p);
 /* From the next 50 ms on. */
 void cw_player_set_sides(cw_player *p, CwPlayerSides sides);
 /* What went wrong while playing (the sound server refused), once; NULL if
