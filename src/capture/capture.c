@@ -197,7 +197,12 @@ static void place_newest_at(side *s, int64_t at_frame) {
         s->window_start = 0;
         s->windows = 0;
         s->stretched = s->steps = 0;
-        s->n_on_time = 0;
+        /* The placement is on time by definition: the first deliveries are
+         * judged against it. Taken as on time whatever they were, the
+         * backlog after a stall at the answer made seconds of lateness
+         * usual, and a loss in it went untold. */
+        s->on_time[0] = (double) (timeline_now(s->capture) - at_frame);
+        s->n_on_time = 1;
         s->held = false;
         s->placing = false;
         s->delivery_at = 0;
@@ -401,7 +406,7 @@ static void judge_delivery(side *s, double lateness, pa_usec_t at) {
         unsigned n;
         double usual = usual_lateness(s, &n), lowest = INFINITY, highest = -INFINITY, gap;
 
-        if (n < LOSS_READS || lateness <= usual + DRIFT_STEP_FRAMES) {
+        if (n == 0 || lateness <= usual + DRIFT_STEP_FRAMES) {
                 remember_on_time(s, lateness);
                 return;
         }
@@ -447,7 +452,7 @@ static void judge_lateness(side *s, uint64_t from, pa_usec_t now, bool new_deliv
         lateness = lateness_now(s);
         s->delivery_lateness = lateness;
         usual = usual_lateness(s, &n);
-        if (n < LOSS_READS || lateness <= usual + DRIFT_STEP_FRAMES) {
+        if (n == 0 || lateness <= usual + DRIFT_STEP_FRAMES) {
                 if (s->held && s->n_held)
                         cw_log_debug("capture: %s stream was only delivered late", stream_names[s - c->sides]);
                 s->held = false;
@@ -985,6 +990,11 @@ cw_capture_mode cw_capture_get_mode(const cw_capture *c) {
 }
 
 void cw_capture_start_now(cw_capture *c) {
+        /* What the server has sent so far is read before the mark: its
+         * newest sample is the one before the answer (read after it, it
+         * arrived after the mark and said nothing of where it belongs). */
+        for (unsigned i = 0; i < c->n_sides; i++)
+                read_side(&c->sides[i]);
         c->marked = true;
         for (unsigned i = 0; i < N_SIDES; i++)
                 c->sides[i].drift_told = false;
@@ -997,7 +1007,6 @@ void cw_capture_start_now(cw_capture *c) {
 
                 /* What arrives from here on may still hold audio from before
                  * the answer: placed, it is dropped as such. */
-                read_side(s);
                 place_at_mark(s);
                 if (stream_live(s) && (o = pa_stream_set_buffer_attr(s->stream, &attr, NULL, NULL)))
                         pa_operation_unref(o);
