@@ -92,6 +92,15 @@ static void on_show_export(GSimpleAction *action, GVariant *parameter, gpointer 
         cw_window_show_export(window_of(app));
 }
 
+static void on_delete(GSimpleAction *action, GVariant *parameter, gpointer app) {
+        gtk_window_present(GTK_WINDOW(window_of(app)));
+        cw_window_ask_delete(window_of(app), g_variant_get_int64(parameter));
+}
+
+static void on_answer(GSimpleAction *action, GVariant *parameter, gpointer app) {
+        cw_window_answer(window_of(app), g_variant_get_string(parameter, NULL));
+}
+
 static void on_quit(GSimpleAction *action, GVariant *parameter, gpointer app) {
         g_application_quit(G_APPLICATION(app));
 }
@@ -108,16 +117,20 @@ static void on_startup(GApplication *app, gpointer userdata) {
                 { .name = "hear", .activate = on_hear, .parameter_type = "s" },
                 { .name = "show-export", .activate = on_show_export },
                 { .name = "export", .activate = on_export, .parameter_type = "(ss)" },
+                { .name = "delete", .activate = on_delete, .parameter_type = "x" },
                 { .name = "quit", .activate = on_quit },
         };
-        const GActionEntry screenshot = { .name = "screenshot", .activate = on_screenshot, .parameter_type = "s" };
+        /* Only for the tests and the README's screenshots: one writes a file
+         * wherever it is asked, one answers a question as its button would. */
+        const GActionEntry testing[] = {
+                { .name = "screenshot", .activate = on_screenshot, .parameter_type = "s" },
+                { .name = "answer", .activate = on_answer, .parameter_type = "s" },
+        };
         GtkCssProvider *css = gtk_css_provider_new();
 
         g_action_map_add_action_entries(G_ACTION_MAP(app), actions, G_N_ELEMENTS(actions), app);
-        /* Writes a file wherever it is asked: only for the tests and the
-         * README's screenshots. */
         if (g_getenv("CALLWITNESS_APP_SCREENSHOTS"))
-                g_action_map_add_action_entries(G_ACTION_MAP(app), &screenshot, 1, app);
+                g_action_map_add_action_entries(G_ACTION_MAP(app), testing, G_N_ELEMENTS(testing), app);
         gtk_css_provider_load_from_data(css,
                                         ".cw-tag { background: alpha(@warning_color, 0.2); color: @warning_fg_color;"
                                         " border-radius: 9px; padding: 0 8px; font-size: smaller; font-weight: bold; }"

@@ -58,6 +58,7 @@ struct _CwWindow {
         guint sides;                  /* the choice of sides_choices heard */
         guint position_source;
         GtkWidget *play_button, *position_scale, *position_label;
+        AdwMessageDialog *question;   /* the confirmation open, if any */
 };
 
 G_DEFINE_TYPE(CwWindow, cw_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -261,6 +262,112 @@ static int tag_call(CwWindow *win, int64_t id, const char *tag, bool add) {
         return finish_change(win, catalog, add ? cw_review_tag(catalog, id, tag, NULL, &now)
                                                : cw_review_untag(catalog, id, tag, &now),
                              add ? _("Tag added") : _("Tag removed"));
+}
+
+/* --- deleting a call -------------------------------------------------------- */
+
+static void ask_delete(CwWindow *win, int64_t id, cw_delete_refusal refused);
+static void stop_player(CwWindow *win);
+
+static void delete_call(CwWindow *win, int64_t id, bool force) {
+        cw_timestamp now = cw_timestamp_now();
+        cw_delete_refusal refusal = CW_DELETE_OK;
+        cw_catalog *catalog = open_writer(win);
+        char *text;
+        int r;
+
+        if (!catalog)
+                return;
+        r = cw_review_delete(catalog, win->data_dir, id, force, &now, &refusal);
+        cw_catalog_free(catalog);
+        if (r == -EPERM) {
+                /* Tagged or exported: possibly evidence, so asked again. */
+                ask_delete(win, id, refusal);
+                return;
+        }
+        if (r == -EBUSY)
+                text = g_strdup(_("The call is still in progress; nothing deleted"));
+        else if (r == -ENOENT)
+                text = g_strdup(_("There is no such call; nothing deleted"));
+        else if (r < 0)
+                text = g_strdup_printf(_("The call is deleted, but its file could not be removed: %s"), g_strerror(-r));
+        else
+                text = g_strdup(_("Call deleted; the audit log records it"));
+        g_message("delete call %" G_GINT64_FORMAT ": %s", id, r < 0 ? g_strerror(-r) : "deleted");
+        toast(win, text);
+        g_free(text);
+        if (r == 0 || (r != -EBUSY && r != -ENOENT)) {
+                if (win->player_call == id)
+                        stop_player(win);
+                if (win->shown_id == id) {
+                        win->shown_id = 0;
+                        adw_leaflet_navigate(win->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+                }
+        }
+        cw_window_reload(win);
+}
+
+static void on_question_answered(AdwMessageDialog *dialog, const char *response, gpointer userdata) {
+        CwWindow *win = userdata;
+        int64_t id = *(int64_t *) g_object_get_data(G_OBJECT(dialog), "call-id");
+        bool force = g_object_get_data(G_OBJECT(dialog), "force") != NULL;
+
+        win->question = NULL;
+        if (strcmp(response, "delete") != 0) {
+                g_message("kept call %" G_GINT64_FORMAT, id);
+                return;
+        }
+        delete_call(win, id, force);
+}
+
+/* First whether to delete at all; a call refused as possible evidence
+ * (tagged, or in a bundle handed over) is asked about once more. */
+static void ask_delete(CwWindow *win, int64_t id, cw_delete_refusal refused) {
+        const char *heading = _("Delete this call?");
+        const char *body = _("Its recording, notes and tags are deleted for good. The audit log keeps a record "
+                             "that it was deleted.");
+        const char *yes = _("_Delete");
+        AdwMessageDialog *dialog;
+        int64_t *stored = g_new(int64_t, 1);
+
+        if (refused == CW_DELETE_TAGGED || refused == CW_DELETE_EXPORTED) {
+                heading = _("This call may be evidence");
+                body = refused == CW_DELETE_TAGGED
+                               ? _("It is tagged as possible harassment. Once deleted, it cannot be shown to anyone. "
+                                   "Delete it anyway?")
+                               : _("It is in an evidence bundle you exported. The bundle stays as it is, but this "
+                                   "phone can no longer show the call. Delete it anyway?");
+                yes = _("Delete _Anyway");
+        }
+        if (win->question)
+                gtk_window_destroy(GTK_WINDOW(win->question));
+        dialog = ADW_MESSAGE_DIALOG(adw_message_dialog_new(GTK_WINDOW(win), heading, body));
+        adw_message_dialog_add_responses(dialog, "cancel", refused == CW_DELETE_OK ? _("_Cancel") : _("_Keep It"),
+                                         "delete", yes, NULL);
+        adw_message_dialog_set_response_appearance(dialog, "delete", ADW_RESPONSE_DESTRUCTIVE);
+        adw_message_dialog_set_default_response(dialog, "cancel");
+        adw_message_dialog_set_close_response(dialog, "cancel");
+        *stored = id;
+        g_object_set_data_full(G_OBJECT(dialog), "call-id", stored, g_free);
+        if (refused != CW_DELETE_OK)
+                g_object_set_data(G_OBJECT(dialog), "force", GINT_TO_POINTER(1));
+        g_signal_connect(dialog, "response", G_CALLBACK(on_question_answered), win);
+        win->question = dialog;
+        g_message("asking to delete call %" G_GINT64_FORMAT "%s", id,
+                  refused == CW_DELETE_OK ? "" : refused == CW_DELETE_TAGGED ? " (tagged)" : " (exported)");
+        gtk_window_present(GTK_WINDOW(dialog));
+}
+
+void cw_window_ask_delete(CwWindow *win, int64_t id) {
+        ask_delete(win, id, CW_DELETE_OK);
+}
+
+void cw_window_answer(CwWindow *win, const char *response) {
+        if (!win->question) {
+                g_message("no question is open");
+                return;
+        }
+        adw_message_dialog_response(win->question, response);
 }
 
 /* --- the list ----------------------------------------------------------- */
@@ -702,6 +809,23 @@ static void add_notes(GtkBox *box, const cw_call_record *call) {
         gtk_box_append(box, group);
 }
 
+static void on_delete_clicked(GtkButton *button, gpointer userdata) {
+        CwWindow *win = userdata;
+
+        if (win->shown_id)
+                cw_window_ask_delete(win, win->shown_id);
+}
+
+static void add_delete(CwWindow *win, GtkBox *box) {
+        GtkWidget *button = gtk_button_new_with_mnemonic(_("_Delete This Call…"));
+
+        gtk_widget_add_css_class(button, "destructive-action");
+        gtk_widget_set_halign(button, GTK_ALIGN_CENTER);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(button), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Delete this call"), -1);
+        g_signal_connect(button, "clicked", G_CALLBACK(on_delete_clicked), win);
+        gtk_box_append(box, button);
+}
+
 static void add_file(GtkBox *box, const cw_call_record *call) {
         GtkWidget *group;
         char *size, *length, *text;
@@ -933,6 +1057,7 @@ static int build_page(const cw_call_record *call, void *userdata) {
         add_caller(box, call);
         add_notes(box, call);
         add_file(box, call);
+        add_delete(win, box);
         return 0;
 }
 
@@ -1042,6 +1167,12 @@ static void cw_window_dispose(GObject *object) {
                 win->reload_source = 0;
         }
         stop_player(win);
+        if (win->question) {
+                /* Answered by nobody: its handler must not reach this window. */
+                g_signal_handlers_disconnect_by_data(win->question, win);
+                gtk_window_destroy(GTK_WINDOW(win->question));
+                win->question = NULL;
+        }
         g_clear_object(&win->monitor);
         g_clear_object(&win->selection);
         g_clear_object(&win->model);

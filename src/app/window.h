@@ -23,6 +23,11 @@ void cw_window_set_search(CwWindow *win, const char *text);
 /* Each returns 0, or -errno with a toast saying what went wrong. */
 int cw_window_add_note(CwWindow *win, int64_t id, const char *text);
 int cw_window_set_caller(CwWindow *win, int64_t id, const char *company, const char *employee_id, const char *name);
+/* Asks whether to delete the call (twice for a tagged or exported one, as
+ * the CLI's --force), then deletes it. */
+void cw_window_ask_delete(CwWindow *win, int64_t id);
+/* Answers the question open ("cancel" or "delete"), as its button would. */
+void cw_window_answer(CwWindow *win, const char *response);
 /* Plays or pauses the recording of the call shown. */
 void cw_window_play(CwWindow *win, gboolean play);
 /* "both", "other-party" (the right channel) or "you" (the left). */

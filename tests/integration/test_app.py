@@ -268,6 +268,49 @@ class App(unittest.TestCase):
         wait_for(lambda: 'QuickCash Lending (+8613800138000)' in app.text(), 10, 'the list updated')
         app.close()
 
+    def test_a_call_is_deleted_only_when_asked_twice_if_it_may_be_evidence(self):
+        phone = self.phone
+        # A call of its own, tagged by hand: the other tests keep theirs.
+        index = len(phone.calls())
+        call = phone.mm_call('AddIncomingCall', MODEM, '+8613700137000')
+        phone.wait_call(index, lambda c: c['number'] == '+8613700137000', 'the call to delete')
+        phone.mm_call('SetCallState', call, TERMINATED, REASON_UNKNOWN)
+        id = phone.wait_call(index, lambda c: c['ended_at_ms'], 'the call to end')['id']
+        phone.cli('tag', str(id), 'threat')
+        app = self.start_app()
+        app.activate('show-call', f'int64 {id}')
+
+        def ask(answers):
+            mark = len(app.text())
+            app.activate('delete', f'int64 {id}')
+            for step, answer in enumerate(answers):
+                asked = f'asking to delete call {id}' + (' (tagged)' if step else '')
+                wait_for(lambda: asked + '\n' in app.text()[mark:], 15, f'the question "{asked}"')
+                mark = app.text().index(asked + '\n', mark) + len(asked)
+                app.activate('answer', f'"{answer}"')
+
+        def present():
+            return any(c['id'] == id for c in phone.calls())
+
+        ask(['cancel'])
+        wait_for(lambda: f'kept call {id}' in app.text(), 15, 'the first "Cancel"')
+        self.assertTrue(present())
+        # Tagged: "Delete" once is not enough.
+        ask(['delete', 'cancel'])
+        wait_for(lambda: app.text().count(f'kept call {id}') == 2, 15, '"Keep It"')
+        self.assertTrue(present())
+        ask(['delete', 'delete'])
+        wait_for(lambda: f'delete call {id}: deleted' in app.text(), 15, 'the deletion')
+        self.assertFalse(present())
+        with phone.catalog() as db:
+            kinds = [r[0] for r in db.execute('SELECT kind FROM audit_log WHERE call_id = ?', (id,))]
+        self.assertIn('delete', kinds)
+        result = phone.cli('verify', '--catalog', check=False)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        app.activate('answer', '"delete"')
+        wait_for(lambda: 'no question is open' in app.text(), 10, 'an answer with no question')
+        app.close()
+
     def test_a_new_call_appears_without_a_restart(self):
         phone = self.phone
         app = self.start_app()
