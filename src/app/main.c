@@ -101,6 +101,17 @@ static void on_answer(GSimpleAction *action, GVariant *parameter, gpointer app) 
         cw_window_answer(window_of(app), g_variant_get_string(parameter, NULL));
 }
 
+static void on_type(GSimpleAction *action, GVariant *parameter, gpointer app) {
+        const char *entry, *text;
+
+        g_variant_get(parameter, "(&s&s)", &entry, &text);
+        cw_window_type(window_of(app), entry, text);
+}
+
+static void on_apply(GSimpleAction *action, GVariant *parameter, gpointer app) {
+        cw_window_apply(window_of(app), g_variant_get_string(parameter, NULL));
+}
+
 static void on_quit(GSimpleAction *action, GVariant *parameter, gpointer app) {
         g_application_quit(G_APPLICATION(app));
 }
@@ -121,10 +132,12 @@ static void on_startup(GApplication *app, gpointer userdata) {
                 { .name = "quit", .activate = on_quit },
         };
         /* Only for the tests and the README's screenshots: one writes a file
-         * wherever it is asked, one answers a question as its button would. */
+         * wherever it is asked, the others do what a finger would. */
         const GActionEntry testing[] = {
                 { .name = "screenshot", .activate = on_screenshot, .parameter_type = "s" },
                 { .name = "answer", .activate = on_answer, .parameter_type = "s" },
+                { .name = "type", .activate = on_type, .parameter_type = "(ss)" },
+                { .name = "apply", .activate = on_apply, .parameter_type = "s" },
         };
         GtkCssProvider *css = gtk_css_provider_new();
 

@@ -593,20 +593,29 @@ static int64_t shown_call(GtkWidget *widget) {
         return win->shown_id;
 }
 
+/* Saving reads the catalog again, which builds the page anew: the entry
+ * is emptied first (saved, the text is in the page), and a text that
+ * could not be saved is put back into the new page's entry. */
 static void on_note_apply(AdwEntryRow *row, gpointer userdata) {
         CwWindow *win = CW_WINDOW(gtk_widget_get_root(GTK_WIDGET(row)));
         char *text = g_strdup(gtk_editable_get_text(GTK_EDITABLE(row)));
 
-        cw_window_add_note(win, shown_call(GTK_WIDGET(row)), text);
+        gtk_editable_set_text(GTK_EDITABLE(row), "");
+        if (cw_window_add_note(win, shown_call(GTK_WIDGET(row)), text) < 0)
+                cw_window_type(win, "note", text);
         g_free(text);
 }
 
 static void on_tag_apply(AdwEntryRow *row, gpointer userdata) {
         CwWindow *win = CW_WINDOW(gtk_widget_get_root(GTK_WIDGET(row)));
-        char *text = g_strstrip(g_strdup(gtk_editable_get_text(GTK_EDITABLE(row))));
+        char *typed = g_strdup(gtk_editable_get_text(GTK_EDITABLE(row)));
+        char *text = g_strstrip(g_strdup(typed));
 
-        tag_call(win, shown_call(GTK_WIDGET(row)), text, true);
+        gtk_editable_set_text(GTK_EDITABLE(row), "");
+        if (tag_call(win, shown_call(GTK_WIDGET(row)), text, true) < 0)
+                cw_window_type(win, "tag", typed);
         g_free(text);
+        g_free(typed);
 }
 
 static void on_untag_clicked(GtkButton *button, gpointer userdata) {
@@ -637,15 +646,19 @@ static GtkWidget *entry_row_new(GtkWidget *group, const char *title, const char 
         adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
         gtk_editable_set_text(GTK_EDITABLE(row), text ? text : "");
         adw_preferences_group_add(ADW_PREFERENCES_GROUP(group), row);
-        if (key)
-                g_object_set_data(G_OBJECT(group), key, row);
+        g_object_set_data(G_OBJECT(group), key, row);
+        gtk_widget_set_name(row, key);
+        /* What the catalog said: text that differs was typed. */
+        g_object_set_data_full(G_OBJECT(row), "stored", g_strdup(text ? text : ""), g_free);
         return row;
 }
 
 /* An entry that saves what was typed when its apply button is tapped. */
-static void add_apply_row(GtkWidget *group, const char *title, GCallback on_apply) {
+static void add_apply_row(GtkWidget *group, const char *title, const char *name, GCallback on_apply) {
         GtkWidget *row = adw_entry_row_new();
 
+        gtk_widget_set_name(row, name);
+        g_object_set_data_full(G_OBJECT(row), "stored", g_strdup(""), g_free);
         adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
         adw_entry_row_set_show_apply_button(ADW_ENTRY_ROW(row), TRUE);
         g_signal_connect(row, "apply", on_apply, NULL);
@@ -728,7 +741,7 @@ static void add_tags(GtkBox *box, const cw_call_record *call) {
                 } else
                         adw_action_row_add_suffix(ADW_ACTION_ROW(row), gtk_label_new(_("by the rules")));
         }
-        add_apply_row(group, _("Add a tag"), G_CALLBACK(on_tag_apply));
+        add_apply_row(group, _("Add a tag"), "tag", G_CALLBACK(on_tag_apply));
         gtk_box_append(box, group);
 }
 
@@ -805,7 +818,7 @@ static void add_notes(GtkBox *box, const cw_call_record *call) {
                 adw_action_row_set_title_lines(ADW_ACTION_ROW(row), 0);
                 g_free(when);
         }
-        add_apply_row(group, _("Add a note"), G_CALLBACK(on_note_apply));
+        add_apply_row(group, _("Add a note"), "note", G_CALLBACK(on_note_apply));
         gtk_box_append(box, group);
 }
 
@@ -1061,22 +1074,125 @@ static int build_page(const cw_call_record *call, void *userdata) {
         return 0;
 }
 
+/* The page's entries by name (the key given to entry_row_new or
+ * add_apply_row), below widget. */
+static void find_entries(GtkWidget *widget, GHashTable *entries) {
+        if (ADW_IS_ENTRY_ROW(widget) && gtk_widget_get_name(widget)[0]) {
+                g_hash_table_insert(entries, (gpointer) gtk_widget_get_name(widget), widget);
+                return;
+        }
+        for (GtkWidget *child = gtk_widget_get_first_child(widget); child; child = gtk_widget_get_next_sibling(child))
+                find_entries(child, entries);
+}
+
+/* The page is built again whenever the catalog changes (the daemon wrote a
+ * call): what the person was typing and had not saved yet, and where, is
+ * put back. */
+typedef struct typing {
+        GHashTable *texts;            /* entry name → typed text */
+        char *focused;
+} typing;
+
+static void keep_typing(CwWindow *win, typing *t) {
+        GHashTable *entries = g_hash_table_new(g_str_hash, g_str_equal);
+        GtkWidget *focus = gtk_root_get_focus(GTK_ROOT(win));
+        GHashTableIter iter;
+        gpointer name, row;
+
+        t->texts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        t->focused = NULL;
+        find_entries(GTK_WIDGET(win->call_content), entries);
+        g_hash_table_iter_init(&iter, entries);
+        while (g_hash_table_iter_next(&iter, &name, &row)) {
+                const char *text = gtk_editable_get_text(GTK_EDITABLE(row));
+                const char *stored = g_object_get_data(G_OBJECT(row), "stored");
+
+                if (g_strcmp0(text, stored) != 0)
+                        g_hash_table_insert(t->texts, g_strdup(name), g_strdup(text));
+                if (focus && (focus == row || gtk_widget_is_ancestor(focus, row)))
+                        t->focused = g_strdup(name);
+        }
+        g_hash_table_unref(entries);
+}
+
+static void put_typing_back(CwWindow *win, typing *t) {
+        GHashTable *entries = g_hash_table_new(g_str_hash, g_str_equal);
+        GHashTableIter iter;
+        gpointer name, text;
+
+        find_entries(GTK_WIDGET(win->call_content), entries);
+        g_hash_table_iter_init(&iter, t->texts);
+        while (g_hash_table_iter_next(&iter, &name, &text)) {
+                GtkWidget *row = g_hash_table_lookup(entries, name);
+
+                if (row) {
+                        gtk_editable_set_text(GTK_EDITABLE(row), text);
+                        g_debug("kept what was typed in %s", (const char *) name);
+                }
+        }
+        if (t->focused && g_hash_table_lookup(entries, t->focused)) {
+                GtkWidget *row = g_hash_table_lookup(entries, t->focused);
+
+                gtk_widget_grab_focus(row);
+                gtk_editable_set_position(GTK_EDITABLE(row), -1);
+        }
+        g_hash_table_unref(entries);
+        g_hash_table_unref(t->texts);
+        g_free(t->focused);
+}
+
+void cw_window_type(CwWindow *win, const char *entry, const char *text) {
+        GHashTable *entries = g_hash_table_new(g_str_hash, g_str_equal);
+        GtkWidget *row;
+
+        find_entries(GTK_WIDGET(win->call_content), entries);
+        row = g_hash_table_lookup(entries, entry);
+        if (row) {
+                gtk_widget_grab_focus(row);
+                gtk_editable_set_text(GTK_EDITABLE(row), text);
+                gtk_editable_set_position(GTK_EDITABLE(row), -1);
+        } else
+                g_message("no entry %s on the page", entry);
+        g_hash_table_unref(entries);
+}
+
+void cw_window_apply(CwWindow *win, const char *entry) {
+        GHashTable *entries = g_hash_table_new(g_str_hash, g_str_equal);
+        GtkWidget *row;
+
+        find_entries(GTK_WIDGET(win->call_content), entries);
+        row = g_hash_table_lookup(entries, entry);
+        if (row)
+                g_signal_emit_by_name(row, "apply");
+        else
+                g_message("no entry %s on the page", entry);
+        g_hash_table_unref(entries);
+}
+
 gboolean cw_window_show_call(CwWindow *win, int64_t id) {
         page_build b = { .win = win };
         GtkWidget *child;
         guint position;
+        typing typed = { 0 };
+        bool again = id == win->shown_id && id > 0;
 
+        if (again)
+                keep_typing(win, &typed);
         while ((child = gtk_widget_get_first_child(GTK_WIDGET(win->call_content))))
                 gtk_box_remove(win->call_content, child);
         win->play_button = NULL;
         /* The filter's id 0 means every call. */
         if (id <= 0 || !open_reader(win) ||
             cw_catalog_find_calls(win->reader, &(cw_call_filter) { .id = id }, build_page, &b) < 0 || !b.found) {
+                if (again)
+                        put_typing_back(win, &typed);   /* nothing to put it in: freed */
                 stop_player(win);
                 win->shown_id = 0;
                 adw_window_title_set_title(win->call_title, "");
                 return FALSE;
         }
+        if (again)
+                put_typing_back(win, &typed);
         win->shown_id = id;
         g_debug("showing call %" G_GINT64_FORMAT, id);
         cw_export_page_set_call(win->export_page, id);

@@ -28,6 +28,11 @@ int cw_window_set_caller(CwWindow *win, int64_t id, const char *company, const c
 void cw_window_ask_delete(CwWindow *win, int64_t id);
 /* Answers the question open ("cancel" or "delete"), as its button would. */
 void cw_window_answer(CwWindow *win, const char *response);
+/* For the tests, as a person's fingers would: types text into the call
+ * page's entry ("note", "tag", "company", "employee", "name"), or taps
+ * its apply button. */
+void cw_window_type(CwWindow *win, const char *entry, const char *text);
+void cw_window_apply(CwWindow *win, const char *entry);
 /* Plays or pauses the recording of the call shown. */
 void cw_window_play(CwWindow *win, gboolean play);
 /* "both", "other-party" (the right channel) or "you" (the left). */

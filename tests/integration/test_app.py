@@ -191,6 +191,16 @@ class App(unittest.TestCase):
         self.addCleanup(lambda: app.process.poll() is None and app.close())
         return app
 
+    def missed_call(self, number):
+        """A call from number that rings and is never answered; returns its
+        row once it has ended."""
+        phone = self.phone
+        index = len(phone.calls())
+        call = phone.mm_call('AddIncomingCall', MODEM, number)
+        phone.wait_call(index, lambda c: c['number'] == number, f'the call from {number}')
+        phone.mm_call('SetCallState', call, TERMINATED, REASON_UNKNOWN)
+        return phone.wait_call(index, lambda c: c['ended_at_ms'], f'the call from {number} to end')
+
     def night_call_id(self):
         return self.phone.calls()[0]['id']
 
@@ -271,11 +281,7 @@ class App(unittest.TestCase):
     def test_a_call_is_deleted_only_when_asked_twice_if_it_may_be_evidence(self):
         phone = self.phone
         # A call of its own, tagged by hand: the other tests keep theirs.
-        index = len(phone.calls())
-        call = phone.mm_call('AddIncomingCall', MODEM, '+8613700137000')
-        phone.wait_call(index, lambda c: c['number'] == '+8613700137000', 'the call to delete')
-        phone.mm_call('SetCallState', call, TERMINATED, REASON_UNKNOWN)
-        id = phone.wait_call(index, lambda c: c['ended_at_ms'], 'the call to end')['id']
+        id = self.missed_call('+8613500135000')['id']
         phone.cli('tag', str(id), 'threat')
         app = self.start_app()
         app.activate('show-call', f'int64 {id}')
@@ -319,10 +325,7 @@ class App(unittest.TestCase):
         # Reading the catalog is no change: an idle app reads it once.
         time.sleep(2)
         self.assertEqual(app.text().count('listing '), 1, app.text())
-        call = phone.mm_call('AddIncomingCall', MODEM, '+8613900139000')
-        phone.wait_call(before, lambda c: c['number'] == '+8613900139000', 'the new call')
-        phone.mm_call('SetCallState', call, TERMINATED, REASON_UNKNOWN)
-        phone.wait_call(before, lambda c: c['ended_at_ms'], 'the new call to end')
+        self.missed_call('+8613900139000')
         wait_for(lambda: f'listing {before + 1} of {before + 1} calls' in app.text(), 15,
                  'the new call in the running app')
         app.close()
@@ -365,6 +368,28 @@ class App(unittest.TestCase):
             kinds = [r[0] for r in db.execute("SELECT kind FROM audit_log WHERE kind = 'export'")]
         self.assertEqual(exported, sorted(tagged))
         self.assertEqual(kinds, ['export'])
+        app.close()
+
+    def test_what_was_typed_is_kept_when_a_call_arrives(self):
+        # The page is built anew whenever the daemon writes: a note half
+        # written when a collector calls again must not be lost.
+        phone = self.phone
+        app = self.start_app()
+        id = self.night_call_id()
+        app.activate('show-call', f'int64 {id}')
+        app.activate('type', '("name", "Mr. Li")')
+        app.activate('type', '("note", "Said he knows where I work")')
+        before = len(phone.calls())
+        self.missed_call('+8613600136000')
+        wait_for(lambda: f'listing {before + 1} of {before + 1} calls' in app.text(), 15, 'the list read again')
+        for entry in ('name', 'note'):
+            wait_for(lambda: f'kept what was typed in {entry}' in app.text(), 10, f'the {entry} typed, kept')
+        app.activate('apply', '"note"')
+
+        def notes():
+            with phone.catalog() as db:
+                return [r[0] for r in db.execute('SELECT text FROM notes WHERE call_id = ?', (id,))]
+        wait_for(lambda: 'Said he knows where I work' in notes(), 15, 'the note typed before the call, saved')
         app.close()
 
     def tagged_ids(self):
