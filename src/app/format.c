@@ -56,3 +56,16 @@ char *cw_app_format_when(const cw_timestamp *ts) {
         g_date_time_unref(local);
         return text;
 }
+
+const char *cw_app_capture_words(cw_capture_mode m) {
+        switch (m) {
+        case CW_CAPTURE_SEPARATE:
+                return _("Both sides, each on its own channel (left: you, right: the other party)");
+        case CW_CAPTURE_MIXED:
+                return _("Both sides in one channel");
+        case CW_CAPTURE_LOCAL_ONLY:
+                return _("Only your side: the other party could not be captured");
+        default:
+                return "?";
+        }
+}

@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <stdint.h>
 
+#include "callwitness/call.h"
 #include "callwitness/timestamp.h"
 
 char *cw_app_format_duration(int64_t ms);
@@ -16,3 +17,5 @@ const char *cw_app_outcome_words(const char *outcome);
 GDateTime *cw_app_local_time(const cw_timestamp *ts);
 /* Day, date, time and UTC offset. */
 char *cw_app_format_when(const cw_timestamp *ts);
+/* What a recording of that capture mode holds. */
+const char *cw_app_capture_words(cw_capture_mode m);

@@ -112,6 +112,16 @@ static void on_apply(GSimpleAction *action, GVariant *parameter, gpointer app) {
         cw_window_apply(window_of(app), g_variant_get_string(parameter, NULL));
 }
 
+static void on_show_status(GSimpleAction *action, GVariant *parameter, gpointer app) {
+        gtk_window_present(GTK_WINDOW(window_of(app)));
+        cw_window_show_status(window_of(app));
+}
+
+static void on_check_capture(GSimpleAction *action, GVariant *parameter, gpointer app) {
+        gtk_window_present(GTK_WINDOW(window_of(app)));
+        cw_window_check_capture(window_of(app));
+}
+
 static void on_quit(GSimpleAction *action, GVariant *parameter, gpointer app) {
         g_application_quit(G_APPLICATION(app));
 }
@@ -129,6 +139,8 @@ static void on_startup(GApplication *app, gpointer userdata) {
                 { .name = "show-export", .activate = on_show_export },
                 { .name = "export", .activate = on_export, .parameter_type = "(ss)" },
                 { .name = "delete", .activate = on_delete, .parameter_type = "x" },
+                { .name = "show-status", .activate = on_show_status },
+                { .name = "check-capture", .activate = on_check_capture },
                 { .name = "quit", .activate = on_quit },
         };
         /* Only for the tests and the README's screenshots: one writes a file

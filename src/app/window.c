@@ -12,6 +12,7 @@
 #include "export-page.h"
 #include "format.h"
 #include "player.h"
+#include "status-page.h"
 #include "window.h"
 
 /* After the daemon writes, the catalog is read again this much later: one
@@ -44,7 +45,7 @@ struct _CwWindow {
         AdwWindowTitle *call_title;
         GtkBox *call_content;
         GtkStack *right;              /* a call's page, or the export page */
-        GtkWidget *export_page;
+        GtkWidget *export_page, *status_page;
         char *data_dir, *catalog_path;
         cw_catalog *reader;
         dev_t reader_dev;             /* the file the reader has open */
@@ -476,6 +477,10 @@ void cw_window_set_search(CwWindow *win, const char *text) {
         gtk_editable_set_text(GTK_EDITABLE(win->search), text);
 }
 
+static void on_show_status(GtkButton *button, gpointer userdata) {
+        cw_window_show_status(userdata);
+}
+
 static void on_show_export(GtkButton *button, gpointer userdata) {
         cw_window_show_export(userdata);
 }
@@ -488,7 +493,7 @@ static GtkWidget *build_list_pane(CwWindow *win) {
         GtkWidget *scroll = gtk_scrolled_window_new();
         GtkListItemFactory *factory = gtk_signal_list_item_factory_new();
         GtkWidget *search_box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
-        GtkWidget *export;
+        GtkWidget *export, *status;
 
         adw_header_bar_set_title_widget(ADW_HEADER_BAR(header), adw_window_title_new(_("Call log"), NULL));
         /* Side by side, the window's buttons are on the call's side only. */
@@ -498,6 +503,12 @@ static GtkWidget *build_list_pane(CwWindow *win) {
         gtk_widget_set_tooltip_text(export, _("Export evidence"));
         g_signal_connect(export, "clicked", G_CALLBACK(on_show_export), win);
         adw_header_bar_pack_start(ADW_HEADER_BAR(header), export);
+        status = gtk_button_new_from_icon_name("emblem-system-symbolic");
+        gtk_accessible_update_property(GTK_ACCESSIBLE(status), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       _("Is recording working?"), -1);
+        gtk_widget_set_tooltip_text(status, _("Is recording working?"));
+        g_signal_connect(status, "clicked", G_CALLBACK(on_show_status), win);
+        adw_header_bar_pack_end(ADW_HEADER_BAR(header), status);
         gtk_box_append(GTK_BOX(pane), header);
 
         win->search = GTK_SEARCH_ENTRY(gtk_search_entry_new());
@@ -669,19 +680,6 @@ static const char *direction_words(cw_direction d) {
         return d == CW_DIRECTION_INCOMING ? _("Incoming") : d == CW_DIRECTION_OUTGOING ? _("Outgoing") : _("Unknown");
 }
 
-static const char *capture_words(cw_capture_mode m) {
-        switch (m) {
-        case CW_CAPTURE_SEPARATE:
-                return _("Both sides, each on its own channel (left: you, right: the other party)");
-        case CW_CAPTURE_MIXED:
-                return _("Both sides in one channel");
-        case CW_CAPTURE_LOCAL_ONLY:
-                return _("Only your side: the other party could not be captured");
-        default:
-                return "?";
-        }
-}
-
 static void add_summary(GtkBox *box, const cw_call_record *call) {
         GtkWidget *group = group_new(_("The call"), NULL);
         char *when = cw_app_format_when(&call->started), *text;
@@ -697,7 +695,7 @@ static void add_summary(GtkBox *box, const cw_call_record *call) {
                 g_free(text);
         }
         if (call->file)
-                row_new(group, _("Recording"), capture_words(call->capture_mode));
+                row_new(group, _("Recording"), cw_app_capture_words(call->capture_mode));
         gtk_box_append(box, group);
 }
 
@@ -1217,6 +1215,18 @@ void cw_window_show_export(CwWindow *win) {
         adw_leaflet_set_visible_child(win->leaflet, win->call_pane);
 }
 
+void cw_window_show_status(CwWindow *win) {
+        adw_window_title_set_title(win->call_title, _("Status"));
+        gtk_stack_set_visible_child_name(win->right, "status");
+        adw_leaflet_set_visible_child(win->leaflet, win->call_pane);
+        g_debug("showing the status");
+}
+
+void cw_window_check_capture(CwWindow *win) {
+        cw_window_show_status(win);
+        cw_status_page_check(win->status_page);
+}
+
 void cw_window_export(CwWindow *win, const char *selection, const char *format) {
         cw_window_show_export(win);
         cw_export_page_choose(win->export_page, selection, format);
@@ -1229,12 +1239,23 @@ static void on_back(GtkButton *button, gpointer userdata) {
         adw_leaflet_navigate(win->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
 
+/* A page of the right pane: narrow however wide the window, scrolled. */
+static void add_right_page(CwWindow *win, GtkWidget *page, const char *name) {
+        GtkWidget *clamp = adw_clamp_new(), *scroll = gtk_scrolled_window_new();
+
+        gtk_widget_set_margin_top(page, 12);
+        gtk_widget_set_margin_bottom(page, 24);
+        gtk_widget_set_margin_start(page, 12);
+        gtk_widget_set_margin_end(page, 12);
+        adw_clamp_set_child(ADW_CLAMP(clamp), page);
+        gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), clamp);
+        gtk_stack_add_named(win->right, scroll, name);
+}
+
 static GtkWidget *build_call_pane(CwWindow *win) {
         GtkWidget *pane = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
         GtkWidget *header = adw_header_bar_new();
         GtkWidget *back = gtk_button_new_from_icon_name("go-previous-symbolic");
-        GtkWidget *scroll = gtk_scrolled_window_new();
-        GtkWidget *clamp = adw_clamp_new();
 
         win->call_title = ADW_WINDOW_TITLE(adw_window_title_new("", NULL));
         adw_header_bar_set_title_widget(ADW_HEADER_BAR(header), GTK_WIDGET(win->call_title));
@@ -1247,25 +1268,13 @@ static GtkWidget *build_call_pane(CwWindow *win) {
         gtk_box_append(GTK_BOX(pane), header);
 
         win->call_content = GTK_BOX(gtk_box_new(GTK_ORIENTATION_VERTICAL, 18));
-        gtk_widget_set_margin_top(GTK_WIDGET(win->call_content), 12);
-        gtk_widget_set_margin_bottom(GTK_WIDGET(win->call_content), 24);
-        gtk_widget_set_margin_start(GTK_WIDGET(win->call_content), 12);
-        gtk_widget_set_margin_end(GTK_WIDGET(win->call_content), 12);
-        adw_clamp_set_child(ADW_CLAMP(clamp), GTK_WIDGET(win->call_content));
-        gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), clamp);
         win->right = GTK_STACK(gtk_stack_new());
         gtk_widget_set_vexpand(GTK_WIDGET(win->right), TRUE);
-        gtk_stack_add_named(win->right, scroll, "call");
+        add_right_page(win, GTK_WIDGET(win->call_content), "call");
         win->export_page = cw_export_page_new(win->data_dir, on_export_done, win);
-        gtk_widget_set_margin_top(win->export_page, 12);
-        gtk_widget_set_margin_bottom(win->export_page, 24);
-        gtk_widget_set_margin_start(win->export_page, 12);
-        gtk_widget_set_margin_end(win->export_page, 12);
-        clamp = adw_clamp_new();
-        adw_clamp_set_child(ADW_CLAMP(clamp), win->export_page);
-        scroll = gtk_scrolled_window_new();
-        gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), clamp);
-        gtk_stack_add_named(win->right, scroll, "export");
+        add_right_page(win, win->export_page, "export");
+        win->status_page = cw_status_page_new();
+        add_right_page(win, win->status_page, "status");
         gtk_box_append(GTK_BOX(pane), GTK_WIDGET(win->right));
         gtk_widget_set_hexpand(pane, TRUE);
         /* Two panes do not fit a phone: the leaflet folds to one. */

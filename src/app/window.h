@@ -38,6 +38,9 @@ void cw_window_play(CwWindow *win, gboolean play);
 /* "both", "other-party" (the right channel) or "you" (the left). */
 void cw_window_hear(CwWindow *win, const char *sides);
 void cw_window_show_export(CwWindow *win);
+/* Whether calls are being recorded; check_capture also runs the check. */
+void cw_window_show_status(CwWindow *win);
+void cw_window_check_capture(CwWindow *win);
 /* Exports from the export page: selection "tagged", "call" (the call
  * shown) or "all"; format "folder" or "zip". */
 void cw_window_export(CwWindow *win, const char *selection, const char *format);

@@ -17,7 +17,7 @@ import unittest
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import BUILD_DIR, Phone, sanitizer_reports, wait_for  # noqa: E402
+from harness import BUILD_DIR, CLI, Phone, sanitizer_reports, wait_for  # noqa: E402
 from phonecase import AUDIO, CALL_IFACE, MODEM, REASON_UNKNOWN, TERMINATED  # noqa: E402
 
 APP = os.path.join(BUILD_DIR, 'src', 'app', 'callwitness-app')
@@ -82,6 +82,7 @@ class RunningApp:
         self.log_path = os.path.join(phone.dir, f'app-{language}-{size}-{time.monotonic_ns()}.log')
         env = dict(phone.env, DISPLAY=display, GDK_BACKEND='x11', GSK_RENDERER='cairo', NO_AT_BRIDGE='1',
                    CALLWITNESS_APP_SCREENSHOTS='1', CALLWITNESS_APP_SIZE=size, TZ='Asia/Shanghai',
+                   CALLWITNESS_CLI=os.path.abspath(CLI),
                    LANG=LANGUAGES[language], LANGUAGE=language, G_MESSAGES_DEBUG='callwitness-app',
                    # No GL (the screenshots are drawn with cairo) and no dconf:
                    # modules GTK would load and unload again, whose one-time
@@ -235,6 +236,10 @@ class App(unittest.TestCase):
                         app.activate('show-export')
                         shots['export'] = os.path.join(OUTPUT, f'app-{language}-{size}-export.png')
                         app.screenshot(shots['export'])
+                        app.activate('show-status')
+                        wait_for(lambda: 'status: idle' in app.text(), 15, "the daemon's state")
+                        shots['status'] = os.path.join(OUTPUT, f'app-{language}-{size}-status.png')
+                        app.screenshot(shots['status'])
                     finally:
                         # One instance at a time: GApplication hands a second
                         # one's start to the first.
@@ -390,6 +395,28 @@ class App(unittest.TestCase):
             with phone.catalog() as db:
                 return [r[0] for r in db.execute('SELECT text FROM notes WHERE call_id = ?', (id,))]
         wait_for(lambda: 'Said he knows where I work' in notes(), 15, 'the note typed before the call, saved')
+        app.close()
+
+    def test_the_status_says_whether_calls_are_recorded(self):
+        phone = self.phone
+        app = self.start_app()
+        app.activate('show-status')
+        wait_for(lambda: 'status: idle, separate' in app.text(), 15, 'the running daemon, idle')
+        # The check is `callwitness doctor`: both sides sound on the phone.
+        phone.play_tones()
+        try:
+            app.activate('check-capture')
+            line = wait_for(lambda: next((l for l in app.text().splitlines() if 'capture check: ' in l), None), 30,
+                            'the capture check')
+        finally:
+            phone.stop_tones()
+        self.assertIn('exit 0: Both sides can be captured', line)
+        phone.stop_daemon()
+        try:
+            wait_for(lambda: 'status: not running' in app.text(), 15, 'the daemon gone')
+        finally:
+            phone.start_daemon(local_time='2026-11-24 23:40:00', tz='Asia/Shanghai')
+        wait_for(lambda: app.text().count('status: idle') == 2, 15, 'the daemon back')
         app.close()
 
     def tagged_ids(self):
