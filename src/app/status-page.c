@@ -85,9 +85,10 @@ static void clear_warnings(status_page *p) {
 static void add_warning(status_page *p, const char *title, const char *subtitle) {
         GtkWidget *row = adw_action_row_new();
 
+        /* Plain text first: a message with "&" or "<" is no markup. */
+        adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(row), FALSE);
         adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
         adw_action_row_set_subtitle(ADW_ACTION_ROW(row), subtitle);
-        adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(row), FALSE);
         adw_preferences_group_add(p->warnings, row);
         g_ptr_array_add(p->warning_rows, row);
 }
@@ -121,7 +122,8 @@ static void show_properties(status_page *p, GVariant *properties) {
                 g_variant_unref(warnings);
         }
         if (!p->warning_rows->len)
-                add_warning(p, _("None"), _("Nothing went wrong in the calls recorded since the service started."));
+                add_warning(p, _("None"), _("No warning for a call in progress. Each call's warnings are on its "
+                                            "page."));
         g_message("status: %s, %s, %u warnings", state ? state : "running", mode ? mode : "?", p->warning_rows->len);
 }
 
@@ -130,6 +132,10 @@ static void on_properties(GObject *source, GAsyncResult *result, gpointer userda
         GVariant *reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
         GVariant *properties;
 
+        if (reply && !((status_page *) userdata)->owner) {   /* gone meanwhile */
+                g_variant_unref(reply);
+                return;
+        }
         if (!reply) {
                 if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
                         g_message("status: cannot read the service's state: %s", error->message);
@@ -196,10 +202,12 @@ static char *verdict_of(const char *output) {
 static void on_doctor_done(GObject *source, GAsyncResult *result, gpointer userdata) {
         GSubprocess *doctor = G_SUBPROCESS(source);
         GError *error = NULL;
-        char *output = NULL, *verdict;
+        char *output = NULL, *errors = NULL, *verdict;
+        gboolean finished, works;
         status_page *p;
 
-        if (!g_subprocess_communicate_utf8_finish(doctor, result, &output, NULL, &error)) {
+        finished = g_subprocess_communicate_utf8_finish(doctor, result, &output, &errors, &error);
+        if (!finished) {
                 if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
                         g_error_free(error);
                         g_object_unref(doctor);
@@ -209,23 +217,25 @@ static void on_doctor_done(GObject *source, GAsyncResult *result, gpointer userd
                 g_error_free(error);
         }
         p = userdata;
-        verdict = verdict_of(output ? output : "");
+        /* The verdict is on standard output; a doctor that could not run
+         * says why on standard error. */
+        works = finished && g_subprocess_get_if_exited(doctor) && g_subprocess_get_exit_status(doctor) == 0;
+        verdict = verdict_of(output && output[0] ? output : errors ? errors : "");
         if (!verdict[0]) {
                 g_free(verdict);
                 verdict = g_strdup(_("The check gave no answer."));
         }
         set_row(p->verdict, verdict);
         adw_preferences_row_set_title(ADW_PREFERENCES_ROW(p->verdict),
-                                      g_subprocess_get_if_exited(doctor) && g_subprocess_get_exit_status(doctor) == 0
-                                              ? _("The capture works")
-                                              : _("The capture needs attention"));
-        g_message("capture check: exit %d: %s", g_subprocess_get_if_exited(doctor) ? g_subprocess_get_exit_status(doctor)
-                                                                               : -1, verdict);
+                                      works ? _("The capture works") : _("The capture needs attention"));
+        g_message("capture check: exit %d: %s",
+                  finished && g_subprocess_get_if_exited(doctor) ? g_subprocess_get_exit_status(doctor) : -1, verdict);
         gtk_widget_set_visible(p->spinner, FALSE);
         gtk_spinner_stop(GTK_SPINNER(p->spinner));
         gtk_widget_set_sensitive(p->check_button, TRUE);
         g_free(verdict);
         g_free(output);
+        g_free(errors);
         g_object_unref(doctor);
 }
 
@@ -244,7 +254,7 @@ void cw_status_page_check(GtkWidget *widget) {
 
         if (!gtk_widget_get_sensitive(p->check_button))
                 return;   /* one at a time */
-        doctor = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error,
+        doctor = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
                                   cli_path(), "doctor", "--seconds", "3", NULL);
         if (!doctor) {
                 adw_preferences_row_set_title(ADW_PREFERENCES_ROW(p->verdict), _("The check could not start"));
@@ -309,7 +319,7 @@ GtkWidget *cw_status_page_new(void) {
         gtk_box_append(GTK_BOX(box), group);
 
         p->warnings = ADW_PREFERENCES_GROUP(adw_preferences_group_new());
-        adw_preferences_group_set_title(p->warnings, _("Last warnings"));
+        adw_preferences_group_set_title(p->warnings, _("Warnings now"));
         gtk_box_append(GTK_BOX(box), GTK_WIDGET(p->warnings));
 
         group = adw_preferences_group_new();

@@ -268,13 +268,60 @@ static int tag_call(CwWindow *win, int64_t id, const char *tag, bool add) {
 /* --- deleting a call -------------------------------------------------------- */
 
 static void ask_delete(CwWindow *win, int64_t id, cw_delete_refusal refused);
+static bool catalog_file(CwWindow *win, dev_t *dev, ino_t *ino);
+
+/* What a delete question is about. */
+typedef struct question {
+        int64_t id;
+        dev_t dev;
+        ino_t ino;
+        bool force;
+} question;
 static void stop_player(CwWindow *win);
+
+static int note_call(const cw_call_record *call, void *userdata) {
+        char **who = userdata;
+        const char *what;
+        char *when, *seen;
+
+        if (*who)
+                return 1;
+        /* A number or label is what the modem or a person gave: written
+         * out, never a line break or a direction override. */
+        what = call->kind == CW_KIND_ENCOUNTER ? call->label : call->number;
+        seen = what ? cw_text_visible_line(what) : NULL;
+        when = cw_app_format_when(&call->started);
+        *who = g_strdup_printf("%s, %s", seen ? seen : call->kind == CW_KIND_ENCOUNTER ? _("A visit")
+                                                                                     : _("Withheld number"),
+                               when ? when : "");
+        g_free(when);
+        free(seen);
+        return 0;
+}
+
+/* Who and when, for the question; NULL when there is no such call. */
+static char *call_words(CwWindow *win, int64_t id) {
+        char *who = NULL;
+
+        if (id > 0 && open_reader(win))
+                cw_catalog_find_calls(win->reader, &(cw_call_filter) { .id = id }, note_call, &who);
+        return who;
+}
+
+static bool call_exists(CwWindow *win, int64_t id) {
+        char *who = call_words(win, id);
+        bool exists = who != NULL;
+
+        g_free(who);
+        return exists;
+}
 
 static void delete_call(CwWindow *win, int64_t id, bool force) {
         cw_timestamp now = cw_timestamp_now();
         cw_delete_refusal refusal = CW_DELETE_OK;
         cw_catalog *catalog = open_writer(win);
         char *text;
+        bool gone;
         int r;
 
         if (!catalog)
@@ -286,39 +333,65 @@ static void delete_call(CwWindow *win, int64_t id, bool force) {
                 ask_delete(win, id, refusal);
                 return;
         }
-        if (r == -EBUSY)
+        /* Only removing the file comes after the rows are gone; any other
+         * failure (a busy or read-only catalog, a full disk) deleted
+         * nothing. */
+        gone = r == 0 || (r != -EBUSY && r != -ENOENT && !call_exists(win, id));
+        if (r == 0)
+                text = g_strdup(_("Call deleted; the audit log records it"));
+        else if (r == -EBUSY && refusal == CW_DELETE_IN_PROGRESS)
                 text = g_strdup(_("The call is still in progress; nothing deleted"));
         else if (r == -ENOENT)
                 text = g_strdup(_("There is no such call; nothing deleted"));
-        else if (r < 0)
+        else if (gone)
                 text = g_strdup_printf(_("The call is deleted, but its file could not be removed: %s"), g_strerror(-r));
         else
-                text = g_strdup(_("Call deleted; the audit log records it"));
-        g_message("delete call %" G_GINT64_FORMAT ": %s", id, r < 0 ? g_strerror(-r) : "deleted");
+                text = g_strdup_printf(_("Nothing deleted: %s"), g_strerror(-r));
+        g_message("delete call %" G_GINT64_FORMAT ": %s", id, r == 0 ? "deleted" : g_strerror(-r));
         toast(win, text);
         g_free(text);
-        if (r == 0 || (r != -EBUSY && r != -ENOENT)) {
+        if (gone) {
                 if (win->player_call == id)
                         stop_player(win);
                 if (win->shown_id == id) {
-                        win->shown_id = 0;
+                        cw_window_show_call(win, 0);   /* side by side, its page would stay */
                         adw_leaflet_navigate(win->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
                 }
         }
         cw_window_reload(win);
 }
 
+/* A question answered without its button (the tests' "answer") stays
+ * open: it is closed once its answer is handled. */
+static gboolean close_answered(gpointer data) {
+        if (gtk_widget_get_visible(data))
+                gtk_window_destroy(data);
+        return G_SOURCE_REMOVE;
+}
+
 static void on_question_answered(AdwMessageDialog *dialog, const char *response, gpointer userdata) {
         CwWindow *win = userdata;
-        int64_t id = *(int64_t *) g_object_get_data(G_OBJECT(dialog), "call-id");
-        bool force = g_object_get_data(G_OBJECT(dialog), "force") != NULL;
+        const question *q = g_object_get_data(G_OBJECT(dialog), "question");
+        dev_t dev;
+        ino_t ino;
 
-        win->question = NULL;
+        g_signal_handlers_disconnect_by_data(dialog, win);
+        g_idle_add_full(G_PRIORITY_DEFAULT, close_answered, g_object_ref(dialog), g_object_unref);
+        if (win->question == dialog)
+                win->question = NULL;
         if (strcmp(response, "delete") != 0) {
-                g_message("kept call %" G_GINT64_FORMAT, id);
+                g_message("kept call %" G_GINT64_FORMAT, q->id);
                 return;
         }
-        delete_call(win, id, force);
+        /* Asked about a call of the catalog then: after a recover, the same
+         * id may be another call. */
+        if (!catalog_file(win, &dev, &ino) || dev != q->dev || ino != q->ino) {
+                toast(win, _("The catalog was replaced: look at the call again"));
+                g_message("not deleted: the catalog was replaced");
+                cw_window_reload(win);
+                return;
+        }
+        delete_call(win, q->id, q->force);
 }
 
 /* First whether to delete at all; a call refused as possible evidence
@@ -329,7 +402,8 @@ static void ask_delete(CwWindow *win, int64_t id, cw_delete_refusal refused) {
                              "that it was deleted.");
         const char *yes = _("_Delete");
         AdwMessageDialog *dialog;
-        int64_t *stored = g_new(int64_t, 1);
+        question *q;
+        char *who = call_words(win, id), *text;
 
         if (refused == CW_DELETE_TAGGED || refused == CW_DELETE_EXPORTED) {
                 heading = _("This call may be evidence");
@@ -340,18 +414,35 @@ static void ask_delete(CwWindow *win, int64_t id, cw_delete_refusal refused) {
                                    "phone can no longer show the call. Delete it anyway?");
                 yes = _("Delete _Anyway");
         }
-        if (win->question)
+        if (!who) {
+                toast(win, _("There is no such call; nothing deleted"));
+                g_message("delete call %" G_GINT64_FORMAT ": no such call", id);
+                return;
+        }
+        q = g_new0(question, 1);
+        q->id = id;
+        q->force = refused != CW_DELETE_OK;
+        if (!catalog_file(win, &q->dev, &q->ino)) {
+                g_free(q);
+                g_free(who);
+                return;
+        }
+        if (win->question) {
+                g_signal_handlers_disconnect_by_data(win->question, win);
                 gtk_window_destroy(GTK_WINDOW(win->question));
-        dialog = ADW_MESSAGE_DIALOG(adw_message_dialog_new(GTK_WINDOW(win), heading, body));
+        }
+        /* The call named: the question may come from outside (the
+         * "delete" action) over another call's page. */
+        text = g_strdup_printf("%s\n\n%s", who, body);
+        dialog = ADW_MESSAGE_DIALOG(adw_message_dialog_new(GTK_WINDOW(win), heading, text));
+        g_free(text);
+        g_free(who);
         adw_message_dialog_add_responses(dialog, "cancel", refused == CW_DELETE_OK ? _("_Cancel") : _("_Keep It"),
                                          "delete", yes, NULL);
         adw_message_dialog_set_response_appearance(dialog, "delete", ADW_RESPONSE_DESTRUCTIVE);
         adw_message_dialog_set_default_response(dialog, "cancel");
         adw_message_dialog_set_close_response(dialog, "cancel");
-        *stored = id;
-        g_object_set_data_full(G_OBJECT(dialog), "call-id", stored, g_free);
-        if (refused != CW_DELETE_OK)
-                g_object_set_data(G_OBJECT(dialog), "force", GINT_TO_POINTER(1));
+        g_object_set_data_full(G_OBJECT(dialog), "question", q, g_free);
         g_signal_connect(dialog, "response", G_CALLBACK(on_question_answered), win);
         win->question = dialog;
         g_message("asking to delete call %" G_GINT64_FORMAT "%s", id,
