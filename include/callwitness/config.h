@@ -57,3 +57,40 @@ int cw_config_apply_profile(cw_config *cfg, const cw_profile *profile);
  * the user's callwitness.conf (defaults when there is none), for the
  * phone's time zone. On failure *error_message (may be NULL) says why. */
 int cw_config_user_rulebook(cw_rulebook **ret, char **error_message);
+
+/* --- changing the file (config-edit.c) ---------------------------------- */
+
+/* One key of callwitness.conf to change. value NULL removes the key: its
+ * default (or the device profile's) applies again. */
+typedef struct cw_config_change {
+        const char *section;
+        const char *key;
+        const char *value;
+} cw_config_change;
+
+/* Changes keys of the file at path and keeps everything else in it as the
+ * person wrote it: comments, blank lines, the other keys and their order.
+ * A key that is set is replaced on the line that counts (the last: the
+ * loader reads every one, the last wins); a key that is not goes after the
+ * last key of its section (or after its commented-out example, "# night =
+ * …"), or with a new section at the end; a removed key loses every line.
+ *
+ * Nothing is written unless the result loads (cw_config_load) and differs
+ * from the file as it was only in the keys changed. Written atomically: a
+ * temporary file in the same directory (that of the file a symbolic link
+ * points to), synced, renamed over the file, the directory synced. A new
+ * file and its directory are private to the user (0600, 0700).
+ *
+ * Returns 0, or:
+ *   -EBADMSG  the file as it is does not load: it is the person's to
+ *             correct and is never overwritten; *error_message is the
+ *             loader's sentence (file, line and key);
+ *   -EINVAL   the changes do not make a valid file; *error_message says
+ *             which key and why;
+ *   -EFBIG    a file over CW_CONFIG_FILE_MAX bytes;
+ *   -errno    reading or writing failed (*error_message names the file).
+ * error_message may be NULL; else it is set on every failure (NULL when out
+ * of memory). */
+#define CW_CONFIG_FILE_MAX (64 * 1024)
+int cw_config_change_file(const char *path, const cw_config_change *changes, size_t n_changes,
+                          char **error_message);

@@ -117,6 +117,11 @@ static void on_show_status(GSimpleAction *action, GVariant *parameter, gpointer 
         cw_window_show_status(window_of(app));
 }
 
+static void on_show_prefs(GSimpleAction *action, GVariant *parameter, gpointer app) {
+        gtk_window_present(GTK_WINDOW(window_of(app)));
+        cw_window_show_prefs(window_of(app));
+}
+
 static void on_check_capture(GSimpleAction *action, GVariant *parameter, gpointer app) {
         gtk_window_present(GTK_WINDOW(window_of(app)));
         cw_window_check_capture(window_of(app));
@@ -141,6 +146,7 @@ static void on_startup(GApplication *app, gpointer userdata) {
                 { .name = "delete", .activate = on_delete, .parameter_type = "x" },
                 { .name = "show-status", .activate = on_show_status },
                 { .name = "check-capture", .activate = on_check_capture },
+                { .name = "show-prefs", .activate = on_show_prefs },
                 { .name = "quit", .activate = on_quit },
         };
         /* Only for the tests and the README's screenshots: one writes a file

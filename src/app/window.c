@@ -12,6 +12,7 @@
 #include "export-page.h"
 #include "format.h"
 #include "player.h"
+#include "prefs-page.h"
 #include "status-page.h"
 #include "window.h"
 
@@ -45,7 +46,7 @@ struct _CwWindow {
         AdwWindowTitle *call_title;
         GtkBox *call_content;
         GtkStack *right;              /* a call's page, or the export page */
-        GtkWidget *export_page, *status_page;
+        GtkWidget *export_page, *status_page, *prefs_page;
         char *data_dir, *catalog_path;
         cw_catalog *reader;
         dev_t reader_dev;             /* the file the reader has open */
@@ -572,6 +573,10 @@ static void on_show_status(GtkButton *button, gpointer userdata) {
         cw_window_show_status(userdata);
 }
 
+static void on_show_prefs(GtkButton *button, gpointer userdata) {
+        cw_window_show_prefs(userdata);
+}
+
 static void on_show_export(GtkButton *button, gpointer userdata) {
         cw_window_show_export(userdata);
 }
@@ -584,7 +589,7 @@ static GtkWidget *build_list_pane(CwWindow *win) {
         GtkWidget *scroll = gtk_scrolled_window_new();
         GtkListItemFactory *factory = gtk_signal_list_item_factory_new();
         GtkWidget *search_box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
-        GtkWidget *export, *status;
+        GtkWidget *export, *status, *prefs;
 
         adw_header_bar_set_title_widget(ADW_HEADER_BAR(header), adw_window_title_new(_("Call log"), NULL));
         /* Side by side, the window's buttons are on the call's side only. */
@@ -600,6 +605,11 @@ static GtkWidget *build_list_pane(CwWindow *win) {
         gtk_widget_set_tooltip_text(status, _("Is recording working?"));
         g_signal_connect(status, "clicked", G_CALLBACK(on_show_status), win);
         adw_header_bar_pack_end(ADW_HEADER_BAR(header), status);
+        prefs = gtk_button_new_from_icon_name("preferences-system-symbolic");
+        gtk_accessible_update_property(GTK_ACCESSIBLE(prefs), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Preferences"), -1);
+        gtk_widget_set_tooltip_text(prefs, _("Preferences"));
+        g_signal_connect(prefs, "clicked", G_CALLBACK(on_show_prefs), win);
+        adw_header_bar_pack_end(ADW_HEADER_BAR(header), prefs);
         gtk_box_append(GTK_BOX(pane), header);
 
         win->search = GTK_SEARCH_ENTRY(gtk_search_entry_new());
@@ -1230,10 +1240,21 @@ static void put_typing_back(CwWindow *win, typing *t) {
         g_free(t->focused);
 }
 
+/* The preferences page, when it is the one shown, takes what is typed. */
+static gboolean prefs_shown(CwWindow *win) {
+        return g_strcmp0(gtk_stack_get_visible_child_name(win->right), "prefs") == 0;
+}
+
 void cw_window_type(CwWindow *win, const char *entry, const char *text) {
-        GHashTable *entries = g_hash_table_new(g_str_hash, g_str_equal);
+        GHashTable *entries;
         GtkWidget *row;
 
+        if (prefs_shown(win)) {
+                if (!cw_prefs_page_type(win->prefs_page, entry, text))
+                        g_message("no entry %s on the page", entry);
+                return;
+        }
+        entries = g_hash_table_new(g_str_hash, g_str_equal);
         find_entries(GTK_WIDGET(win->call_content), entries);
         row = g_hash_table_lookup(entries, entry);
         if (row) {
@@ -1246,9 +1267,18 @@ void cw_window_type(CwWindow *win, const char *entry, const char *text) {
 }
 
 void cw_window_apply(CwWindow *win, const char *entry) {
-        GHashTable *entries = g_hash_table_new(g_str_hash, g_str_equal);
+        GHashTable *entries;
         GtkWidget *row;
 
+        if (prefs_shown(win)) {
+                /* One button saves the whole page. */
+                if (strcmp(entry, "save") == 0)
+                        cw_prefs_page_save(win->prefs_page);
+                else
+                        g_message("no entry %s on the page", entry);
+                return;
+        }
+        entries = g_hash_table_new(g_str_hash, g_str_equal);
         find_entries(GTK_WIDGET(win->call_content), entries);
         row = g_hash_table_lookup(entries, entry);
         if (row)
@@ -1313,6 +1343,15 @@ void cw_window_show_status(CwWindow *win) {
         g_debug("showing the status");
 }
 
+void cw_window_show_prefs(CwWindow *win) {
+        /* Read again each time: the file may have been edited meanwhile. */
+        cw_prefs_page_load(win->prefs_page);
+        adw_window_title_set_title(win->call_title, _("Preferences"));
+        gtk_stack_set_visible_child_name(win->right, "prefs");
+        adw_leaflet_set_visible_child(win->leaflet, win->call_pane);
+        g_debug("showing the preferences");
+}
+
 void cw_window_check_capture(CwWindow *win) {
         cw_window_show_status(win);
         cw_status_page_check(win->status_page);
@@ -1366,6 +1405,8 @@ static GtkWidget *build_call_pane(CwWindow *win) {
         add_right_page(win, win->export_page, "export");
         win->status_page = cw_status_page_new();
         add_right_page(win, win->status_page, "status");
+        win->prefs_page = cw_prefs_page_new();
+        add_right_page(win, win->prefs_page, "prefs");
         gtk_box_append(GTK_BOX(pane), GTK_WIDGET(win->right));
         gtk_widget_set_hexpand(pane, TRUE);
         /* Two panes do not fit a phone: the leaflet folds to one. */

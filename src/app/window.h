@@ -30,7 +30,8 @@ void cw_window_ask_delete(CwWindow *win, int64_t id);
 void cw_window_answer(CwWindow *win, const char *response);
 /* For the tests, as a person's fingers would: types text into the call
  * page's entry ("note", "tag", "company", "employee", "name"), or taps
- * its apply button. */
+ * its apply button; on the preferences page, types into "quiet-hours" or
+ * "bitrate", chooses the "mode", or taps "save". */
 void cw_window_type(CwWindow *win, const char *entry, const char *text);
 void cw_window_apply(CwWindow *win, const char *entry);
 /* Plays or pauses the recording of the call shown. */
@@ -41,6 +42,9 @@ void cw_window_show_export(CwWindow *win);
 /* Whether calls are being recorded; check_capture also runs the check. */
 void cw_window_show_status(CwWindow *win);
 void cw_window_check_capture(CwWindow *win);
+/* The preferences: quiet hours, bitrate and capture mode, read again from
+ * callwitness.conf. */
+void cw_window_show_prefs(CwWindow *win);
 /* Exports from the export page: selection "tagged", "call" (the call
  * shown) or "all"; format "folder" or "zip". */
 void cw_window_export(CwWindow *win, const char *selection, const char *format);

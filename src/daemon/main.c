@@ -93,7 +93,8 @@ static cw_rulebook *load_rules(const cw_config *cfg, bool keep_on_error) {
         return rules;
 }
 
-static void load_config(daemon_state *d) {
+/* false: refused, the configuration in force kept (the reason logged). */
+static bool load_config(daemon_state *d) {
         cw_config cfg;
         cw_profile profile = { 0 };
         cw_rulebook *rules;
@@ -104,7 +105,7 @@ static void load_config(daemon_state *d) {
         if (cw_config_load(d->config_path, &cfg, &error) < 0) {
                 cw_log_error("%s; keeping the previous configuration", error ? error : "Bad configuration");
                 free(error);
-                return;
+                return false;
         }
         r = cw_profile_select(cw_paths_profiles_dir(), cfg.profile, "/", &profile, &error);
         if (r < 0 && d->config_loaded) {
@@ -113,7 +114,7 @@ static void load_config(daemon_state *d) {
                 cw_log_error("No device profile (%s); keeping the previous configuration", error ? error : strerror(-r));
                 free(error);
                 cw_config_clear(&cfg);
-                return;
+                return false;
         }
         if (r < 0) {
                 /* At start, recording with the defaults beats not recording. */
@@ -123,7 +124,7 @@ static void load_config(daemon_state *d) {
                 if (cw_config_apply_profile(&cfg, &profile) < 0) {
                         cw_profile_clear(&profile);
                         cw_config_clear(&cfg);
-                        return;
+                        return false;
                 }
                 cw_log_info("Device profile %s (%s; %s)", profile.id, profile.name ? profile.name : profile.id,
                             profile.confirmed ? "confirmed on hardware" : "not yet confirmed on hardware");
@@ -135,7 +136,7 @@ static void load_config(daemon_state *d) {
                 cw_log_error("Keeping the previous configuration");
                 cw_profile_clear(&profile);
                 cw_config_clear(&cfg);
-                return;
+                return false;
         }
         /* The backends follow their services from the start on; changing
          * them in a running daemon would end calls in progress. */
@@ -157,13 +158,18 @@ static void load_config(daemon_state *d) {
         cw_profile_clear(&profile);
         cw_log_info("Configuration from %s: capture %s, %d bit/s, %zu night window(s)", d->config_path,
                     cw_capture_mode_to_string(d->cfg.capture_mode), d->cfg.bitrate, d->cfg.n_night);
+        return true;
+}
+
+static bool reload_config(void *userdata) {
+        return load_config(userdata);
 }
 
 static void on_signal(pa_mainloop_api *api, pa_signal_event *e, int sig, void *userdata) {
         daemon_state *d = userdata;
 
         if (sig == SIGHUP) {
-                load_config(d);
+                (void) load_config(d);
                 return;
         }
         cw_log_info("Stopping on signal %d", sig);
@@ -400,7 +406,8 @@ static int start_backends(daemon_state *d) {
         /* Recording goes on without the API: a second daemon's name, a bus
          * that refuses us, are logged. */
         if (d->session_bus)
-                cw_recorder_api_new(api, d->session_bus, d->tracker, d->data_dir, &d->recorder_api);
+                if (cw_recorder_api_new(api, d->session_bus, d->tracker, d->data_dir, &d->recorder_api) >= 0)
+                        cw_recorder_api_set_reload(d->recorder_api, reload_config, d);
 
         if (d->cfg.backend_modemmanager)
                 d->backend_ops[n++] = &cw_modem_mm_ops;

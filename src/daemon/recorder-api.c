@@ -44,6 +44,7 @@ static const char introspection[] =
         "      <arg name=\"text\" type=\"s\" direction=\"in\"/>\n"
         "      <arg name=\"offset_ms\" type=\"x\" direction=\"out\"/>\n"
         "    </method>\n"
+        "    <method name=\"Reload\"/>\n"
         "    <signal name=\"RecordingFinished\">\n"
         "      <arg name=\"id\" type=\"x\"/>\n"
         "      <arg name=\"path\" type=\"s\"/>\n"
@@ -114,6 +115,8 @@ struct cw_recorder_api {
         cw_tracker *tracker;
         char *data_dir;
         bool registered;
+        cw_recorder_reload_fn reload;
+        void *reload_userdata;
         pa_defer_event *announce;     /* enabled only while a change is to be told */
         /* What was last told, to tell only what changed. */
         char *told[N_PROPERTIES];
@@ -479,6 +482,24 @@ static DBusHandlerResult mark(cw_recorder_api *a, DBusMessage *call) {
         return reply(a, msg);
 }
 
+/* The configuration is read again by the same function SIGHUP and
+ * `systemctl --user reload` run, here before the reply, so that the reply
+ * says whether it was taken. Over the bus rather than systemctl because
+ * the app cannot count on the daemon being a systemd unit (tests, other
+ * inits) nor on being allowed to run systemctl (a sandbox); and only the
+ * session's own user gets here (on_message). */
+static DBusHandlerResult reload(cw_recorder_api *a, DBusMessage *call) {
+        if (!dbus_message_get_args(call, NULL, DBUS_TYPE_INVALID))
+                return reply_error(a, call, DBUS_ERROR_INVALID_ARGS, "Reload takes no arguments");
+        cw_log_info("Reload asked for over the session bus");
+        if (!a->reload)
+                return reply_error(a, call, DBUS_ERROR_NOT_SUPPORTED, "This daemon cannot reload");
+        if (!a->reload(a->reload_userdata))
+                return reply_error(a, call, DBUS_ERROR_FAILED, "callwitnessd refused the configuration and keeps the one "
+                                                        "in force; its log says why");
+        return reply(a, dbus_message_new_method_return(call));
+}
+
 static int find_property(const char *name) {
         for (int p = 0; p < N_PROPERTIES; p++)
                 if (strcmp(name, property_names[p]) == 0)
@@ -569,6 +590,8 @@ static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *call, voi
                         return stop(a, call);
                 if (strcmp(member, "Mark") == 0)
                         return mark(a, call);
+                if (strcmp(member, "Reload") == 0)
+                        return reload(a, call);
         }
         return reply_error(a, call, DBUS_ERROR_UNKNOWN_METHOD, "No method %s.%s", interface ? interface : "",
                            member);
@@ -634,4 +657,11 @@ cw_recorder_api *cw_recorder_api_free(cw_recorder_api *a) {
         free(a->data_dir);
         free(a);
         return NULL;
+}
+
+void cw_recorder_api_set_reload(cw_recorder_api *a, cw_recorder_reload_fn reload_config, void *userdata) {
+        if (!a)
+                return;
+        a->reload = reload_config;
+        a->reload_userdata = userdata;
 }

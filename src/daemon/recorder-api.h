@@ -8,6 +8,7 @@
  * the main loop but the bus connection's watch: no idle wake-ups. */
 
 #include <dbus/dbus.h>
+#include <stdbool.h>
 #include <pulse/mainloop-api.h>
 
 #include "tracker.h"
@@ -21,3 +22,8 @@ typedef struct cw_recorder_api cw_recorder_api;
 int cw_recorder_api_new(pa_mainloop_api *api, DBusConnection *bus, cw_tracker *tracker, const char *data_dir,
                         cw_recorder_api **ret);
 cw_recorder_api *cw_recorder_api_free(cw_recorder_api *a);
+
+/* What the Reload method runs: reads the configuration again; false when it
+ * was refused (the one in force stays, the reason logged). */
+typedef bool (*cw_recorder_reload_fn)(void *userdata);
+void cw_recorder_api_set_reload(cw_recorder_api *a, cw_recorder_reload_fn reload_config, void *userdata);

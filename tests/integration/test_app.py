@@ -9,6 +9,7 @@ with each change checked in the catalog and its audit log.'''
 
 import glob
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -240,6 +241,11 @@ class App(unittest.TestCase):
                         wait_for(lambda: 'status: idle' in app.text(), 15, "the daemon's state")
                         shots['status'] = os.path.join(OUTPUT, f'app-{language}-{size}-status.png')
                         app.screenshot(shots['status'])
+                        mark = len(app.text())
+                        app.activate('show-prefs')
+                        wait_for(lambda: 'prefs: read' in app.text()[mark:], 15, 'the preferences read')
+                        shots['prefs'] = os.path.join(OUTPUT, f'app-{language}-{size}-prefs.png')
+                        app.screenshot(shots['prefs'])
                     finally:
                         # One instance at a time: GApplication hands a second
                         # one's start to the first.
@@ -418,6 +424,121 @@ class App(unittest.TestCase):
         finally:
             phone.start_daemon(local_time='2026-11-24 23:40:00', tz='Asia/Shanghai')
         wait_for(lambda: 'status: idle' in app.text()[mark:], 15, 'the daemon back')
+        app.close()
+
+    def config_path(self):
+        return os.path.join(self.phone.config_home, 'callwitness', 'callwitness.conf')
+
+    def reset_config(self):
+        '''No callwitness.conf, and a daemon that knows it: the defaults the
+        other tests count on.'''
+        phone = self.phone
+        if os.path.exists(self.config_path()):
+            os.unlink(self.config_path())
+        if phone.daemon:
+            mark = len(phone.daemon_log())
+            phone.daemon.send_signal(signal.SIGHUP)
+            wait_for(lambda: ': capture separate, 32000 bit/s, 1 night window(s)' in phone.daemon_log()[mark:], 15,
+                     'the daemon back on the defaults')
+
+    def test_the_preferences_are_written_keeping_the_file_and_applied(self):
+        phone = self.phone
+        path = self.config_path()
+        phone.write_config('# Mine: ask the collector for the employee number\n'
+                           '[audio]\n'
+                           '# bit/s for the stereo file\n'
+                           'bitrate = 32000\n'
+                           '\n'
+                           '[tagging]\n'
+                           '# night = 21:00-08:00\n')
+        self.addCleanup(self.reset_config)
+        inode, mode = os.stat(path).st_ino, os.stat(path).st_mode & 0o777
+        app = self.start_app()
+        app.activate('show-prefs')
+        wait_for(lambda: "prefs: read " + path + ": quiet hours '21:00-08:00', 32000 bit/s, capture profile"
+                 in app.text(), 15, 'the preferences read from the file')
+
+        # Quiet hours that still hold the night call (23:40): the other
+        # tests' tags stay as they were.
+        mark, app_mark = len(phone.daemon_log()), len(app.text())
+        app.activate('type', '("quiet-hours", "22:00-07:00, 12:00–13:00")')
+        app.activate('type', '("bitrate", "48000")')
+        app.activate('apply', '"save"')
+        wait_for(lambda: 'prefs: saved, callwitnessd reloaded' in app.text()[app_mark:], 15, 'the save')
+        with open(path) as f:
+            saved = f.read()
+        self.assertEqual(saved, '# Mine: ask the collector for the employee number\n'
+                                '[audio]\n'
+                                '# bit/s for the stereo file\n'
+                                'bitrate = 48000\n'
+                                '\n'
+                                '[tagging]\n'
+                                '# night = 21:00-08:00\n'
+                                'night = 22:00-07:00, 12:00-13:00\n')
+        # Replaced, not rewritten in place: a new file, with the old one's mode.
+        self.assertNotEqual(os.stat(path).st_ino, inode)
+        self.assertEqual(os.stat(path).st_mode & 0o777, mode)
+        # The running daemon read it again, asked over its session-bus API.
+        wait_for(lambda: f'Configuration from {path}: capture separate, 48000 bit/s, 2 night window(s)'
+                 in phone.daemon_log()[mark:], 15, 'the daemon applying the new configuration')
+        self.assertIn('Reload asked for over the session bus', phone.daemon_log()[mark:])
+
+        # Every call judged again by the new hours: the night call's reason
+        # names them.
+        def night_reason():
+            with phone.catalog() as db:
+                row = db.execute("SELECT reason FROM tags WHERE call_id = ? AND tag = 'night'",
+                                 (self.night_call_id(),)).fetchone()
+            return row[0] if row and '22:00' in row[0] else None
+        reason = wait_for(night_reason, 15, 'the night call judged by the new quiet hours')
+        self.assertIn('your quiet hours', reason)
+
+        # Invalid values are refused in the page; the file stays as it is.
+        for field, value in (('bitrate', '5000000'), ('bitrate', '48k'), ('quiet-hours', '21:00-25:00'),
+                             ('quiet-hours', '22:00-22:00')):
+            app_mark = len(app.text())
+            app.activate('type', f'("{field}", "{value}")')
+            app.activate('apply', '"save"')
+            line = wait_for(lambda: next((l for l in app.text()[app_mark:].splitlines() if 'prefs: refused' in l),
+                                         None), 15, f'{value} refused')
+            self.assertIn(value, line)
+            with open(path) as f:
+                self.assertEqual(f.read(), saved)
+            app.activate('show-prefs')   # read again: the value typed is gone
+
+        # A file with a mistake of the person's is shown as such and never
+        # overwritten.
+        broken = '[audio]\n# mine\nbitrate = 32k\n'
+        phone.write_config(broken)
+        app_mark = len(app.text())
+        app.activate('show-prefs')
+        wait_for(lambda: 'prefs: the file has a mistake' in app.text()[app_mark:], 15, 'the mistake shown')
+        app.activate('type', '("bitrate", "40000")')
+        app.activate('apply', '"save"')
+        line = wait_for(lambda: next((l for l in app.text()[app_mark:].splitlines()
+                                      if 'prefs: not saved, the file has a mistake' in l), None), 15, 'the refusal')
+        self.assertIn(':3: [audio] bitrate', line)
+        with open(path) as f:
+            self.assertEqual(f.read(), broken)
+
+        # Without the daemon: saved, to be applied when it starts.
+        phone.write_config(saved)
+        phone.stop_daemon()
+        try:
+            wait_for(lambda: 'status: not running' in app.text()[app_mark:], 15, 'the daemon gone')
+            app_mark = len(app.text())
+            app.activate('show-prefs')
+            app.activate('type', '("bitrate", "24000")')
+            app.activate('type', '("mode", "mixed")')
+            app.activate('apply', '"save"')
+            wait_for(lambda: 'prefs: saved, callwitnessd not running' in app.text()[app_mark:], 15,
+                     'the save without the daemon')
+        finally:
+            phone.start_daemon(local_time='2026-11-24 23:40:00', tz='Asia/Shanghai')
+        with open(path) as f:
+            self.assertIn('bitrate = 24000\nmode = mixed\n', f.read())
+        self.assertIn(f'Configuration from {path}: capture mixed, 24000 bit/s, 2 night window(s)',
+                      phone.daemon_log())
         app.close()
 
     def tagged_ids(self):

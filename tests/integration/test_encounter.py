@@ -153,6 +153,23 @@ class Encounters(unittest.TestCase):
         phone.cli('stop', '1')
         self.signals.wait('RecordingFinished')
 
+        # Reload reads callwitness.conf before it replies: a good one is in
+        # force at once; one the daemon refuses (a profile that does not
+        # exist) is an error, and the configuration in force stays.
+        mark = len(phone.daemon_log())
+        phone.write_config('[audio]\nbitrate = 40000\n')
+        self.recorder.Reload()
+        self.assertIn(': capture separate, 40000 bit/s', phone.daemon_log()[mark:])
+        mark = len(phone.daemon_log())
+        phone.write_config('[audio]\nbitrate = 24000\n[device]\nprofile = no-such-phone\n')
+        name, message = self.dbus_error(self.recorder.Reload)
+        self.assertEqual(name, 'org.freedesktop.DBus.Error.Failed')
+        self.assertIn('keeps the one in force', message)
+        self.assertIn('keeping the previous configuration', phone.daemon_log()[mark:])
+        self.assertNotIn('24000 bit/s', phone.daemon_log()[mark:])
+        os.unlink(os.path.join(phone.config_home, 'callwitness', 'callwitness.conf'))
+        self.recorder.Reload()
+
         # Without the daemon, one sentence.
         phone.stop_daemon()
         for args in (('record',), ('stop',), ('mark', 'x')):
