@@ -70,21 +70,27 @@ typedef struct cw_config_change {
 
 /* Changes keys of the file at path and keeps everything else in it as the
  * person wrote it: comments, blank lines, the other keys and their order.
- * A key that is set is replaced on the line that counts (the last: the
- * loader reads every one, the last wins); a key that is not goes after the
- * last key of its section (or after its commented-out example, "# night =
- * …"), or with a new section at the end; a removed key loses every line.
+ * When a key is changed twice, the last change counts. A key that is set
+ * is replaced on the line that counts (the last: the loader reads every
+ * one, the last wins); a key that is not goes after the last key of its
+ * section (or after its commented-out example, "# night = …"), or with a
+ * new section at the end; a removed key loses every line.
  *
  * Nothing is written unless the result loads (cw_config_load) and differs
  * from the file as it was only in the keys changed. Written atomically: a
  * temporary file in the same directory (that of the file a symbolic link
- * points to), synced, renamed over the file, the directory synced. A new
- * file and its directory are private to the user (0600, 0700).
+ * points to, made if it does not exist), synced, renamed over the file,
+ * the directory synced. A new file and its directory are private to the
+ * user (0600, 0700).
  *
  * Returns 0, or:
- *   -EBADMSG  the file as it is does not load: it is the person's to
+ *   -EBADMSG  the file as it is does not load (or is no regular file: a
+ *             FIFO is refused, not waited on): it is the person's to
  *             correct and is never overwritten; *error_message is the
  *             loader's sentence (file, line and key);
+ *   -EAGAIN   another program replaced the file while it was being
+ *             changed: nothing was written (callers of this function
+ *             take turns, on a lock of the file's directory);
  *   -EINVAL   the changes do not make a valid file; *error_message says
  *             which key and why;
  *   -EFBIG    a file over CW_CONFIG_FILE_MAX bytes;

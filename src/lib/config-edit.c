@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -143,18 +144,20 @@ static int read_raw_keys(const char *path, raw_keys *keys) {
         return r;
 }
 
-/* The file's text, or "" when there is none. */
-static int read_text(const char *path, char **ret, size_t *len_ret, mode_t *mode_ret, char **error_message) {
+/* The file's text, or "" when there is none; *st_ret: what it was (st_ino
+ * 0: none), to tell whether another program replaced it meanwhile. Opened
+ * without blocking: a FIFO at the path is refused, not waited on. */
+static int read_text(const char *path, char **ret, size_t *len_ret, struct stat *st_ret, char **error_message) {
         struct stat st;
         char *text;
         ssize_t n;
         size_t len = 0;
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r;
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), r;
 
         if (fd < 0 && errno == ENOENT) {
                 *ret = strdup("");
                 *len_ret = 0;
-                *mode_ret = 0600;
+                *st_ret = (struct stat) { .st_mode = S_IFREG | 0600 };
                 return *ret ? 0 : -ENOMEM;
         }
         if (fd < 0 || fstat(fd, &st) < 0) {
@@ -168,7 +171,7 @@ static int read_text(const char *path, char **ret, size_t *len_ret, mode_t *mode
                 close(fd);
                 set_error(error_message, "%s: %s", path,
                           S_ISREG(st.st_mode) ? "larger than a configuration can be" : "not a file");
-                return S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
+                return S_ISREG(st.st_mode) ? -EFBIG : -EBADMSG;   /* not ours to replace */
         }
         if (!(text = malloc(CW_CONFIG_FILE_MAX + 1))) {
                 close(fd);
@@ -189,7 +192,47 @@ static int read_text(const char *path, char **ret, size_t *len_ret, mode_t *mode
         text[len] = '\0';
         *ret = text;
         *len_ret = len;
-        *mode_ret = st.st_mode & 07777;
+        *st_ret = st;
+        return 0;
+}
+
+/* Whether the file at path is still the one read (or still absent). */
+static bool unchanged(const char *path, const struct stat *was) {
+        struct stat now;
+
+        if (stat(path, &now) < 0)
+                return errno == ENOENT && was->st_ino == 0;
+        return was->st_ino != 0 && now.st_ino == was->st_ino && now.st_dev == was->st_dev &&
+               now.st_size == was->st_size && now.st_mtim.tv_sec == was->st_mtim.tv_sec &&
+               now.st_mtim.tv_nsec == was->st_mtim.tv_nsec;
+}
+
+/* Where a change goes: the file path names, through a symbolic link (a
+ * dotfiles repository) too, also one whose file does not exist yet. */
+static int resolve_target(const char *path, char **ret) {
+        char link[PATH_MAX];
+        ssize_t n;
+
+        if ((*ret = realpath(path, NULL)))
+                return 0;
+        if (errno != ENOENT)
+                return -errno;
+        n = readlink(path, link, sizeof link - 1);
+        if (n < 0)   /* not a link: a file to create */
+                return (*ret = strdup(path)) ? 0 : -ENOMEM;
+        link[n] = '\0';
+        if (link[0] == '/' || !strchr(path, '/'))
+                *ret = strdup(link);
+        else if (asprintf(ret, "%.*s/%s", (int) (strrchr(path, '/') - path), path, link) < 0)
+                *ret = NULL;
+        if (!*ret)
+                return -ENOMEM;
+        /* A link to a link that leads nowhere: too far to follow by hand. */
+        if (readlink(*ret, link, sizeof link) >= 0) {
+                free(*ret);
+                *ret = NULL;
+                return -ELOOP;
+        }
         return 0;
 }
 
@@ -328,6 +371,34 @@ static bool is_plain_value(const char *value) {
         return true;
 }
 
+/* *tail holds the sections the file does not have, each "\n[name]\n" and
+ * its "key = value\n" lines: a key goes into its section's block, which
+ * is added when it is the first. */
+static int add_to_tail(char **tail, const char *section, const char *key_line) {
+        char *header, *block, *end, *joined;
+        size_t at;
+        int r = -ENOMEM;
+
+        if (asprintf(&header, "\n[%s]\n", section) < 0)
+                return -ENOMEM;
+        block = *tail ? strstr(*tail, header) : NULL;
+        if (!block) {
+                r = append_text(tail, header) < 0 || append_text(tail, key_line) < 0 || append_text(tail, "\n") < 0
+                            ? -ENOMEM : 0;
+                free(header);
+                return r;
+        }
+        end = strstr(block + strlen(header), "\n\n[");
+        at = end ? (size_t) (end + 1 - *tail) : strlen(*tail);
+        if (asprintf(&joined, "%.*s%s\n%s", (int) at, *tail, key_line, *tail + at) >= 0) {
+                free(*tail);
+                *tail = joined;
+                r = 0;
+        }
+        free(header);
+        return r;
+}
+
 /* Applies one change to the lines; *tail collects sections that are new. */
 static int apply_change(line *lines, size_t n, const cw_config_change *change, char **tail) {
         ssize_t last = -1, anchor = -1, section = -1;
@@ -365,26 +436,21 @@ static int apply_change(line *lines, size_t n, const cw_config_change *change, c
         if (anchor >= 0)
                 r = append_text(&lines[anchor].after, text) < 0 || append_text(&lines[anchor].after, "\n") < 0
                             ? -ENOMEM : 0;
-        else {
-                char *new_section;
-
-                r = -ENOMEM;
-                if (asprintf(&new_section, "\n[%s]\n%s\n", change->section, text) >= 0) {
-                        r = append_text(tail, new_section);
-                        free(new_section);
-                }
-        }
+        else
+                r = add_to_tail(tail, change->section, text);
         free(text);
         return r;
 }
 
-static int render(const line *lines, size_t n, bool ends_in_newline, const char *tail, char **ret, size_t *len_ret) {
+static int render(const line *lines, size_t n, size_t bom, bool ends_in_newline, const char *tail, char **ret,
+                  size_t *len_ret) {
         size_t size = 0;
         char *text = NULL;
         FILE *f = open_memstream(&text, &size);
 
         if (!f)
                 return -ENOMEM;
+        fwrite("\xef\xbb\xbf", 1, bom, f);
         for (size_t i = 0; i < n; i++) {
                 if (!lines[i].dropped) {
                         if (lines[i].replacement)
@@ -474,15 +540,23 @@ static bool only_changes_made(raw_keys *before, const raw_keys *after, const cw_
         return true;
 }
 
+/* Whether a later change is to the same key: only the last one counts. */
+static bool changed_again(const cw_config_change *changes, size_t n_changes, size_t i) {
+        for (size_t j = i + 1; j < n_changes; j++)
+                if (strcmp(changes[j].section, changes[i].section) == 0 && strcmp(changes[j].key, changes[i].key) == 0)
+                        return true;
+        return false;
+}
+
 int cw_config_change_file(const char *path, const cw_config_change *changes, size_t n_changes,
                           char **error_message) {
         char *target = NULL, *text = NULL, *tail = NULL, *written = NULL, *tmp = NULL, *error = NULL, *dir;
         raw_keys before = { 0 }, after = { 0 };
         line *lines = NULL;
-        size_t len = 0, n_lines = 0, written_len = 0;
-        mode_t mode = 0600;
+        size_t len = 0, n_lines = 0, written_len = 0, bom = 0;
+        struct stat was = { 0 };
         cw_config cfg;
-        int r;
+        int r, dir_fd = -1;
 
         if (error_message)
                 *error_message = NULL;
@@ -497,15 +571,27 @@ int cw_config_change_file(const char *path, const cw_config_change *changes, siz
                 }
 
         /* A link (a dotfiles repository) stays a link: its file changes. */
-        target = realpath(path, NULL);
-        if (!target && errno != ENOENT) {
-                r = -errno;
+        r = resolve_target(path, &target);
+        if (r < 0) {
                 set_error(error_message, "%s: %s", path, strerror(-r));
                 return r;
         }
-        if (!target && !(target = strdup(path)))
-                return -ENOMEM;
+        /* Two saves at once (a second window, the CLI) take turns; the
+         * directory is locked, it stays when the file is replaced. */
+        dir = strndup(target, strrchr(target, '/') ? (size_t) (strrchr(target, '/') - target) : 0);
+        r = !dir ? -ENOMEM : dir[0] ? cw_paths_mkdir_p(dir, 0700) : 0;
+        if (r == 0 && (dir_fd = open(dir[0] ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+                r = -errno;
+        if (r == 0 && flock(dir_fd, LOCK_EX) < 0)
+                r = -errno;
+        free(dir);
+        if (r < 0) {
+                set_error(error_message, "%s: %s", target, strerror(-r));
+                goto finish;
+        }
 
+        if ((r = read_text(target, &text, &len, &was, error_message)) < 0)
+                goto finish;
         r = cw_config_load(target, &cfg, &error);
         if (r == -EINVAL) {
                 r = -EBADMSG;
@@ -519,19 +605,18 @@ int cw_config_change_file(const char *path, const cw_config_change *changes, siz
                 set_error(error_message, "%s", error ? error : strerror(-r));
                 goto finish;
         }
-        if ((r = read_text(target, &text, &len, &mode, error_message)) < 0 ||
-            (r = read_raw_keys(target, &before)) < 0 || (r = split_lines(text, len, &lines, &n_lines)) < 0)
+        /* inih skips a byte order mark; the lines are told apart after it,
+         * and it is written back. */
+        bom = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+        if ((r = read_raw_keys(target, &before)) < 0 ||
+            (r = split_lines(text + bom, len - bom, &lines, &n_lines)) < 0)
                 goto finish;
         for (size_t i = 0; i < n_changes; i++)
-                if ((r = apply_change(lines, n_lines, &changes[i], &tail)) < 0)
+                if (!changed_again(changes, n_changes, i) && (r = apply_change(lines, n_lines, &changes[i], &tail)) < 0)
                         goto finish;
-        if ((r = render(lines, n_lines, len > 0 && text[len - 1] == '\n', tail, &written, &written_len)) < 0)
+        if ((r = render(lines, n_lines, bom, len > 0 && text[len - 1] == '\n', tail, &written, &written_len)) < 0)
                 goto finish;
-
-        dir = strndup(target, strrchr(target, '/') ? (size_t) (strrchr(target, '/') - target) : 0);
-        r = !dir ? -ENOMEM : dir[0] ? cw_paths_mkdir_p(dir, 0700) : 0;
-        free(dir);
-        if (r < 0 || (r = write_temporary(target, written, written_len, mode, &tmp)) < 0) {
+        if ((r = write_temporary(target, written, written_len, was.st_mode & 07777, &tmp)) < 0) {
                 set_error(error_message, "%s: %s", target, strerror(-r));
                 goto finish;
         }
@@ -551,6 +636,14 @@ int cw_config_change_file(const char *path, const cw_config_change *changes, siz
                 goto finish;
         if (!only_changes_made(&before, &after, changes, n_changes, error_message)) {
                 r = -EINVAL;
+                goto finish;
+        }
+        /* A text editor does not take the lock: what it saved since the
+         * file was read is not overwritten. */
+        if (!unchanged(target, &was)) {
+                r = -EAGAIN;
+                set_error(error_message, "%s: another program changed it while it was being saved; nothing was "
+                          "written, try again", target);
                 goto finish;
         }
         if (rename(tmp, target) < 0) {
@@ -582,5 +675,7 @@ finish:
         free(text);
         free(error);
         free(target);
+        if (dir_fd >= 0)
+                close(dir_fd);   /* and the lock with it */
         return r;
 }

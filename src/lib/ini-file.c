@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ini-file.h"
 
@@ -109,14 +112,45 @@ static int dispatch(void *userdata, const char *section, const char *key, const 
         return ini->handler(ini, section, key, value, ini->userdata);
 }
 
+/* Only a regular file: a FIFO or a device at a configuration's path would
+ * block (or never end) the daemon's start and the app's main loop. Opened
+ * without blocking, checked, then read as usual. */
+static FILE *open_regular(const char *path, int *error) {
+        struct stat st;
+        FILE *f;
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+        if (fd < 0) {
+                *error = -errno;
+                return NULL;
+        }
+        if (fstat(fd, &st) < 0) {
+                *error = -errno;
+                close(fd);
+                return NULL;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                *error = -EINVAL;
+                close(fd);
+                return NULL;
+        }
+        /* Blocking again: a regular file never blocks, and stdio expects it. */
+        if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0 || !(f = fdopen(fd, "r"))) {
+                *error = -errno;
+                close(fd);
+                return NULL;
+        }
+        return f;
+}
+
 int cw_ini_parse(const char *path, cw_ini_handler handler, void *userdata, char **error_message) {
         cw_ini ini = { .handler = handler, .userdata = userdata };
         int r, n = 0;
 
-        ini.file = fopen(path, "re");
+        ini.file = open_regular(path, &r);
         if (!ini.file) {
-                r = -errno;
-                if (error_message && asprintf(error_message, "%s: %s", path, strerror(-r)) < 0)
+                if (error_message && asprintf(error_message, "%s: %s", path,
+                                              r == -EINVAL ? "not a file" : strerror(-r)) < 0)
                         *error_message = NULL;
                 return r;
         }

@@ -169,6 +169,7 @@ class Encounters(unittest.TestCase):
         self.assertNotIn('24000 bit/s', phone.daemon_log()[mark:])
         os.unlink(os.path.join(phone.config_home, 'callwitness', 'callwitness.conf'))
         self.recorder.Reload()
+        self.assertEqual(self.dbus_error(self.recorder.Reload, 'x')[0], 'org.freedesktop.DBus.Error.InvalidArgs')
 
         # Without the daemon, one sentence.
         phone.stop_daemon()

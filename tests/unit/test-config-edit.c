@@ -204,6 +204,58 @@ static void the_mode_and_a_link_are_kept(void) {
         unlink(target);
 }
 
+/* From a review: the page's ordinary save on a new phone changes two keys
+ * of a section the file does not have. */
+static void several_changes_make_one_section_and_the_last_counts(void) {
+        changes_to("two keys of a new section", NULL,
+                   (cw_config_change[]) { { "tagging", "night", "22:00-06:00" }, { "audio", "bitrate", "48000" },
+                                          { "audio", "mode", "mixed" } }, 3,
+                   "[tagging]\nnight = 22:00-06:00\n\n[audio]\nbitrate = 48000\nmode = mixed\n");
+        changes_to("the same key twice", "[audio]\nbitrate = 32000\n",
+                   (cw_config_change[]) { { "audio", "mode", "mixed" }, { "audio", "mode", "separate" } }, 2,
+                   "[audio]\nbitrate = 32000\nmode = separate\n");
+        changes_to("set, then removed", "[audio]\nbitrate = 32000\n",
+                   (cw_config_change[]) { { "audio", "mode", "mixed" }, { "audio", "mode", NULL } }, 2,
+                   "[audio]\nbitrate = 32000\n");
+}
+
+static void a_byte_order_mark_is_kept_and_read_past(void) {
+        changes_to("a BOM: the key in its first section changed", "\xef\xbb\xbf[audio]\nbitrate = 24000\n",
+                   (cw_config_change[]) { { "audio", "bitrate", "48000" } }, 1,
+                   "\xef\xbb\xbf[audio]\nbitrate = 48000\n");
+        changes_to("a BOM: the key removed", "\xef\xbb\xbf[audio]\nbitrate = 24000\nmode = mixed\n",
+                   (cw_config_change[]) { { "audio", "mode", NULL } }, 1, "\xef\xbb\xbf[audio]\nbitrate = 24000\n");
+}
+
+static void a_dangling_link_gets_its_file_and_a_fifo_is_refused(void) {
+        char target[300], *error = NULL;
+        struct stat st;
+        int r;
+
+        snprintf(target, sizeof target, "%s/dots.conf", dir);
+        unlink(path);
+        unlink(target);
+        if (symlink("dots.conf", path) < 0)
+                abort();
+        ok(cw_config_change_file(path, (cw_config_change[]) { { "audio", "bitrate", "40000" } }, 1, NULL) == 0,
+           "a link to a file not there yet: written");
+        ok(lstat(path, &st) == 0 && S_ISLNK(st.st_mode), "the link is still a link");
+        ok(read_file(target) && strcmp(read_file(target), "[audio]\nbitrate = 40000\n") == 0,
+           "the file it points to is made");
+        unlink(path);
+        unlink(target);
+
+        if (mkfifo(path, 0600) < 0)
+                abort();
+        /* Waiting on a FIFO froze the app's main loop: now an error at once. */
+        r = cw_config_change_file(path, (cw_config_change[]) { { "audio", "bitrate", "40000" } }, 1, &error);
+        ok(r == -EBADMSG && error && strstr(error, "not a file"), "a FIFO at the path: refused (%d, %s)", r,
+           error ? error : "no message");
+        ok(lstat(path, &st) == 0 && S_ISFIFO(st.st_mode), "the FIFO is left as it is");
+        free(error);
+        unlink(path);
+}
+
 int main(void) {
         if (!mkdtemp(dir))
                 return 1;
@@ -216,6 +268,9 @@ int main(void) {
         a_broken_file_is_never_overwritten();
         an_invalid_value_is_never_written();
         the_mode_and_a_link_are_kept();
+        several_changes_make_one_section_and_the_last_counts();
+        a_byte_order_mark_is_kept_and_read_past();
+        a_dangling_link_gets_its_file_and_a_fifo_is_refused();
 
         unlink(path);
         rmdir(dir);
