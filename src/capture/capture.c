@@ -94,6 +94,15 @@ typedef int16_t stream_sample;
  * this often: each is judged. */
 #define DELIVERY_MAX_USEC (100 * PA_USEC_PER_MSEC)
 #define HOLD_MAX_USEC (2 * PA_USEC_PER_SEC)
+/* A side placed anew asks the server when its newest sample was captured
+ * (on_clock); the answer is awaited this long, and believed within these
+ * bounds: a monitor hands out audio up to its sink's latency before it is
+ * played, and a backlog is never older than the ring and the server's
+ * queue hold. */
+#define CLOCK_WAIT_USEC PA_USEC_PER_SEC
+#define CLOCK_EARLY_MS 1000.0
+#define CLOCK_LATE_MS 30000.0
+#define CLOCK_BACKLOG_MS 200.0
 #define LOSS_READS 3
 #define ON_TIME_READS 8
 
@@ -106,6 +115,7 @@ typedef struct side {
         float *samples;
         size_t fill;
         uint64_t appended;         /* frames put into samples since the stream began */
+        uint64_t read_frames;      /* stream frames read (the stream's clock counts them) */
         pa_usec_t last_arrival;    /* monotonic; 0: nothing yet */
         bool placed;
         int64_t offset;            /* timeline frame = appended frame + offset */
@@ -139,6 +149,10 @@ typedef struct side {
         pa_usec_t delivery_first, delivery_at;
         double delivery_lateness;
         bool placing;
+        /* While placing: the stream's own clock asked when its newest
+         * sample was captured (NULL: not asked, or answered). */
+        pa_operation *clock_asked;
+        pa_usec_t clock_asked_at;
         /* Placed at now by unblock() while it sent nothing: when its audio
          * comes back, that audio is placed by when it comes, not right
          * after the moment unblock() chose. */
@@ -483,6 +497,45 @@ static void watch_drift(side *s) {
         correct_drift(s, now);
 }
 
+static void forget_clock_question(side *s) {
+        if (!s->clock_asked)
+                return;
+        pa_operation_cancel(s->clock_asked);
+        pa_operation_unref(s->clock_asked);
+        s->clock_asked = NULL;
+}
+
+/* The server's answer, stamped when it gave it: how much the stream has
+ * captured by now (pa_stream_get_time: the server's queue, the source's
+ * buffer, less a monitor's sink's, carried to now) against what was read
+ * says when the newest sample read was captured, however late it arrived.
+ * A side that starts during a stall (a slow commit at the answer) hands
+ * over seconds of backlog whose newest sample is not "now". */
+static void on_clock(pa_stream *stream, int success, void *userdata) {
+        side *s = userdata;
+        cw_capture *c = s->capture;
+        pa_usec_t stream_time;
+        double age_ms;
+
+        pa_operation_unref(s->clock_asked);
+        s->clock_asked = NULL;
+        if (!s->placing)
+                return;
+        s->placing = false;
+        if (!success || pa_stream_get_time(stream, &stream_time) < 0)
+                return;   /* placed by its arrival */
+        age_ms = ((double) stream_time - (double) s->read_frames * PA_USEC_PER_SEC / CW_CAPTURE_RATE) / 1000;
+        if (age_ms < -CLOCK_EARLY_MS || age_ms > CLOCK_LATE_MS)
+                return;   /* a clock that says nonsense is not believed */
+        cw_log_debug("capture: %s stream placed by its clock: newest sample captured %.0f ms ago (arrival said %.0f)",
+                     stream_names[s - c->sides], age_ms, lateness_now(s) * 1000.0 / CW_CAPTURE_RATE);
+        place_newest_at(s, timeline_now(c) - (int64_t) (age_ms * CW_CAPTURE_RATE / 1000));
+        /* A backlog in the server: the other sides have theirs too, and a
+         * side with nothing read yet has not stopped. */
+        if (age_ms > CLOCK_BACKLOG_MS && c->settle_until < pa_rtclock_now() + SETTLE_USEC)
+                c->settle_until = pa_rtclock_now() + SETTLE_USEC;
+}
+
 /* Takes what the stream has, as far as there is room. */
 static void read_side(side *s) {
         cw_capture *c = s->capture;
@@ -511,6 +564,7 @@ static void read_side(side *s) {
                 if (m > room(s))
                         return;   /* stays in the stream until the other side catches up */
                 append_stretched(s, data, n, m);
+                s->read_frames += n;
                 pa_stream_drop(s->stream);
                 got = true;
         }
@@ -523,13 +577,18 @@ static void read_side(side *s) {
                        now - s->delivery_first >= DELIVERY_MAX_USEC;
         if (new_delivery)
                 s->delivery_first = now;
-        if (!s->placed || s->stopped || (s->placing && !new_delivery)) {
-                /* Its first audio since the answer (or since it stopped) is
-                 * recent: the newest sample of the whole delivery is now. */
+        if (s->clock_asked && now - s->clock_asked_at > CLOCK_WAIT_USEC)
+                forget_clock_question(s);   /* placed by its arrival */
+        if (!s->placed || s->stopped || (s->placing && (!new_delivery || s->clock_asked))) {
+                /* Its first audio since the answer (or since it stopped):
+                 * until the stream's clock says otherwise, the newest
+                 * sample of the whole delivery is now. */
                 place_newest_at(s, timeline_now(c));
                 s->placing = true;
                 s->stopped = false;
                 s->delivery_lateness = lateness_now(s);
+                if (!s->clock_asked && (s->clock_asked = pa_stream_update_timing_info(s->stream, on_clock, s)))
+                        s->clock_asked_at = now;
         } else {
                 s->placing = false;
                 watch_drift(s);
@@ -681,6 +740,7 @@ static void on_read(pa_stream *stream, size_t nbytes, void *userdata) {
 }
 
 static void drop_stream(side *s) {
+        forget_clock_question(s);
         if (!s->stream)
                 return;
         pa_stream_set_state_callback(s->stream, NULL, NULL);
@@ -789,6 +849,7 @@ static int connect_side(cw_capture *c, int index, const char *name) {
         s->stream = pa_stream_new(c->context, name, &spec, NULL);
         if (!s->stream)
                 return -ENOMEM;
+        s->read_frames = 0;   /* a new stream's clock starts at 0 */
         s->placed = false;
         s->stopped = false;
         pa_stream_set_state_callback(s->stream, on_stream_state, s);
@@ -798,7 +859,8 @@ static int connect_side(cw_capture *c, int index, const char *name) {
          * when the call sink went away carried the user's voice as the other
          * party's. */
         if (pa_stream_connect_record(s->stream, c->source_names[index], &attr,
-                                     PA_STREAM_ADJUST_LATENCY | PA_STREAM_DONT_MOVE) < 0)
+                                     PA_STREAM_ADJUST_LATENCY | PA_STREAM_DONT_MOVE |
+                                     PA_STREAM_INTERPOLATE_TIMING) < 0)
                 return -EIO;
         return 0;
 }
@@ -1024,6 +1086,7 @@ void cw_capture_flush(cw_capture *c, uint64_t end) {
                 read_side(&c->sides[i]);
                 c->sides[i].held = false;
                 c->sides[i].placing = false;
+                forget_clock_question(&c->sides[i]);
         }
         deliver(c, end);
 }

@@ -35,6 +35,7 @@ MOCK_IFACE = 'org.freedesktop.DBus.Mock'
 LOCAL_TONE_HZ = 440
 REMOTE_TONE_HZ = 1000
 BEEP_PERIOD_S = 0.25
+BEEP_S = 0.05
 
 
 def wait_for(predicate, timeout=15.0, what='a condition'):
@@ -337,8 +338,9 @@ class Phone:
         any gap inserted into or audio dropped from a recording.'''
         path = os.path.join(self.dir, f'beeps-{hz}.wav')
         if not os.path.exists(path):
-            subprocess.run(['sox', '-n', '-r', '48000', '-c', '1', '-b', '16', path, 'synth', '0.05', 'sine', str(hz),
-                            'vol', '0.5', 'pad', '0', str(period_s - 0.05), 'repeat', str(int(seconds / period_s) - 1)],
+            subprocess.run(['sox', '-n', '-r', '48000', '-c', '1', '-b', '16', path, 'synth', str(BEEP_S), 'sine',
+                            str(hz), 'vol', '0.5', 'pad', '0', str(period_s - BEEP_S),
+                            'repeat', str(int(seconds / period_s) - 1)],
                            check=True, timeout=30)
         return path
 
@@ -550,8 +552,13 @@ def misalignment(onsets, played, period_s=BEEP_PERIOD_S, tolerance_s=0.025, drif
     beep played in that span is in the file. Else where the file first
     leaves the reference. A glitch of the server's own (a player starved on
     a busy machine) is in both and moves nothing; audio the capture lost or
-    inserted moves every beep after it.'''
-    onsets = [t for t in onsets if t > 0.01]   # a beep cut by the start of a file starts nowhere
+    inserted moves every beep after it. A second onset inside one beep (its
+    sound dipping under the detector's threshold: seen once in CI, at 40 ms
+    into the last beep of a file) moves nothing and is not a beep.'''
+    # A beep cut by the start of the file (or of its stream: pipewire-pulse
+    # begins a stream with a few ms of silence) starts nowhere it was played.
+    onsets = [t for t in onsets if t > BEEP_S + 0.01]
+    onsets = [t for i, t in enumerate(onsets) if i == 0 or t - onsets[i - 1] > BEEP_S + tolerance_s]
     played = sorted(played)
     if len(onsets) < 5 or not played:
         return f'{len(onsets)} beeps in the file, {len(played)} played'

@@ -210,6 +210,27 @@ class Faults(unittest.TestCase):
         row, wav, file_s = self.beeping_call('+8613800138001', 5.0, faults={'CW_FAULT_SLOW_FSYNC_MS': '700'})
         self.check_in_time(row, wav, file_s)
 
+    def test_answered_at_once_on_a_slow_disk_the_backlog_is_placed_where_it_was_captured(self):
+        # Answered as it rings, every fsync 700 ms slow: the daemon is stuck
+        # in the catalog's commits while its streams start, and reads their
+        # first seconds at once, long after they were captured. Placed as if
+        # captured when they arrived, the whole recording came out seconds
+        # late, its end cut; the stream's clock says when they were.
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai',
+                           faults={'CW_FAULT_SLOW_FSYNC_MS': '700'})
+        phone.play_tones(local=phone.beeps(440), remote=phone.beeps(1000))
+        self.references = phone.record_references()
+        call, index = self.answer('+8613800138003', ring_s=0)
+        time.sleep(5)
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        row = phone.wait_call(index, lambda c: c['sha256'], 'the finished recording', timeout=40)
+        phone.stop_references()
+        phone.stop_tones()
+        wav = os.path.join(phone.dir, f'decoded-{row["id"]}.wav')
+        self.check_in_time(row, wav, decode(os.path.join(phone.data_dir, row['path']), wav))
+
     def test_stalled_daemon_moves_no_audio(self):
         def stall(phone):
             phone.daemon.send_signal(signal.SIGSTOP)
