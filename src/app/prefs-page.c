@@ -9,8 +9,8 @@
 #include "callwitness/paths.h"
 #include "callwitness/policy.h"
 #include "prefs-page.h"
+#include "recorder-owner.h"
 
-#define RECORDER_NAME "org.callwitness.Recorder"
 #define RECORDER_PATH "/org/callwitness/Recorder1"
 #define RECORDER_INTERFACE "org.callwitness.Recorder1"
 
@@ -40,7 +40,9 @@ typedef struct prefs_page {
         guint loaded_mode;
         GDBusConnection *bus;
         guint watch;
-        char *owner;               /* of the daemon's name; NULL: not running */
+        char *owner;               /* of the daemon's name, ours; NULL: not running */
+        char *appeared;            /* holds the name, not checked yet, or not ours */
+        gboolean impostor;         /* the name is held by another user's program */
         GCancellable *cancellable;
 } prefs_page;
 
@@ -210,6 +212,13 @@ static void on_reloaded(GObject *source, GAsyncResult *result, gpointer userdata
  * tests do not have). The daemon checks that the caller is its
  * own user; nothing but the request goes to whoever holds the name. */
 static void ask_reload(prefs_page *p) {
+        if (!p->owner && p->impostor) {
+                show_outcome(p, _("Saved"), _("A program of another user holds callwitnessd’s name on the bus: it "
+                                              "was not asked to read the file. It applies when callwitnessd "
+                                              "starts."));
+                g_message("prefs: saved, the name's holder is not trusted");
+                return;
+        }
         if (!p->owner) {
                 show_outcome(p, _("Saved"), _("Saved; applies when callwitnessd starts."));
                 g_message("prefs: saved, callwitnessd not running");
@@ -307,15 +316,35 @@ gboolean cw_prefs_page_type(GtkWidget *widget, const char *field, const char *te
 
 /* --- the page ------------------------------------------------------------- */
 
-static void on_appeared(GDBusConnection *bus, const char *name, const char *owner, gpointer userdata) {
+static void on_owner_checked(const char *owner, gboolean ours, gpointer userdata) {
         prefs_page *p = userdata;
 
+        if (g_strcmp0(owner, p->appeared) != 0)
+                return;   /* gone, or another owner since */
+        p->impostor = !ours;
+        if (!ours) {
+                g_message("prefs: %s holds callwitnessd's name and runs as another user; not trusted", owner);
+                return;
+        }
         g_free(p->owner);
         p->owner = g_strdup(owner);
 }
 
+static void on_appeared(GDBusConnection *bus, const char *name, const char *owner, gpointer userdata) {
+        prefs_page *p = userdata;
+
+        g_clear_pointer(&p->owner, g_free);
+        g_free(p->appeared);
+        p->appeared = g_strdup(owner);
+        cw_app_check_owner(bus, owner, p->cancellable, on_owner_checked, p);
+}
+
 static void on_vanished(GDBusConnection *bus, const char *name, gpointer userdata) {
-        g_clear_pointer(&((prefs_page *) userdata)->owner, g_free);
+        prefs_page *p = userdata;
+
+        g_clear_pointer(&p->owner, g_free);
+        g_clear_pointer(&p->appeared, g_free);
+        p->impostor = FALSE;
 }
 
 static void on_save_clicked(GtkButton *button, gpointer userdata) {
@@ -335,6 +364,7 @@ static void prefs_page_free(gpointer data) {
                 g_bus_unwatch_name(p->watch);
         g_clear_object(&p->bus);
         g_free(p->owner);
+        g_free(p->appeared);
         g_free(p->loaded_quiet_hours);
         g_free(p->loaded_bitrate);
         free(p->config_path);
@@ -432,7 +462,7 @@ GtkWidget *cw_prefs_page_new(void) {
         p->bus = app ? g_application_get_dbus_connection(app) : NULL;
         if (p->bus) {
                 g_object_ref(p->bus);
-                p->watch = g_bus_watch_name_on_connection(p->bus, RECORDER_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                p->watch = g_bus_watch_name_on_connection(p->bus, CW_RECORDER_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
                                                           on_appeared, on_vanished, p, NULL);
         }
         return box;

@@ -7,9 +7,9 @@
 #include "callwitness/paths.h"
 #include "callwitness/profile.h"
 #include "format.h"
+#include "recorder-owner.h"
 #include "status-page.h"
 
-#define RECORDER_NAME "org.callwitness.Recorder"
 #define RECORDER_PATH "/org/callwitness/Recorder1"
 #define RECORDER_INTERFACE "org.callwitness.Recorder1"
 /* The warnings shown: the newest, as the daemon keeps them. */
@@ -22,7 +22,8 @@ typedef struct status_page {
         GtkWidget *check_button, *spinner;
         GDBusConnection *bus;
         guint watch, changed;
-        char *owner;
+        char *owner;               /* checked to be ours */
+        char *appeared;            /* holds the name, not checked yet */
         GCancellable *cancellable;
 } status_page;
 
@@ -159,9 +160,21 @@ static void on_changed(GDBusConnection *bus, const char *sender, const char *pat
         read_properties(userdata);
 }
 
-static void on_appeared(GDBusConnection *bus, const char *name, const char *owner, gpointer userdata) {
+static void on_owner_checked(const char *owner, gboolean ours, gpointer userdata) {
         status_page *p = userdata;
+        GDBusConnection *bus = p->bus;
 
+        if (g_strcmp0(owner, p->appeared) != 0)
+                return;   /* gone, or another owner since */
+        g_clear_pointer(&p->appeared, g_free);
+        if (!ours) {
+                set_row(p->service, _("Not trusted: a program of another user holds callwitnessd’s name on the "
+                                      "bus. Calls are not being recorded by this phone’s service."));
+                clear_warnings(p);
+                add_warning(p, _("None"), _("The service is not running."));
+                g_message("status: %s holds the name and runs as another user; not trusted", owner);
+                return;
+        }
         g_free(p->owner);
         p->owner = g_strdup(owner);
         if (p->changed)
@@ -173,9 +186,18 @@ static void on_appeared(GDBusConnection *bus, const char *name, const char *owne
         read_properties(p);
 }
 
+static void on_appeared(GDBusConnection *bus, const char *name, const char *owner, gpointer userdata) {
+        status_page *p = userdata;
+
+        g_free(p->appeared);
+        p->appeared = g_strdup(owner);
+        cw_app_check_owner(bus, owner, p->cancellable, on_owner_checked, p);
+}
+
 static void on_vanished(GDBusConnection *bus, const char *name, gpointer userdata) {
         status_page *p = userdata;
 
+        g_clear_pointer(&p->appeared, g_free);
         g_clear_pointer(&p->owner, g_free);
         if (p->changed && bus) {
                 g_dbus_connection_signal_unsubscribe(bus, p->changed);
@@ -289,6 +311,7 @@ static void status_page_free(gpointer data) {
         g_clear_object(&p->bus);
         g_ptr_array_unref(p->warning_rows);
         g_free(p->owner);
+        g_free(p->appeared);
         g_free(p);
 }
 
@@ -347,7 +370,7 @@ GtkWidget *cw_status_page_new(void) {
         p->bus = app ? g_application_get_dbus_connection(app) : NULL;
         if (p->bus) {
                 g_object_ref(p->bus);
-                p->watch = g_bus_watch_name_on_connection(p->bus, RECORDER_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                p->watch = g_bus_watch_name_on_connection(p->bus, CW_RECORDER_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
                                                           on_appeared, on_vanished, p, NULL);
         } else
                 set_row(p->service, _("Unknown: the app is not on the session bus"));

@@ -142,7 +142,7 @@ class App(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.phone = phone = Phone(AUDIO)
+        cls.phone = phone = Phone(AUDIO, session_bus_for_others=True)
         try:
             cls.display = cls.start_xvfb()
             phone.start_notification_daemon()
@@ -420,6 +420,26 @@ class App(unittest.TestCase):
         phone.stop_daemon()
         try:
             wait_for(lambda: 'status: not running' in app.text(), 15, 'the daemon gone')
+            # Another user's program takes the free name: the page does not
+            # show it as the daemon.
+            mark = len(app.text())
+            impostor = subprocess.Popen(
+                ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '/usr/bin/python3', '-c',
+                 'import dbus, sys, time\n'
+                 f'bus = dbus.bus.BusConnection("{phone.session_address_for_others}")\n'
+                 'bus.request_name("org.callwitness.Recorder")\n'
+                 'print("owned", flush=True)\n'
+                 'time.sleep(60)\n'], stdout=subprocess.PIPE, env={'PATH': phone.env['PATH']})
+            try:
+                self.assertEqual(impostor.stdout.readline().strip(), b'owned')
+                line = wait_for(lambda: next((l for l in app.text()[mark:].splitlines() if 'status: ' in l), None),
+                                15, 'the status page on the new owner')
+                self.assertIn('runs as another user; not trusted', line)
+            finally:
+                impostor.kill()
+                impostor.wait(10)
+                impostor.stdout.close()
+            wait_for(lambda: 'status: not running' in app.text()[mark:], 15, 'the impostor gone')
             mark = len(app.text())
         finally:
             phone.start_daemon(local_time='2026-11-24 23:40:00', tz='Asia/Shanghai')
