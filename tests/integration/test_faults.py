@@ -182,7 +182,7 @@ class Faults(unittest.TestCase):
         wav = os.path.join(phone.dir, f'decoded-{row["id"]}.wav')
         return row, wav, decode(os.path.join(phone.data_dir, row['path']), wav)
 
-    def check_in_time(self, row, wav, file_s):
+    def check_in_time(self, row, wav, file_s, first_beep_by=0.3):
         active_s = (row['ended_at_ms'] - row['answered_at_ms']) / 1000
         self.assertLess(abs(file_s - active_s), 0.1, f'file lasts {file_s:.3f} s, the call was active {active_s:.3f} s')
         for channel, hz in ((1, 440), (2, 1000)):
@@ -201,7 +201,7 @@ class Faults(unittest.TestCase):
                           + '\n'.join(capture[-60:]))
             self.assertGreater(onsets[-1], file_s - 0.4, f'channel {channel}: beeps up to the hang-up ({onsets[-1]:.3f} s '
                                                          f'of {file_s:.3f} s)')
-            self.assertLess(onsets[0], 0.3, f'channel {channel}: beeps from the answer on')
+            self.assertLess(onsets[0], first_beep_by, f'channel {channel}: beeps from the answer on')
 
     def test_slow_disk_at_the_answer_moves_no_audio(self):
         # Every fsync (the catalog's commits at the answer among them) takes
@@ -229,7 +229,11 @@ class Faults(unittest.TestCase):
         phone.stop_references()
         phone.stop_tones()
         wav = os.path.join(phone.dir, f'decoded-{row["id"]}.wav')
-        self.check_in_time(row, wav, decode(os.path.join(phone.data_dir, row['path']), wav))
+        # The streams are asked for at the ringing, and the server makes
+        # them once the stalled daemon's request reaches it: one may start
+        # after the answer (seen in CI: 0.3 s), and its file is silent until
+        # then, truly. Placed by arrival, the audio came seconds late.
+        self.check_in_time(row, wav, decode(os.path.join(phone.data_dir, row['path']), wav), first_beep_by=1.5)
 
     def test_stalled_daemon_moves_no_audio(self):
         def stall(phone):
