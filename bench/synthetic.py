@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 '''A large synthetic catalog for the benches: `calls` incoming calls from
 500 numbers, one every 10 minutes, each answered, 60 s long, with a
-recording row; a third tagged night. The schema is callwitness's own (made
+recording row and the clock check callwitnessd writes for every call; a
+third tagged night. The schema is callwitness's own (made
 by `callwitness recover` on an empty data directory).'''
 
 import os
@@ -29,6 +30,8 @@ def make_catalog(cli, env, data, calls):
                                                           ('ended', 'hangup', 65000))])
             db.executemany('INSERT INTO recordings (call_id, path, duration_ms, size, sha256) VALUES (?, ?, 60000,'
                            ' 240000, ?)', [(i, f'recordings/2026/11/{i}.opus', f'{i:064x}') for i in batch])
+            db.executemany('INSERT INTO clock_checks (call_id, synced, at_ms, offset_s) VALUES (?, 1, ?, 28800)',
+                           [(i, start_ms + i * 600000) for i in batch])
             db.executemany('INSERT INTO tags (call_id, tag, reason, origin) VALUES (?, "night", ?, "policy")',
                            [(i, 'started at 23:40 local time (UTC+08:00), inside the quiet hours 21:00–08:00')
                             for i in batch if i % 3 == 0])

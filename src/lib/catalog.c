@@ -291,7 +291,9 @@ static int open_db(const char *path, int flags, cw_catalog **ret) {
 
         if (!c)
                 return -ENOMEM;
-        rc = sqlite3_open_v2(path, &c->db, flags, NULL);
+        /* NOMUTEX: a connection is never shared between threads (the app's
+         * export thread opens its own), so its locking is pure cost. */
+        rc = sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK) {
                 r = cw_db_errno(rc);
                 goto fail;
