@@ -6,7 +6,6 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <libintl.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,15 +17,11 @@
 #include "collector.h"
 #include "common.h"
 #include "contact.h"
-#include "doctor.h"
-#include "export.h"
 #include "key.h"
-#include "play.h"
+#include "media.h"
 #include "recorder.h"
-#include "recover.h"
 #include "review.h"
 #include "rule.h"
-#include "verify.h"
 
 /* Each call is serialised as it comes (a tree of 30,000 calls costs more
  * than writing them), into a buffer printed only once every call was read:
@@ -272,25 +267,18 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
-        setlocale(LC_ALL, "");
-        /* CALLWITNESS_LOCALEDIR: translations of a build that is not
-         * installed (the tests use the build tree's). */
-        bindtextdomain(GETTEXT_PACKAGE, getenv("CALLWITNESS_LOCALEDIR") && getenv("CALLWITNESS_LOCALEDIR")[0] == '/'
-                                        ? getenv("CALLWITNESS_LOCALEDIR") : LOCALEDIR);
-        textdomain(GETTEXT_PACKAGE);
+        cw_cli_init_locale();
 
         if (argc < 2) {
                 usage(stderr);
                 return 2;
         }
+        if (cw_cli_is_media_command(argv[1]))
+                return cw_cli_media(argc - 1, argv + 1);
         if (strcmp(argv[1], "list") == 0)
                 return cmd_list(argc - 1, argv + 1);
-        if (strcmp(argv[1], "doctor") == 0)
-                return cw_cli_doctor(argc - 1, argv + 1);
         if (strcmp(argv[1], "show") == 0)
                 return cw_cli_show(argc - 1, argv + 1);
-        if (strcmp(argv[1], "play") == 0)
-                return cw_cli_play(argc - 1, argv + 1);
         if (strcmp(argv[1], "note") == 0)
                 return cw_cli_note(argc - 1, argv + 1);
         if (strcmp(argv[1], "identify") == 0)
@@ -313,14 +301,8 @@ int main(int argc, char **argv) {
                 return cw_cli_tag(argc - 1, argv + 1, strcmp(argv[1], "tag") == 0);
         if (strcmp(argv[1], "delete") == 0)
                 return cw_cli_delete(argc - 1, argv + 1);
-        if (strcmp(argv[1], "export") == 0)
-                return cw_cli_export(argc - 1, argv + 1);
         if (strcmp(argv[1], "key") == 0)
                 return cw_cli_key(argc - 1, argv + 1);
-        if (strcmp(argv[1], "recover") == 0)
-                return cw_cli_recover(argc - 1, argv + 1);
-        if (strcmp(argv[1], "verify") == 0)
-                return cw_cli_verify(argc - 1, argv + 1);
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
                 usage(stdout);
                 return 0;

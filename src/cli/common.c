@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libintl.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "callwitness/paths.h"
 #include "callwitness/timestamp.h"
 #include "common.h"
+#include "media.h"
 
 int cw_cli_open_catalog(bool writable, cw_catalog **ret, char **data_dir_ret) {
         cw_timestamp now = cw_timestamp_now();
@@ -134,4 +136,20 @@ int cw_cli_filter_option(int opt, cw_call_filter *f) {
         default:
                 return 0;
         }
+}
+
+bool cw_cli_is_media_command(const char *name) {
+#define IS(command) strcmp(name, #command) == 0 ||
+        return CW_CLI_MEDIA_COMMANDS(IS) false;
+#undef IS
+}
+
+void cw_cli_init_locale(void) {
+        const char *localedir = getenv("CALLWITNESS_LOCALEDIR");
+
+        setlocale(LC_ALL, "");
+        /* CALLWITNESS_LOCALEDIR: translations of a build that is not
+         * installed (the tests use the build tree's). */
+        bindtextdomain(GETTEXT_PACKAGE, localedir && localedir[0] == '/' ? localedir : LOCALEDIR);
+        textdomain(GETTEXT_PACKAGE);
 }

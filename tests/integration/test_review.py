@@ -9,12 +9,14 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import tone_levels  # noqa: E402
+from harness import CLI, tone_levels  # noqa: E402
 from phonecase import MODEM, REASON_UNKNOWN, TERMINATED, PhoneTestCase  # noqa: E402
 
 NIGHT_CALLER = '+8613800138000'
@@ -236,6 +238,25 @@ class Review(PhoneTestCase):
         self.assertLess(local_right, remote_right / 3)
         self.assertIn('has no recording', self.cli_fails('play', '3').stderr)
         self.assertIn('there is no call 9', self.cli_fails('play', '9').stderr)
+
+    def test_the_media_commands_run_in_their_helper_and_say_so_when_it_is_missing(self):
+        # export, verify, recover, doctor and play run in callwitness-media,
+        # found beside callwitness (a build tree) or in libexecdir.
+        phone = self.phone
+        verified = phone.cli('verify', '--catalog')
+        self.assertEqual(verified.returncode, 0, verified.stderr)
+        alone = os.path.join(phone.dir, 'alone')
+        os.makedirs(alone)
+        shutil.copy(CLI, alone)
+        env = dict(phone.env, TZ='Asia/Shanghai')
+        result = subprocess.run([os.path.join(alone, 'callwitness'), 'verify', '--catalog'], env=env,
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 1, result)
+        self.assertRegex(result.stderr, r'cannot run /\S*/libexec/callwitness/callwitness-media \(it does verify\)')
+        shown = subprocess.run([os.path.join(alone, 'callwitness'), 'show', '1'], env=env, capture_output=True,
+                               text=True, timeout=30)
+        self.assertEqual(shown.returncode, 0, shown)     # the review commands need no helper
+        self.assertIn(NIGHT_CALLER, shown.stdout)
 
     def test_bad_input_is_refused_clearly(self):
         phone = self.phone
