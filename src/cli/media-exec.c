@@ -11,9 +11,9 @@
 #include "common.h"
 #include "media.h"
 
-/* Beside this program first: a build tree holds both, and an installed
- * callwitness beside a different build must not run that build's helper.
- * Then where meson installs it. */
+/* Beside this program first (a build tree holds both; one there but not
+ * executable is named in the error, not passed over), then where meson
+ * installs it. */
 static void find_helper(char *path, size_t size) {
         char self[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -23,7 +23,7 @@ static void find_helper(char *path, size_t size) {
                 self[n] = '\0';
                 slash = strrchr(self, '/');
                 if (slash && (size_t) snprintf(path, size, "%.*s/callwitness-media", (int) (slash - self), self) < size &&
-                    access(path, X_OK) == 0)
+                    access(path, F_OK) == 0)
                         return;
         }
         snprintf(path, size, "%s", CW_LIBEXECDIR "/callwitness-media");
