@@ -8,6 +8,7 @@ its GApplication actions on the session bus (org.gtk.Actions.Activate),
 with each change checked in the catalog and its audit log.'''
 
 import glob
+import json
 import os
 import signal
 import struct
@@ -22,6 +23,7 @@ from harness import BUILD_DIR, CLI, Phone, sanitizer_reports, wait_for  # noqa: 
 from phonecase import AUDIO, CALL_IFACE, MODEM, REASON_UNKNOWN, TERMINATED  # noqa: E402
 
 APP = os.path.join(BUILD_DIR, 'src', 'app', 'callwitness-app')
+A11Y_WALK = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'a11y_walk.py')
 APP_ID, APP_PATH = 'org.callwitness.CallWitness', '/org/callwitness/CallWitness'
 OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'output')
 LSAN_SUPPRESSIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lsan-gtk.supp')
@@ -257,6 +259,49 @@ class App(unittest.TestCase):
                     call_line = next(line for line in app.text().splitlines() if f'-{size}-call.png' in line)
                     self.assertIn(f'page {NIGHT_CALLER}', call_line)
 
+    def test_every_control_has_a_name_a_screen_reader_can_say(self):
+        # The accessibility bus, as a phone session runs it, then the app;
+        # its tree read through AT-SPI on each page, as Orca would.
+        phone = self.phone
+        launcher = phone._spawn('at-spi-bus-launcher', ['/usr/libexec/at-spi-bus-launcher'],
+                                start_new_session=True)
+
+        def stop_launcher():
+            # The launcher, the bus it started and the registry it activated.
+            try:
+                os.killpg(launcher.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            phone._stop(launcher)
+        self.addCleanup(stop_launcher)
+
+        def a11y_bus():
+            return subprocess.run(['gdbus', 'call', '--session', '--dest', 'org.freedesktop.DBus', '--object-path',
+                                   '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.NameHasOwner',
+                                   'org.a11y.Bus'], env=phone.env, capture_output=True, text=True,
+                                  timeout=10).stdout.strip() == '(true,)'
+        wait_for(a11y_bus, 15, 'the accessibility bus')
+        app = self.start_app()
+        controls, unnamed = 0, []
+        roles = set()
+        pages = (('filter', '"all"'), ('show-call', f'int64 {self.night_call_id()}'), ('show-export', None),
+                 ('show-status', None), ('show-prefs', None))
+        for action, parameter in pages:
+            app.activate(action, parameter)
+            # A screenshot is taken once the page is laid out.
+            app.screenshot(os.path.join(phone.dir, f'a11y-{action}.png'))
+            walked = subprocess.run(['/usr/bin/python3', A11Y_WALK, 'callwitness-app'], env=phone.env,
+                                    capture_output=True, text=True, timeout=60)
+            self.assertEqual(walked.returncode, 0, walked.stderr)
+            tree = json.loads(walked.stdout)
+            self.assertGreater(len(tree['controls']), 5, f'{action}: {tree}')
+            controls += len(tree['controls'])
+            roles |= {c['role'] for c in tree['controls']}
+            unnamed += [f'{action}: {c["role"]} at {c["path"]}' for c in tree['controls'] if not c['name'].strip()]
+        app.close()
+        self.assertEqual(unnamed, [], f'controls without a name, of {controls}')
+        self.assertTrue({'push-button', 'entry'} <= roles, roles)
+
     def test_a_long_message_is_shown_whole(self):
         # A message of many parts: 17,000 characters (255 parts hold up to
         # 39,015). In a row's subtitle its page took 12 s to lay out; how
@@ -267,6 +312,8 @@ class App(unittest.TestCase):
         index = len(phone.calls())
         phone.mm_call('AddIncomingMessage', MODEM, sender, text, '')
         row = phone.wait_call(index, lambda c: c['kind'] == 'message', 'the long message')
+        # Out of the way of the tests that read the newest entries of the list.
+        self.addCleanup(phone.cli, 'delete', str(row['id']), '--force', '--yes')
         app = self.start_app()
         mark = len(app.text())
         app.activate('show-call', f'int64 {row["id"]}')
@@ -277,8 +324,6 @@ class App(unittest.TestCase):
         self.check_rendered(path, '360x720')
         self.assertIn('message text: 17000 characters', shown)
         self.assertIn(f'page {sender}', shown)
-        # Out of the way of the tests that read the newest entries of the list.
-        phone.cli('delete', str(row['id']), '--force', '--yes')
 
     def test_a_note_and_who_called_are_kept_with_their_audit_entries(self):
         phone = self.phone
