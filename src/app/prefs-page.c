@@ -8,6 +8,8 @@
 #include "callwitness/config.h"
 #include "callwitness/paths.h"
 #include "callwitness/policy.h"
+#include "callwitness/rules.h"
+#include "callwitness/timestamp.h"
 #include "prefs-page.h"
 #include "recorder-owner.h"
 
@@ -30,14 +32,17 @@ static const struct {
 
 typedef struct prefs_page {
         AdwEntryRow *quiet_hours, *bitrate;
-        AdwComboRow *mode;
+        AdwComboRow *mode, *preset;
+        /* The presets the page offers, by id; the first, NULL, leaves
+         * [tagging] preset out of the file: the time zone's. */
+        GPtrArray *preset_ids;
         AdwActionRow *file_row, *outcome;
         GtkWidget *save_button;
         char *config_path;
         /* What the file held when read, as the page shows it: only what
          * differs from it is written. */
         char *loaded_quiet_hours, *loaded_bitrate;
-        guint loaded_mode;
+        guint loaded_mode, loaded_preset;
         GDBusConnection *bus;
         guint watch;
         char *owner;               /* of the daemon's name, ours; NULL: not running */
@@ -75,7 +80,7 @@ void cw_prefs_page_load(GtkWidget *widget) {
         prefs_page *p = page_of(widget);
         char *error = NULL;
         cw_config cfg;
-        guint mode = 0;
+        guint mode = 0, preset = 0;
 
         cw_config_init_defaults(&cfg);
         gtk_widget_set_visible(GTK_WIDGET(p->outcome), FALSE);
@@ -107,11 +112,17 @@ void cw_prefs_page_load(GtkWidget *widget) {
                 if (capture_choices[i].mode == (int) cfg.capture_mode)
                         mode = i;
         p->loaded_mode = mode;
+        for (guint i = 1; cfg.preset && cfg.preset[0] && i < p->preset_ids->len; i++)
+                if (strcmp(g_ptr_array_index(p->preset_ids, i), cfg.preset) == 0)
+                        preset = i;
+        p->loaded_preset = preset;
         set_field(p->quiet_hours, p->loaded_quiet_hours);
         set_field(p->bitrate, p->loaded_bitrate);
         adw_combo_row_set_selected(p->mode, mode);
-        g_message("prefs: read %s: quiet hours '%s', %s bit/s, capture %s", p->config_path, p->loaded_quiet_hours,
-                  p->loaded_bitrate, capture_choices[mode].name);
+        adw_combo_row_set_selected(p->preset, preset);
+        g_message("prefs: read %s: quiet hours '%s', %s bit/s, capture %s, rules %s", p->config_path,
+                  p->loaded_quiet_hours, p->loaded_bitrate, capture_choices[mode].name,
+                  preset ? (const char *) g_ptr_array_index(p->preset_ids, preset) : "of the time zone");
         cw_config_clear(&cfg);
         free(error);
 }
@@ -231,8 +242,8 @@ static void ask_reload(prefs_page *p) {
 void cw_prefs_page_save(GtkWidget *widget) {
         prefs_page *p = page_of(widget);
         char *quiet_hours, *bitrate, *error = NULL, *detail;
-        cw_config_change changes[3];
-        guint mode = adw_combo_row_get_selected(p->mode);
+        cw_config_change changes[4];
+        guint mode = adw_combo_row_get_selected(p->mode), preset = adw_combo_row_get_selected(p->preset);
         size_t n = 0;
         int r;
 
@@ -242,7 +253,7 @@ void cw_prefs_page_save(GtkWidget *widget) {
         gtk_widget_remove_css_class(GTK_WIDGET(p->bitrate), "error");
         quiet_hours = checked_quiet_hours(p);
         bitrate = quiet_hours ? checked_bitrate(p) : NULL;
-        if (!quiet_hours || !bitrate || mode >= G_N_ELEMENTS(capture_choices))
+        if (!quiet_hours || !bitrate || mode >= G_N_ELEMENTS(capture_choices) || preset >= p->preset_ids->len)
                 goto finish;
         /* Only what was changed: a default the file left out stays out,
          * so that a better default later still reaches this phone. */
@@ -255,6 +266,8 @@ void cw_prefs_page_save(GtkWidget *widget) {
                         "audio", "mode",
                         capture_choices[mode].mode < 0 ? NULL
                                                        : cw_capture_mode_to_string(capture_choices[mode].mode) };
+        if (preset != p->loaded_preset)
+                changes[n++] = (cw_config_change) { "tagging", "preset", g_ptr_array_index(p->preset_ids, preset) };
         if (n == 0) {
                 show_outcome(p, _("Nothing to save"), _("The page holds what callwitness.conf already says."));
                 g_message("prefs: nothing changed");
@@ -284,6 +297,7 @@ void cw_prefs_page_save(GtkWidget *widget) {
         p->loaded_quiet_hours = g_strdup(quiet_hours);
         p->loaded_bitrate = g_strdup(bitrate);
         p->loaded_mode = mode;
+        p->loaded_preset = preset;
         set_field(p->quiet_hours, quiet_hours);
         set_field(p->bitrate, bitrate);
         ask_reload(p);
@@ -303,6 +317,14 @@ gboolean cw_prefs_page_type(GtkWidget *widget, const char *field, const char *te
                 gtk_widget_grab_focus(GTK_WIDGET(row));
                 gtk_editable_set_text(GTK_EDITABLE(row), text);
                 return TRUE;
+        }
+        if (strcmp(field, "rules") == 0) {
+                for (guint i = 0; i < p->preset_ids->len; i++)
+                        if (i ? strcmp(g_ptr_array_index(p->preset_ids, i), text) == 0 : strcmp(text, "auto") == 0) {
+                                adw_combo_row_set_selected(p->preset, i);
+                                return TRUE;
+                        }
+                return FALSE;
         }
         if (strcmp(field, "mode") != 0)
                 return FALSE;
@@ -367,8 +389,58 @@ static void prefs_page_free(gpointer data) {
         g_free(p->appeared);
         g_free(p->loaded_quiet_hours);
         g_free(p->loaded_bitrate);
+        g_ptr_array_unref(p->preset_ids);
         free(p->config_path);
         g_free(p);
+}
+
+static gint by_name(gconstpointer a, gconstpointer b) {
+        return g_utf8_collate(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The installed presets, each offered by its name; first the time zone's,
+ * which names the one it is now. */
+static AdwComboRow *preset_row_new(prefs_page *p) {
+        GtkStringList *labels = gtk_string_list_new(NULL);
+        AdwComboRow *row = ADW_COMBO_ROW(adw_combo_row_new());
+        GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
+        const char *dir = cw_paths_presets_dir(), *file;
+        char *zone = cw_local_time_zone_name(), *label;
+        GDir *listing = g_dir_open(dir, 0, NULL);
+
+        p->preset_ids = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(p->preset_ids, NULL);
+        while (listing && (file = g_dir_read_name(listing)))
+                if (g_str_has_suffix(file, ".conf"))
+                        g_ptr_array_add(found, g_strndup(file, strlen(file) - strlen(".conf")));
+        if (listing)
+                g_dir_close(listing);
+        g_ptr_array_sort(found, by_name);
+        label = g_strdup_printf(_("Of the time zone (%s)"), cw_preset_for_zone(zone, NULL));
+        gtk_string_list_append(labels, label);
+        g_free(label);
+        for (guint i = 0; i < found->len; i++) {
+                cw_preset preset = { 0 };
+                char *error = NULL;
+
+                /* A preset that does not load is not offered: the daemon
+                 * would refuse it. */
+                if (cw_preset_load_id(dir, g_ptr_array_index(found, i), &preset, &error) == 0) {
+                        label = g_strdup_printf("%s (%s)", preset.name, preset.id);
+                        gtk_string_list_append(labels, label);
+                        g_ptr_array_add(p->preset_ids, g_strdup(preset.id));
+                        g_free(label);
+                }
+                cw_preset_clear(&preset);
+                free(error);
+        }
+        g_ptr_array_unref(found);
+        free(zone);
+        adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), _("Rules"));
+        gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Rules"), -1);
+        adw_combo_row_set_model(row, G_LIST_MODEL(labels));
+        g_object_unref(labels);
+        return row;
 }
 
 static AdwEntryRow *entry_row(GtkWidget *group, const char *title, GtkWidget *page) {
@@ -404,6 +476,16 @@ GtkWidget *cw_prefs_page_new(void) {
                                                 "midnight. Empty: no call is tagged for its hour. Every call is "
                                                 "judged again when this changes."));
         p->quiet_hours = entry_row(group, _("Quiet hours"), box);
+        gtk_box_append(GTK_BOX(box), group);
+
+        group = adw_preferences_group_new();
+        adw_preferences_group_set_title(ADW_PREFERENCES_GROUP(group), _("Collection rules"));
+        adw_preferences_group_set_description(ADW_PREFERENCES_GROUP(group),
+                                              _("The hours and how often a collector may call, as the law where "
+                                                "you live sets them: calls outside them are tagged, with the rule "
+                                                "in the reason. Every call is judged again when this changes."));
+        p->preset = preset_row_new(p);
+        adw_preferences_group_add(ADW_PREFERENCES_GROUP(group), GTK_WIDGET(p->preset));
         gtk_box_append(GTK_BOX(box), group);
 
         group = adw_preferences_group_new();

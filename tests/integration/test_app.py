@@ -629,6 +629,43 @@ class App(unittest.TestCase):
                       phone.daemon_log())
         app.close()
 
+    def test_the_collection_rules_are_chosen_and_every_call_judged_by_them(self):
+        phone = self.phone
+        path = self.config_path()
+        phone.write_config('[audio]\nbitrate = 32000\n')
+        self.addCleanup(self.reset_config)
+        app = self.start_app()
+        app_mark = len(app.text())
+        app.activate('show-prefs')
+        wait_for(lambda: 'capture profile, rules of the time zone' in app.text()[app_mark:], 15,
+                 'the preferences read')
+
+        def night_reason():
+            with phone.catalog() as db:
+                return db.execute("SELECT reason FROM tags WHERE call_id = ? AND tag = 'night'",
+                                  (self.night_call_id(),)).fetchone()[0]
+        self.assertIn('China', night_reason())   # Asia/Shanghai's rules
+
+        mark, app_mark = len(phone.daemon_log()), len(app.text())
+        app.activate('type', '("rules", "us")')
+        app.activate('apply', '"save"')
+        wait_for(lambda: 'prefs: saved, callwitnessd reloaded' in app.text()[app_mark:], 15, 'the save')
+        with open(path) as f:
+            self.assertEqual(f.read(), '[audio]\nbitrate = 32000\n\n[tagging]\npreset = us\n')
+        wait_for(lambda: 'Rules: preset us' in phone.daemon_log()[mark:], 15, 'the daemon judging by the US rules')
+        wait_for(lambda: 'United States' in night_reason(), 15, 'the night call judged again by the US rules')
+
+        # Back to the time zone's: the key leaves the file.
+        mark, app_mark = len(phone.daemon_log()), len(app.text())
+        app.activate('type', '("rules", "auto")')
+        app.activate('apply', '"save"')
+        wait_for(lambda: 'prefs: saved, callwitnessd reloaded' in app.text()[app_mark:], 15, 'the second save')
+        with open(path) as f:
+            self.assertNotIn('preset', f.read())
+        wait_for(lambda: 'Rules: preset cn' in phone.daemon_log()[mark:], 15, "the daemon on the zone's rules")
+        wait_for(lambda: 'China' in night_reason(), 15, 'the night call judged again by the Chinese rules')
+        app.close()
+
     def tagged_ids(self):
         with self.phone.catalog() as db:
             return {r[0] for r in db.execute('SELECT DISTINCT call_id FROM tags')}
