@@ -10,6 +10,7 @@
 #include "callwitness/policy.h"
 #include "callwitness/rules.h"
 #include "callwitness/timestamp.h"
+#include "collectors-group.h"
 #include "prefs-page.h"
 #include "recorder-owner.h"
 
@@ -33,6 +34,7 @@ static const struct {
 typedef struct prefs_page {
         AdwEntryRow *quiet_hours, *bitrate;
         AdwComboRow *mode, *preset;
+        GtkWidget *collectors;
         /* The presets the page offers, by id; the first, NULL, leaves
          * [tagging] preset out of the file: the time zone's. */
         GPtrArray *preset_ids;
@@ -76,8 +78,7 @@ static void set_field(AdwEntryRow *row, const char *text) {
         gtk_widget_remove_css_class(GTK_WIDGET(row), "error");
 }
 
-void cw_prefs_page_load(GtkWidget *widget) {
-        prefs_page *p = page_of(widget);
+static void load_file(prefs_page *p) {
         char *error = NULL;
         cw_config cfg;
         guint mode = 0, preset = 0;
@@ -125,6 +126,13 @@ void cw_prefs_page_load(GtkWidget *widget) {
                   preset ? (const char *) g_ptr_array_index(p->preset_ids, preset) : "of the time zone");
         cw_config_clear(&cfg);
         free(error);
+}
+
+void cw_prefs_page_load(GtkWidget *widget) {
+        prefs_page *p = page_of(widget);
+
+        cw_collectors_group_load(p->collectors);
+        load_file(p);
 }
 
 /* --- checking what was typed ------------------------------------------- */
@@ -239,6 +247,16 @@ static void ask_reload(prefs_page *p) {
                                G_DBUS_CALL_FLAGS_NO_AUTO_START, 10000, p->cancellable, on_reloaded, p);
 }
 
+gboolean cw_prefs_page_apply(GtkWidget *widget, const char *what) {
+        prefs_page *p = page_of(widget);
+
+        if (strcmp(what, "save") == 0) {
+                cw_prefs_page_save(widget);
+                return TRUE;
+        }
+        return cw_collectors_group_apply(p->collectors, what);
+}
+
 void cw_prefs_page_save(GtkWidget *widget) {
         prefs_page *p = page_of(widget);
         char *quiet_hours, *bitrate, *error = NULL, *detail;
@@ -318,6 +336,8 @@ gboolean cw_prefs_page_type(GtkWidget *widget, const char *field, const char *te
                 gtk_editable_set_text(GTK_EDITABLE(row), text);
                 return TRUE;
         }
+        if (cw_collectors_group_type(p->collectors, field, text))
+                return TRUE;
         if (strcmp(field, "rules") == 0) {
                 for (guint i = 0; i < p->preset_ids->len; i++)
                         if (i ? strcmp(g_ptr_array_index(p->preset_ids, i), text) == 0 : strcmp(text, "auto") == 0) {
@@ -488,6 +508,7 @@ GtkWidget *cw_prefs_page_new(void) {
         adw_preferences_group_add(ADW_PREFERENCES_GROUP(group), GTK_WIDGET(p->preset));
         gtk_box_append(GTK_BOX(box), group);
 
+
         group = adw_preferences_group_new();
         adw_preferences_group_set_title(ADW_PREFERENCES_GROUP(group), _("Recording"));
         description = g_strdup_printf(_("For the calls recorded from now on. Bitrate from %d to %d bit/s: 32000 "
@@ -539,8 +560,12 @@ GtkWidget *cw_prefs_page_new(void) {
         g_signal_connect(p->save_button, "clicked", G_CALLBACK(on_save_clicked), box);
         gtk_box_append(GTK_BOX(button_box), p->save_button);
         gtk_box_append(GTK_BOX(box), button_box);
+        /* Below the Save button, which is the file's: the collectors are
+         * in the catalog, saved as each is changed. */
+        p->collectors = cw_collectors_group_new();
+        gtk_box_append(GTK_BOX(box), p->collectors);
 
-        cw_prefs_page_load(box);
+        load_file(p);
         p->bus = app ? g_application_get_dbus_connection(app) : NULL;
         if (p->bus) {
                 g_object_ref(p->bus);

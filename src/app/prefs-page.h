@@ -2,7 +2,8 @@
 #pragma once
 
 /* The page that changes callwitness.conf: the quiet hours (calls that
- * start in them are tagged "night"), the bitrate and the capture mode.
+ * start in them are tagged "night"), the collection rules, the bitrate and
+ * the capture mode; and, in the catalog, the collectors.
  * It keeps the rest of the person's file as written, writes only what is
  * valid, and asks a running callwitnessd to read the file again. */
 
@@ -14,11 +15,16 @@ GtkWidget *cw_prefs_page_new(void);
 /* Reads callwitness.conf into the page again; what was typed and not
  * saved is replaced. */
 void cw_prefs_page_load(GtkWidget *page);
-/* For the tests, as fingers would: types text into "quiet-hours" or
- * "bitrate", or chooses the "mode" ("profile", "separate", "mixed",
- * "local-only"). FALSE when there is no such field or choice. */
+/* For the tests, as fingers would: types text into "quiet-hours",
+ * "bitrate", "collector" or "collector-numbers", or chooses the "mode"
+ * ("profile", "separate", "mixed", "local-only") or the "rules" (a
+ * preset's id, "auto"). FALSE when there is no such field or choice. */
 gboolean cw_prefs_page_type(GtkWidget *page, const char *field, const char *text);
-/* Checks what the page holds and saves it, as its button does. */
+/* "save" saves the file's settings, as the Save button does; the
+ * collectors take "add-collector" and "remove-collector NAME". FALSE when
+ * it means nothing here. */
+gboolean cw_prefs_page_apply(GtkWidget *page, const char *what);
+/* Checks what the page holds for the file and saves it. */
 void cw_prefs_page_save(GtkWidget *page);
 
 G_END_DECLS

@@ -1299,10 +1299,7 @@ void cw_window_apply(CwWindow *win, const char *entry) {
         GtkWidget *row;
 
         if (prefs_shown(win)) {
-                /* One button saves the whole page. */
-                if (strcmp(entry, "save") == 0)
-                        cw_prefs_page_save(win->prefs_page);
-                else
+                if (!cw_prefs_page_apply(win->prefs_page, entry))
                         g_message("no entry %s on the page", entry);
                 return;
         }

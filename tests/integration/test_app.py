@@ -666,6 +666,45 @@ class App(unittest.TestCase):
         wait_for(lambda: 'China' in night_reason(), 15, 'the night call judged again by the Chinese rules')
         app.close()
 
+    def test_a_collector_is_named_audited_and_removed(self):
+        phone = self.phone
+        app = self.start_app()
+        app_mark = len(app.text())
+        app.activate('show-prefs')
+        wait_for(lambda: 'collectors: read 0' in app.text()[app_mark:], 15, 'the collectors read')
+
+        app_mark = len(app.text())
+        app.activate('type', '("collector", "Fast Loans Co")')
+        app.activate('type', '("collector-numbers", "+8613800138000, 13700137000")')
+        app.activate('apply', '"add-collector"')
+        wait_for(lambda: 'collectors: added Fast Loans Co' in app.text()[app_mark:], 15, 'the collector added')
+        wait_for(lambda: 'collectors: read 1' in app.text()[app_mark:], 15, 'the collectors read again')
+        # Kept as the CLI keeps it: both numbers (the national one read by
+        # the country code of Asia/Shanghai's rules), audited.
+        listed = phone.cli('collector', 'list').stdout
+        self.assertIn('Fast Loans Co', listed)
+        self.assertIn('+8613800138000', listed)
+        self.assertIn('+8613700137000', listed)
+        with phone.catalog() as db:
+            kinds = [r[0] for r in db.execute("SELECT kind FROM audit_log WHERE kind = 'collector'")]
+        self.assertEqual(len(kinds), 1)
+
+        # A collector without numbers is refused, and nothing is written.
+        app_mark = len(app.text())
+        app.activate('type', '("collector", "Nobody")')
+        app.activate('type', '("collector-numbers", " , ")')
+        app.activate('apply', '"add-collector"')
+        wait_for(lambda: 'collectors: refused Nobody' in app.text()[app_mark:], 15, 'the refusal')
+        self.assertNotIn('Nobody', phone.cli('collector', 'list').stdout)
+
+        app_mark = len(app.text())
+        app.activate('apply', '"remove-collector Fast Loans Co"')
+        wait_for(lambda: 'collectors: removed Fast Loans Co' in app.text()[app_mark:], 15, 'the collector removed')
+        self.assertNotIn('Fast Loans Co', phone.cli('collector', 'list').stdout)
+        result = phone.cli('verify', '--catalog', check=False)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        app.close()
+
     def tagged_ids(self):
         with self.phone.catalog() as db:
             return {r[0] for r in db.execute('SELECT DISTINCT call_id FROM tags')}
