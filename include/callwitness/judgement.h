@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "callwitness/catalog.h"
+#include "callwitness/number-rules.h"
 #include "callwitness/rules.h"
 
 /* The judgement of a call not yet (or just) in the catalog, against the
@@ -45,6 +46,14 @@ int cw_catalog_retag(cw_catalog *c, const cw_rulebook *rules, int64_t since_ms, 
  * same fingerprint (*done false). */
 int cw_catalog_retag_all(cw_catalog *c, const cw_rulebook *rules, const char *because, bool only_if_changed,
                          const cw_timestamp *at, cw_tag_change_fn cb, void *userdata, bool *done);
+
+/* A number's rule set (what is recorded, or its label) or, with remove,
+ * taken away; then, unless only a label changed, every call judged again
+ * (the user's own people are not judged): what `callwitness rule` and the
+ * app do. The errors of cw_number_rule_set/remove, or the retag's. */
+int cw_number_rule_change(cw_catalog *c, const cw_rulebook *rules, const char *number, bool remove,
+                          cw_record_rule record, const char *label, const cw_timestamp *at, cw_tag_change_fn cb,
+                          void *userdata);
 
 /* Collectors: a name for the numbers one company calls from. Adding numbers
  * to a collector (created if new) moves them from any other; each change is

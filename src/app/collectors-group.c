@@ -7,8 +7,9 @@
 
 #include "callwitness/config.h"
 #include "callwitness/judgement.h"
-#include "callwitness/paths.h"
+#include "catalog-change.h"
 #include "collectors-group.h"
+#include "removable-rows.h"
 
 typedef struct collectors_group {
         GtkWidget *box;                /* the widget made, holding both groups */
@@ -23,45 +24,20 @@ static collectors_group *group_of(GtkWidget *widget) {
         return g_object_get_data(G_OBJECT(widget), "collectors-group");
 }
 
-static void show_outcome(collectors_group *g, const char *title, const char *detail) {
-        adw_preferences_row_set_title(ADW_PREFERENCES_ROW(g->outcome), title);
-        adw_action_row_set_subtitle(g->outcome, detail ? detail : "");
-        gtk_widget_set_visible(GTK_WIDGET(g->outcome), TRUE);
-}
-
-static void on_remove_clicked(GtkButton *button, gpointer userdata);
+static void remove_collector(const char *name, gpointer userdata);
 
 static int add_row(const cw_collector_record *collector, void *userdata) {
         collectors_group *g = userdata;
-        GtkWidget *row = adw_action_row_new(), *remove = gtk_button_new_from_icon_name("user-trash-symbolic");
-        GString *joined = g_string_new(NULL);
-        char *numbers;
-        char *calls = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%lld call", "%lld calls", collector->calls),
-                                      (long long) collector->calls);
-        char *subtitle;
+        GString *numbers = g_string_new(NULL);
         char *label = g_strdup_printf(_("Remove the collector %s"), collector->name);
 
         for (size_t i = 0; i < collector->n_numbers; i++)
-                g_string_append_printf(joined, "%s%s", i ? ", " : "", collector->numbers[i]);
-        numbers = g_string_free(joined, FALSE);
-        subtitle = g_strdup_printf("%s · %s", numbers, calls);
-
-        /* A name and numbers the person typed: never markup. */
-        adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(row), FALSE);
-        adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), collector->name);
-        adw_action_row_set_subtitle(ADW_ACTION_ROW(row), subtitle);
-        gtk_widget_set_valign(remove, GTK_ALIGN_CENTER);
-        gtk_widget_add_css_class(remove, "flat");
-        gtk_widget_set_tooltip_text(remove, label);
-        gtk_accessible_update_property(GTK_ACCESSIBLE(remove), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-        g_object_set_data_full(G_OBJECT(remove), "collector", g_strdup(collector->name), g_free);
-        g_signal_connect(remove, "clicked", G_CALLBACK(on_remove_clicked), g);
-        adw_action_row_add_suffix(ADW_ACTION_ROW(row), remove);
-        adw_preferences_group_add(ADW_PREFERENCES_GROUP(g->list), row);
-        g_ptr_array_add(g->rows, row);
-        g_free(numbers);
-        g_free(calls);
-        g_free(subtitle);
+                g_string_append_printf(numbers, "%s%s", i ? ", " : "", collector->numbers[i]);
+        g_string_append(numbers, " · ");
+        g_string_append_printf(numbers, g_dngettext(GETTEXT_PACKAGE, "%lld call", "%lld calls", collector->calls),
+                               (long long) collector->calls);
+        cw_removable_row_add(g->list, g->rows, collector->name, numbers->str, label, remove_collector, g);
+        g_string_free(numbers, TRUE);
         g_free(label);
         return 0;
 }
@@ -73,9 +49,7 @@ void cw_collectors_group_load(GtkWidget *widget) {
         char *error = NULL;
         int r;
 
-        for (guint i = 0; i < g->rows->len; i++)
-                adw_preferences_group_remove(ADW_PREFERENCES_GROUP(g->list), g_ptr_array_index(g->rows, i));
-        g_ptr_array_set_size(g->rows, 0);
+        cw_removable_rows_clear(g->list, g->rows);
         if (!g->catalog_path)
                 r = -ENOENT;
         else if ((r = cw_config_user_rulebook(&rules, &error)) == 0 &&
@@ -83,7 +57,7 @@ void cw_collectors_group_load(GtkWidget *widget) {
                 r = cw_collector_foreach(catalog, rules, add_row, g);
         /* No catalog yet: nobody has called, and nobody is named. */
         if (r < 0 && r != -ENOENT) {
-                show_outcome(g, _("The collectors cannot be read"), error ? error : g_strerror(-r));
+                cw_outcome_row_show(g->outcome, _("The collectors cannot be read"), error ? error : g_strerror(-r));
                 g_message("collectors: not read: %s", error ? error : g_strerror(-r));
         } else
                 g_message("collectors: read %u", g->rows->len);
@@ -98,22 +72,17 @@ static void count_change(const cw_tag_change *change, void *userdata) {
         (*(size_t *) userdata)++;
 }
 
-/* Opens the catalog and the rules for one change, as the CLI does; on
- * failure says why on the page and returns -errno. */
+/* The catalog and the rules for one change; on failure says why on the
+ * page and returns -errno. */
 static int open_for_change(collectors_group *g, cw_catalog **catalog, cw_rulebook **rules) {
-        cw_timestamp now = cw_timestamp_now();
         char *error = NULL;
-        int r = g->catalog_path ? cw_config_user_rulebook(rules, &error) : -ENOENT;
+        int r = cw_app_open_for_change(g->catalog_path, catalog, rules, &error);
 
-        if (r == 0 && (r = cw_catalog_open(g->catalog_path, &now, catalog)) < 0)
-                *rules = cw_rulebook_free(*rules);
         if (r < 0) {
-                show_outcome(g, _("Not saved"), error ? error : g_strerror(-r));
-                g_message("collectors: not saved: %s", error ? error : g_strerror(-r));
-        } else
-                /* The daemon may be in a write: wait for it as long as a person does. */
-                cw_catalog_set_busy_timeout(*catalog, 5000);
-        free(error);
+                cw_outcome_row_show(g->outcome, _("Not saved"), error);
+                g_message("collectors: not saved: %s", error);
+                g_free(error);
+        }
         return r;
 }
 
@@ -124,13 +93,13 @@ static void tell(collectors_group *g, int r, bool added, const char *name, size_
                 detail = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "Every call was judged again: %zu tag changed.",
                                                      "Every call was judged again: %zu tags changed.", changes),
                                          changes);
-                show_outcome(g, added ? _("Added") : _("Removed"), detail);
+                cw_outcome_row_show(g->outcome, added ? _("Added") : _("Removed"), detail);
                 g_message("collectors: %s %s, %zu tag(s) changed", added ? "added" : "removed", name, changes);
                 g_free(detail);
                 cw_collectors_group_load(g->box);
                 return;
         }
-        show_outcome(g, _("Not saved"),
+        cw_outcome_row_show(g->outcome, _("Not saved"),
                      r == -EINVAL   ? _("A collector needs a name (one line) and numbers, not a withheld caller or "
                                         "a code.")
                      : r == -ENOENT ? _("There is no such collector.")
@@ -170,25 +139,20 @@ finish:
         g_free(name);
 }
 
-static void remove_collector(collectors_group *g, const char *name) {
+static void remove_collector(const char *name, gpointer userdata) {
+        collectors_group *g = userdata;
         cw_timestamp now = cw_timestamp_now();
         cw_catalog *catalog = NULL;
         cw_rulebook *rules = NULL;
         size_t changes = 0;
-        char *kept = g_strdup(name);   /* the row holding name goes with the load */
         int r = open_for_change(g, &catalog, &rules);
 
         if (r == 0) {
-                r = cw_collector_remove(catalog, rules, kept, NULL, 0, &now, count_change, &changes);
-                tell(g, r, false, kept, changes);
+                r = cw_collector_remove(catalog, rules, name, NULL, 0, &now, count_change, &changes);
+                tell(g, r, false, name, changes);
         }
         cw_catalog_free(catalog);
         cw_rulebook_free(rules);
-        g_free(kept);
-}
-
-static void on_remove_clicked(GtkButton *button, gpointer userdata) {
-        remove_collector(userdata, g_object_get_data(G_OBJECT(button), "collector"));
 }
 
 static void on_add(AdwEntryRow *row, gpointer userdata) {
@@ -217,20 +181,17 @@ gboolean cw_collectors_group_apply(GtkWidget *widget, const char *what) {
         }
         if (!g_str_has_prefix(what, "remove-collector "))
                 return FALSE;
-        for (guint i = 0; i < g->rows->len; i++)
-                if (strcmp(adw_preferences_row_get_title(g_ptr_array_index(g->rows, i)),
-                           what + strlen("remove-collector ")) == 0) {
-                        remove_collector(g, what + strlen("remove-collector "));
-                        return TRUE;
-                }
-        return FALSE;
+        if (!cw_removable_rows_has(g->rows, what + strlen("remove-collector ")))
+                return FALSE;
+        remove_collector(what + strlen("remove-collector "), g);
+        return TRUE;
 }
 
 static void collectors_group_free(gpointer data) {
         collectors_group *g = data;
 
         g_ptr_array_unref(g->rows);
-        free(g->catalog_path);
+        g_free(g->catalog_path);
         g_free(g);
 }
 
@@ -246,13 +207,10 @@ static AdwEntryRow *entry_row(GtkWidget *group, const char *title) {
 GtkWidget *cw_collectors_group_new(void) {
         GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 18), *add;
         collectors_group *g = g_new0(collectors_group, 1);
-        char *data_dir = NULL;
 
         g->box = box;
         g->rows = g_ptr_array_new();
-        if (cw_paths_data_dir(&data_dir) == 0)
-                g->catalog_path = g_build_filename(data_dir, "catalog.db", NULL);
-        free(data_dir);
+        g->catalog_path = cw_app_catalog_path();
         g_object_set_data_full(G_OBJECT(box), "collectors-group", g, collectors_group_free);
 
         g->list = adw_preferences_group_new();
@@ -271,11 +229,7 @@ GtkWidget *cw_collectors_group_new(void) {
         adw_entry_row_set_show_apply_button(g->numbers, TRUE);
         g_signal_connect(g->numbers, "apply", G_CALLBACK(on_add), g);
         g_signal_connect(g->numbers, "entry-activated", G_CALLBACK(on_add), g);
-        g->outcome = ADW_ACTION_ROW(adw_action_row_new());
-        adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(g->outcome), FALSE);
-        adw_action_row_set_subtitle_lines(g->outcome, 0);
-        gtk_widget_set_visible(GTK_WIDGET(g->outcome), FALSE);
-        adw_preferences_group_add(ADW_PREFERENCES_GROUP(add), GTK_WIDGET(g->outcome));
+        g->outcome = cw_outcome_row_new(add);
         gtk_box_append(GTK_BOX(box), add);
 
         cw_collectors_group_load(box);

@@ -11,6 +11,7 @@
 #include "callwitness/rules.h"
 #include "callwitness/timestamp.h"
 #include "collectors-group.h"
+#include "numbers-group.h"
 #include "prefs-page.h"
 #include "recorder-owner.h"
 
@@ -34,7 +35,7 @@ static const struct {
 typedef struct prefs_page {
         AdwEntryRow *quiet_hours, *bitrate;
         AdwComboRow *mode, *preset;
-        GtkWidget *collectors;
+        GtkWidget *collectors, *numbers;
         /* The presets the page offers, by id; the first, NULL, leaves
          * [tagging] preset out of the file: the time zone's. */
         GPtrArray *preset_ids;
@@ -132,6 +133,7 @@ void cw_prefs_page_load(GtkWidget *widget) {
         prefs_page *p = page_of(widget);
 
         cw_collectors_group_load(p->collectors);
+        cw_numbers_group_load(p->numbers);
         load_file(p);
 }
 
@@ -254,7 +256,7 @@ gboolean cw_prefs_page_apply(GtkWidget *widget, const char *what) {
                 cw_prefs_page_save(widget);
                 return TRUE;
         }
-        return cw_collectors_group_apply(p->collectors, what);
+        return cw_collectors_group_apply(p->collectors, what) || cw_numbers_group_apply(p->numbers, what);
 }
 
 void cw_prefs_page_save(GtkWidget *widget) {
@@ -336,7 +338,7 @@ gboolean cw_prefs_page_type(GtkWidget *widget, const char *field, const char *te
                 gtk_editable_set_text(GTK_EDITABLE(row), text);
                 return TRUE;
         }
-        if (cw_collectors_group_type(p->collectors, field, text))
+        if (cw_collectors_group_type(p->collectors, field, text) || cw_numbers_group_type(p->numbers, field, text))
                 return TRUE;
         if (strcmp(field, "rules") == 0) {
                 for (guint i = 0; i < p->preset_ids->len; i++)
@@ -560,10 +562,13 @@ GtkWidget *cw_prefs_page_new(void) {
         g_signal_connect(p->save_button, "clicked", G_CALLBACK(on_save_clicked), box);
         gtk_box_append(GTK_BOX(button_box), p->save_button);
         gtk_box_append(GTK_BOX(box), button_box);
-        /* Below the Save button, which is the file's: the collectors are
-         * in the catalog, saved as each is changed. */
+        /* Below the Save button, which is the file's: the collectors and
+         * the rules for numbers are in the catalog, saved as each is
+         * changed. */
         p->collectors = cw_collectors_group_new();
         gtk_box_append(GTK_BOX(box), p->collectors);
+        p->numbers = cw_numbers_group_new();
+        gtk_box_append(GTK_BOX(box), p->numbers);
 
         load_file(p);
         p->bus = app ? g_application_get_dbus_connection(app) : NULL;

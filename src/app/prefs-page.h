@@ -3,7 +3,8 @@
 
 /* The page that changes callwitness.conf: the quiet hours (calls that
  * start in them are tagged "night"), the collection rules, the bitrate and
- * the capture mode; and, in the catalog, the collectors.
+ * the capture mode; and, in the catalog, the collectors and the rules for
+ * numbers.
  * It keeps the rest of the person's file as written, writes only what is
  * valid, and asks a running callwitnessd to read the file again. */
 
@@ -16,13 +17,13 @@ GtkWidget *cw_prefs_page_new(void);
  * saved is replaced. */
 void cw_prefs_page_load(GtkWidget *page);
 /* For the tests, as fingers would: types text into "quiet-hours",
- * "bitrate", "collector" or "collector-numbers", or chooses the "mode"
- * ("profile", "separate", "mixed", "local-only") or the "rules" (a
- * preset's id, "auto"). FALSE when there is no such field or choice. */
+ * "bitrate", or a field of the collectors or numbers groups, or chooses
+ * the "mode" ("profile", "separate", "mixed", "local-only") or the "rules"
+ * (a preset's id, "auto"). FALSE when there is no such field or choice. */
 gboolean cw_prefs_page_type(GtkWidget *page, const char *field, const char *text);
 /* "save" saves the file's settings, as the Save button does; the
- * collectors take "add-collector" and "remove-collector NAME". FALSE when
- * it means nothing here. */
+ * collectors and numbers groups take theirs. FALSE when it means nothing
+ * here. */
 gboolean cw_prefs_page_apply(GtkWidget *page, const char *what);
 /* Checks what the page holds for the file and saves it. */
 void cw_prefs_page_save(GtkWidget *page);

@@ -54,6 +54,7 @@ int cw_cli_rule(int argc, char **argv) {
         const char *label = NULL;
         cw_catalog *catalog;
         cw_rulebook *rules;
+        size_t changes = 0;
         int r;
 
         if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -78,29 +79,18 @@ int cw_cli_rule(int argc, char **argv) {
                 cw_rulebook_free(rules);
                 return 1;
         }
-        if (strcmp(argv[1], "remove") == 0)
-                r = cw_number_rule_remove(catalog, argv[2], cw_rulebook_country_code(rules), &now);
-        else
-                r = cw_number_rule_set(catalog, argv[2], cw_rulebook_country_code(rules), record, label, &now);
+        r = cw_number_rule_change(catalog, rules, argv[2], strcmp(argv[1], "remove") == 0, record, label, &now,
+                                  count_change, &changes);
         if (r == 0) {
-                char *because = NULL;
-                size_t changes = 0;
-
                 char canonical[CW_NUMBER_MAX];
 
                 /* The form it is kept in says which country code read it. */
                 cw_number_canonical(argv[2], cw_rulebook_country_code(rules), canonical);
                 printf(strcmp(argv[1], "remove") == 0 ? _("Rule for %s (%s) removed.\n")
                                                       : _("Rule for %s (%s) recorded.\n"), argv[2], canonical);
-                /* The user's own people are not judged: their calls' tags
-                 * follow the rule. */
-                if (!label && asprintf(&because, "the rule for %s changed", argv[2]) >= 0 &&
-                    cw_catalog_retag(catalog, rules, INT64_MIN / 2, because, &now, count_change, &changes) == 0 &&
-                    changes)
+                if (changes)
                         printf(ngettext("%zu tag changed.\n", "%zu tags changed.\n", changes), changes);
-                free(because);
-        }
-        else if (r == -EINVAL)
+        } else if (r == -EINVAL)
                 fprintf(stderr, _("callwitness rule: '%s' is not a number a rule can name (withheld, or a code), or "
                                   "the label is not one line\n"), argv[2]);
         else if (r == -ENOENT)

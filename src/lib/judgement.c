@@ -643,3 +643,21 @@ out:
         collectors_clear(&cs);
         return r;
 }
+
+int cw_number_rule_change(cw_catalog *c, const cw_rulebook *rules, const char *number, bool remove,
+                          cw_record_rule record, const char *label, const cw_timestamp *at, cw_tag_change_fn cb,
+                          void *userdata) {
+        const char *country_code = cw_rulebook_country_code(rules);
+        char *because;
+        int r;
+
+        r = remove ? cw_number_rule_remove(c, number, country_code, at)
+                   : cw_number_rule_set(c, number, country_code, record, label, at);
+        if (r < 0 || (!remove && label))
+                return r;
+        if (asprintf(&because, "the rule for %s changed", number) < 0)
+                return -ENOMEM;
+        r = cw_catalog_retag(c, rules, INT64_MIN / 2, because, at, cb, userdata);
+        free(because);
+        return r;
+}

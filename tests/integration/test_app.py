@@ -705,6 +705,50 @@ class App(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         app.close()
 
+    def test_a_number_is_never_recorded_labelled_and_freed_by_its_rule(self):
+        phone = self.phone
+        app = self.start_app()
+        app_mark = len(app.text())
+        app.activate('show-prefs')
+        wait_for(lambda: 'number rules: read 0' in app.text()[app_mark:], 15, 'the rules for numbers read')
+
+        # The missed caller is never recorded.
+        app_mark = len(app.text())
+        app.activate('type', '("rule-number", "137 0013 7000")')
+        app.activate('type', '("rule-kind", "never-record")')
+        app.activate('apply', '"add-rule"')
+        wait_for(lambda: 'number rules: saved 137 0013 7000' in app.text()[app_mark:], 15, 'the rule saved')
+        wait_for(lambda: 'number rules: read 1' in app.text()[app_mark:], 15, 'the rules read again')
+        listed = phone.cli('rule', 'list').stdout
+        self.assertIn('+8613700137000', listed)   # canonical, by the country code of China's rules
+        self.assertIn('never', listed)
+
+        # A label without text is refused, and nothing is written.
+        app_mark = len(app.text())
+        app.activate('type', '("rule-number", "+8613600136000")')
+        app.activate('type', '("rule-kind", "label")')
+        app.activate('type', '("rule-label", " ")')
+        app.activate('apply', '"add-rule"')
+        wait_for(lambda: 'number rules: refused +8613600136000' in app.text()[app_mark:], 15, 'the refusal')
+        self.assertNotIn('+8613600136000', phone.cli('rule', 'list').stdout)
+        app_mark = len(app.text())
+        app.activate('type', '("rule-label", "Mother")')
+        app.activate('apply', '"add-rule"')
+        wait_for(lambda: 'number rules: saved +8613600136000' in app.text()[app_mark:], 15, 'the label saved')
+        self.assertIn('Mother', phone.cli('rule', 'list').stdout)
+
+        for number in ('+8613700137000', '+8613600136000'):
+            app_mark = len(app.text())
+            app.activate('apply', f'"remove-rule {number}"')
+            wait_for(lambda: f'number rules: removed {number}' in app.text()[app_mark:], 15, f'{number} freed')
+        self.assertNotIn('+86', phone.cli('rule', 'list').stdout)
+        with phone.catalog() as db:
+            kinds = [r[0] for r in db.execute("SELECT kind FROM audit_log WHERE kind LIKE '%rule%'")]
+        self.assertGreaterEqual(len(kinds), 4, kinds)
+        result = phone.cli('verify', '--catalog', check=False)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        app.close()
+
     def tagged_ids(self):
         with self.phone.catalog() as db:
             return {r[0] for r in db.execute('SELECT DISTINCT call_id FROM tags')}
