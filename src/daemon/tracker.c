@@ -535,9 +535,6 @@ static uint64_t connected_at(tracked_call *call, cw_call_state state) {
         return capture_frame_now(t);
 }
 
-/* A connected call's file: opened at the first connection; only the call
- * that has the line gets the audio, a held call's file gets silence and
- * never another call's words. */
 /* The user's rule, not a fault: in the catalog, no notification. */
 static void tell_not_recorded(tracked_call *call) {
         cw_timestamp now = cw_timestamp_now();
@@ -547,6 +544,9 @@ static void tell_not_recorded(tracked_call *call) {
                                       "not recorded: rule (callwitness rule list)", &now);
 }
 
+/* A connected call's file: opened at the first connection; only the call
+ * that has the line gets the audio, a held call's file gets silence and
+ * never another call's words. */
 static void record_connected(tracked_call *call, cw_call_state state, uint64_t frame) {
         if (call->never_record) {
                 if (!call->not_recorded_told)
@@ -618,23 +618,30 @@ static void tell_tags(tracked_call *call) {
         cw_notifier_send(call->tracker->notifier, call_id(call) > 0 ? call_id(call) : 0, summary, body);
 }
 
-/* The one place a call changes state after its first. */
-static void call_transition(tracked_call *call, cw_call_state state, cw_end_reason reason) {
+/* The one place a call's state is set, its first included. The first is
+ * the one its catalog row was made with (no state row of its own), at the
+ * moment it appeared: a call first seen connected (the daemon started
+ * mid-call) counts as answered then and is recorded from now; one first
+ * seen ended is closed, nothing having been heard of it. */
+static void call_enter(tracked_call *call, cw_call_state state, cw_end_reason reason, bool first) {
         cw_tracker *t = call->tracker;
-        cw_timestamp now = cw_timestamp_now();
+        cw_timestamp now = first ? call->appeared : cw_timestamp_now();
         uint64_t frame;
 
-        if (call->state == CW_CALL_ENDED || state == call->state)
-                return;
-        cw_log_debug("call %lld: %s -> %s", call_id(call), cw_call_state_to_string(call->state),
-                     cw_call_state_to_string(state));
+        if (!first) {
+                if (call->state == CW_CALL_ENDED || state == call->state)
+                        return;
+                cw_log_debug("call %lld: %s -> %s", call_id(call), cw_call_state_to_string(call->state),
+                             cw_call_state_to_string(state));
+        }
         /* The instant first: the catalog's commits below may take long. */
         frame = connected_at(call, state);
         if ((state == CW_CALL_ACTIVE || state == CW_CALL_HELD) && !call->was_answered) {
                 call->was_answered = true;
                 call->answered = now;
         }
-        cw_catalog_writer_add_state(t->writer, call->slot, state, reason, &now);
+        if (!first)
+                cw_catalog_writer_add_state(t->writer, call->slot, state, reason, &now);
         call->state = state;
 
         switch (state) {
@@ -643,6 +650,11 @@ static void call_transition(tracked_call *call, cw_call_state state, cw_end_reas
                 record_connected(call, state, frame);
                 break;
         case CW_CALL_ENDED:
+                if (first) {
+                        tell_changed(t);
+                        complete_end(call);
+                        return;
+                }
                 cw_log_info("%s %lld: ended (%s, %s)", cw_record_kind_to_string(call->kind), call_id(call),
                             is_encounter(call) ? "recorded" : cw_call_outcome(call->direction, call->was_answered, reason),
                             cw_end_reason_to_string(reason));
@@ -659,6 +671,10 @@ static void call_transition(tracked_call *call, cw_call_state state, cw_end_reas
                 break;
         }
         tell_changed(t);
+}
+
+static void call_transition(tracked_call *call, cw_call_state state, cw_end_reason reason) {
+        call_enter(call, state, reason, false);
 }
 
 static void on_call_added(const cw_modem_call_info *info, void *userdata) {
@@ -678,12 +694,11 @@ static void on_call_added(const cw_modem_call_info *info, void *userdata) {
         call->tracker = t;
         call->direction = info->direction;
         call->appeared = cw_timestamp_now();
-        call->state = info->state;
         /* Capture first: it connects while the catalog's commits run, and
          * is running by the answer (nothing lost at the answer). */
         /* A number never to be recorded is not captured at all. */
         call->never_record = cw_catalog_writer_never_record(t->writer, call->number);
-        if (call->state != CW_CALL_ENDED && !call->never_record)
+        if (info->state != CW_CALL_ENDED && !call->never_record)
                 arm_capture(t, true);
 
         call->slot = cw_catalog_writer_add_call(t->writer, &(cw_call_start) {
@@ -691,7 +706,7 @@ static void on_call_added(const cw_modem_call_info *info, void *userdata) {
                 .modem_call_id = call->path,
                 .direction = call->direction,
                 .number = call->number,
-                .state = call->state,
+                .state = info->state,
                 .appeared = call->appeared,
         });
         if (!call->slot) {
@@ -699,7 +714,7 @@ static void on_call_added(const cw_modem_call_info *info, void *userdata) {
                 free_call(call);
                 return;
         }
-        cw_log_info("call %lld: %s %s call appeared", call_id(call), cw_call_state_to_string(call->state),
+        cw_log_info("call %lld: %s %s call appeared", call_id(call), cw_call_state_to_string(info->state),
                     cw_direction_to_string(call->direction));
         cw_log_debug("call %lld: number %s", call_id(call), call->number ? call->number : "unknown");
 
@@ -707,18 +722,7 @@ static void on_call_added(const cw_modem_call_info *info, void *userdata) {
 
         call->next = t->calls;
         t->calls = call;
-        tell_changed(t);
-        if (call->state == CW_CALL_ENDED) {
-                complete_end(call);
-                return;
-        }
-        if (call->state == CW_CALL_ACTIVE || call->state == CW_CALL_HELD) {
-                /* Already connected when we first saw it (the daemon started
-                 * mid-call): record from now. */
-                call->was_answered = true;
-                call->answered = call->appeared;
-                record_connected(call, call->state, connected_at(call, call->state));
-        }
+        call_enter(call, info->state, CW_END_UNKNOWN, true);
 }
 
 static void on_call_state(const char *backend, const char *path, cw_call_state state, cw_end_reason reason,
@@ -824,9 +828,7 @@ int cw_tracker_start_encounter(cw_tracker *t, const char *label, int64_t *id) {
         call->tracker = t;
         call->kind = CW_KIND_ENCOUNTER;
         call->direction = CW_DIRECTION_UNKNOWN;
-        call->appeared = call->answered = cw_timestamp_now();
-        call->was_answered = true;
-        call->state = CW_CALL_ACTIVE;
+        call->appeared = cw_timestamp_now();
         arm_capture(t, false);
         call->slot = cw_catalog_writer_add_call(t->writer, &(cw_call_start) {
                 .kind = CW_KIND_ENCOUNTER, .label = call->label, .backend = call->backend,
@@ -841,7 +843,7 @@ int cw_tracker_start_encounter(cw_tracker *t, const char *label, int64_t *id) {
         t->calls = call;
         cw_log_info("encounter %lld: started%s%s", call_id(call), call->label ? ": " : "",
                     call->label ? call->label : "");
-        record_connected(call, CW_CALL_ACTIVE, connected_at(call, CW_CALL_ACTIVE));
+        call_enter(call, CW_CALL_ACTIVE, CW_END_UNKNOWN, true);
         *id = cw_call_slot_id(call->slot);
         if (!call->recording) {
                 /* No file (a full disk): said in its row; nothing goes on
@@ -851,7 +853,6 @@ int cw_tracker_start_encounter(cw_tracker *t, const char *label, int64_t *id) {
                 call_transition(call, CW_CALL_ENDED, CW_END_ERROR);
                 return r;
         }
-        tell_changed(t);
         return 0;
 }
 
