@@ -175,6 +175,7 @@ struct cw_capture {
         uint64_t delivered;        /* timeline frames handed to the sink */
         pa_time_event *reconnect;
         pa_usec_t lost_usec;       /* when the server went away; 0 while there */
+        char lost_why[512];        /* the capture-failed warning, while lost */
         pa_usec_t last_pump;       /* monotonic */
         pa_usec_t settle_until;    /* after a stall: no stream is judged stopped before */
 };
@@ -781,7 +782,9 @@ static void lose_server(cw_capture *c, const char *why) {
         drop_context(c);
         if (!c->lost_usec) {
                 c->lost_usec = pa_rtclock_now();
-                report(c, CW_CAPTURE_SIDES_ALL, "capture-failed", "%s: the call is not being recorded until the sound server is back", why);
+                snprintf(c->lost_why, sizeof c->lost_why,
+                         "%s: the call is not being recorded until the sound server is back", why);
+                report(c, CW_CAPTURE_SIDES_ALL, "capture-failed", "%s", c->lost_why);
         }
         if (!c->reconnect) {
                 pa_gettimeofday(&tv);
@@ -992,6 +995,10 @@ static void connect_context(cw_capture *c) {
          * and a daemon spawning its own would record nothing useful. */
         if (pa_context_connect(c->context, NULL, PA_CONTEXT_NOAUTOSPAWN, NULL) < 0)
                 lose_server(c, "Cannot reach the sound server");
+}
+
+const char *cw_capture_failure(const cw_capture *c) {
+        return c->lost_usec ? c->lost_why : NULL;
 }
 
 int cw_capture_new(pa_mainloop_api *api, cw_capture_mode mode, const char *local_source, const char *remote_source,

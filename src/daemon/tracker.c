@@ -272,6 +272,15 @@ static void on_capture_problem(unsigned sides, const char *kind, const char *mes
 
 static const cw_capture_sink capture_sink = { .frames = on_frames, .problem = on_capture_problem };
 
+/* A call that starts while the sound server is away: the capture told the
+ * calls there were (or the log) when it was lost. */
+static void tell_capture_failure(tracked_call *call) {
+        const char *failure = call->tracker->capture ? cw_capture_failure(call->tracker->capture) : NULL;
+
+        if (failure)
+                raise_warning(call, "capture-failed", failure);
+}
+
 /* The profile's (or the configuration's) route of the call into the
  * capture, before the first frame. A missing control is told and the rest
  * still switched. */
@@ -722,6 +731,8 @@ static void on_call_added(const cw_modem_call_info *info, void *userdata) {
 
         call->next = t->calls;
         t->calls = call;
+        if (info->state != CW_CALL_ENDED && !call->never_record)
+                tell_capture_failure(call);
         call_enter(call, info->state, CW_END_UNKNOWN, true);
 }
 
@@ -843,6 +854,7 @@ int cw_tracker_start_encounter(cw_tracker *t, const char *label, int64_t *id) {
         t->calls = call;
         cw_log_info("encounter %lld: started%s%s", call_id(call), call->label ? ": " : "",
                     call->label ? call->label : "");
+        tell_capture_failure(call);
         call_enter(call, CW_CALL_ACTIVE, CW_END_UNKNOWN, true);
         *id = cw_call_slot_id(call->slot);
         if (!call->recording) {

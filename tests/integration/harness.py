@@ -198,9 +198,8 @@ class Phone:
             return f'{field}: {name}\n' in info
         wait_for(applied, timeout, f'{name} as the default {kind}')
 
-    def restart_audio(self):
-        '''Kills the sound server (every process of it) and starts it again
-        with the same devices, as a phone's session restarts it.'''
+    def kill_audio(self):
+        '''Kills the sound server, every process of it, as a crash would.'''
         self.stop_tones()
         names = ('pulseaudio',) if self.audio == 'pulseaudio' else ('pipewire-pulse', 'wireplumber', 'pipewire')
         for process in [p for p in self.processes if p.name in names]:
@@ -212,6 +211,15 @@ class Phone:
             path = os.path.join(self.runtime_dir, leftover)
             if os.path.lexists(path):
                 os.unlink(path)
+
+    def restart_audio(self):
+        '''Kills the sound server and starts it again with the same
+        devices, as a phone's session restarts it.'''
+        self.kill_audio()
+        self._start_audio()
+
+    def start_audio_again(self):
+        '''The sound server back after kill_audio(), with the same devices.'''
         self._start_audio()
 
     def pactl(self, *args, check=True):

@@ -749,6 +749,44 @@ class Faults(unittest.TestCase):
                       + ''.join(opus_tags(path)[1]))
         wait_for(lambda: 'no audio was captured for' in phone.notifications_log(), 10, 'the notification')
 
+    def test_a_call_that_starts_while_the_sound_server_is_away_is_told_and_recorded_once_it_is_back(self):
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_notification_daemon()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        phone.kill_audio()
+        away = time.monotonic()
+        call, index = self.answer('+8613800138041')
+        row_id = phone.calls()[index]['id']
+
+        def warnings():
+            with phone.catalog() as db:
+                return dict(db.execute('SELECT kind, message FROM call_warnings WHERE call_id = ?', (row_id,)))
+        failed = wait_for(lambda: warnings().get('capture-failed'), 15, 'the capture failure told')
+        self.assertIn('not being recorded until the sound server is back', failed)
+        time.sleep(1)
+        phone.start_audio_again()
+        phone.play_tones()
+        away_s = time.monotonic() - away
+        time.sleep(4)
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        row = phone.wait_call(index, lambda c: c['sha256'], 'the finished recording')
+        phone.stop_tones()
+        path = os.path.join(phone.data_dir, row['path'])
+        wav = os.path.join(phone.dir, f'decoded-{row["id"]}.wav')
+        file_s = decode(path, wav)
+        active_s = (row['ended_at_ms'] - row['answered_at_ms']) / 1000
+        self.assertLess(abs(file_s - active_s), 0.5, f'file lasts {file_s:.3f} s, the call was active {active_s:.3f} s')
+        tail = os.path.join(phone.dir, 'tail.wav')
+        subprocess.run(['sox', wav, tail, 'trim', str(file_s - 2.5), '2.0'], check=True, timeout=30)
+        self.assertGreater(tone_levels(tail, 1)[0], 0.1, 'the microphone once the server is back')
+        self.assertGreater(tone_levels(tail, 2)[1], 0.1, 'the other party once the server is back')
+        told_s = float(warnings()['capture-gap'].split('no audio was captured for ')[1].split(' s')[0])
+        self.assertGreater(told_s, 0.5)
+        self.assertLess(told_s, away_s + 2.5)
+        wait_for(lambda: 'not being recorded until the sound server is back' in phone.notifications_log(), 10,
+                 'the notification')
+
     # --- a second daemon ------------------------------------------------------
 
     def test_second_daemon_refuses_to_start_and_closes_nothing(self):
