@@ -11,6 +11,9 @@
  *   CW_FAULT_ENOSPC_SUFFIX=SUFFIX name ends in SUFFIX fail with ENOSPC
  *   CW_FAULT_PAUSE_FSYNC=SUFFIX   fsync (not fdatasync) of a file whose name
  *                                 ends in SUFFIX waits CW_FAULT_PAUSE_MS first
+ *   CW_FAULT_NO_RENAME_NOREPLACE=1  renameat2 with RENAME_NOREPLACE fails with
+ *                                 EINVAL, as on FUSE and some network
+ *                                 filesystems
  *   CW_FAULT_SYNC_LOG=PATH        appends to PATH what a power cut would keep:
  *                                 "create P" (a new file or directory),
  *                                 "sync SIZE P", "dirsync D", "rename A B";
@@ -278,6 +281,10 @@ int renameat2(int olddirfd, const char *from, int newdirfd, const char *to, unsi
         int r;
         NEXT(renameat2, renameat2_fn);
 
+        if ((flags & RENAME_NOREPLACE) && getenv("CW_FAULT_NO_RENAME_NOREPLACE")) {
+                errno = EINVAL;
+                return -1;
+        }
         r = next_renameat2(olddirfd, from, newdirfd, to, flags);
         log_rename(olddirfd, from, newdirfd, to, r);
         return r;

@@ -225,6 +225,61 @@ class Export(PhoneTestCase):
         self.assertEqual([c['id'] for c in json.loads(read(os.path.join(bundle, 'manifest.json')))['calls']], [1])
         self.assertEqual(self.verify(bundle).returncode, 0)
 
+    def test_a_deleted_exported_call_lends_its_id_to_no_new_call(self):
+        # The second review's scenario: the newest call exported, deleted,
+        # then a new call. Before ids were kept from reuse, the new call
+        # became call 2, said it was exported, listed the deleted call's
+        # audit entries and was exported with its number.
+        phone = self.phone
+        other = '+8613900139000'
+        first = os.path.join(self.out, 'first')
+        self.assertEqual(self.export('2', '-o', first).returncode, 0)
+        self.assertIn('deleted', phone.cli('delete', '2', '--force', '--yes').stdout.lower())
+        phone.start_daemon(local_time='2026-11-25 23:50:00', tz='Asia/Shanghai')
+        call = phone.mm_call('AddIncomingCall', MODEM, other)
+        phone.wait_call(1, lambda c: c['number'] == other, 'the new call')
+        time.sleep(0.3)
+        phone.mm_call('SetCallState', call, TERMINATED, REASON_UNKNOWN)
+        row = phone.wait_call(1, lambda c: c['ended_at_ms'], 'the new call to end')
+        phone.stop_daemon()
+        self.assertEqual(row['id'], 3)
+        shown = phone.cli('show', '3').stdout
+        self.assertIn(other, shown)
+        self.assertNotIn('Exported:  yes', shown)
+        self.assertIn('there is no call 2', phone.cli('show', '2', check=False).stderr)
+        with phone.catalog() as db:
+            kinds = [r[0] for r in db.execute('SELECT kind FROM audit_log WHERE call_id = 3 ORDER BY seq')]
+        self.assertNotIn('export', kinds)
+        self.assertNotIn('delete', kinds)
+        verified = phone.cli('verify', '--catalog', check=False)
+        self.assertEqual(verified.returncode, 0, verified.stdout + verified.stderr)
+        second = os.path.join(self.out, 'second')
+        self.assertEqual(self.export('3', '-o', second).returncode, 0)
+        manifest = json.loads(read(os.path.join(second, 'manifest.json')))
+        self.assertEqual([(c['id'], c['number']) for c in manifest['calls']], [(3, other)])
+
+    def test_where_rename_noreplace_is_refused_bundles_are_made_and_replace_nothing(self):
+        # FUSE and some network filesystems refuse renameat2's
+        # RENAME_NOREPLACE with EINVAL: the export falls back to link and
+        # unlink (a file) or a check and rename (a folder).
+        phone = self.phone
+        fault = {'CW_FAULT_NO_RENAME_NOREPLACE': '1'}
+        folder, zipped = os.path.join(self.out, 'folder'), os.path.join(self.out, 'bundle.zip')
+        for path in (folder, zipped):
+            made = phone.cli('export', '1', '-o', path, env=fault, check=False)
+            self.assertEqual(made.returncode, 0, made.stderr)
+            self.assertEqual(self.verify(path).returncode, 0, path)
+        manifest = read(os.path.join(folder, 'manifest.json'))
+        with open(zipped, 'rb') as f:
+            zip_bytes = f.read()
+        for path in (folder, zipped):
+            again = phone.cli('export', '2', '-o', path, env=fault, check=False)
+            self.assertEqual(again.returncode, 1, again.stdout)
+        self.assertEqual(read(os.path.join(folder, 'manifest.json')), manifest)
+        with open(zipped, 'rb') as f:
+            self.assertEqual(f.read(), zip_bytes)
+        self.assertEqual(sorted(os.listdir(self.out)), ['bundle.zip', 'folder'])   # nothing left behind
+
     def test_tampering_is_named(self):
         bundle = os.path.join(self.out, 'evidence')
         self.assertEqual(self.export('1', '2', '-o', bundle).returncode, 0)
