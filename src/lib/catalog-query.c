@@ -200,8 +200,8 @@ static const extra extras[] = {
 #define N_EXTRAS (sizeof extras / sizeof extras[0])
 
 /* A listing's statement and, for each extra, where its columns start in
- * that statement's row (for EXTRA_JOINED and EXTRA_PRESENT: a flag, then
- * the columns) and its own statement (EXTRA_ROWS). */
+ * that statement's row (a flag, then for EXTRA_JOINED its columns) and
+ * its own statement (EXTRA_ROWS). */
 typedef struct listing {
         sqlite3_stmt *calls;
         int col[N_EXTRAS];
