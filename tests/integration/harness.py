@@ -540,11 +540,17 @@ def beep_onsets(wav_path, channel, hz):
     return onsets
 
 
+def whole_beeps(onsets):
+    '''The onsets of beeps that the start of the file did not cut: a beep
+    already sounding when the recording starts is found at 0 s, late by
+    however much of it came before.'''
+    return [t for t in onsets if t > 0.01]
+
+
 def check_beeps_regular(test, onsets, what, period_s=BEEP_PERIOD_S, tolerance_s=0.015):
     '''Every beep follows the one before by one period: nothing was inserted
     into or cut out of the recording between them.'''
-    # A beep cut by the start of a file starts nowhere.
-    onsets = [t for t in onsets if t > 0.01]
+    onsets = whole_beeps(onsets)
     test.assertGreater(len(onsets), 4, f'{what}: beeps found')
     for before, after in zip(onsets, onsets[1:]):
         step = after - before

@@ -22,7 +22,7 @@ import dbus.lowlevel
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (DAEMON, Phone, beep_onsets, check_beeps_regular, check_recording, decode,  # noqa: E402
-                     misalignment, opus_tags, power_cut, tone_levels, band_rms, wait_for)
+                     misalignment, opus_tags, power_cut, tone_levels, band_rms, wait_for, whole_beeps)
 from phonecase import ACTIVE, AUDIO, CALL_IFACE, MODEM, REASON_ACCEPTED  # noqa: E402
 
 HELD = 5
@@ -359,6 +359,7 @@ class Faults(unittest.TestCase):
             '''How far the microphone's beep is from the other party's, in
             (-125, 125] ms: the beeps come every 250 ms.'''
             return (onset - remote[0] + 0.125) % 0.25 - 0.125
+        local = whole_beeps(local)
         first = sorted(offset(l) for l in local if l < 1.0)
         first = first[len(first) // 2]
         end = [offset(l) for l in local if file_s - last_s <= l]
