@@ -159,6 +159,18 @@ typedef struct side {
         bool stopped;
 } side;
 
+/* A failure that lasts until something comes back (the sound server, a
+ * source): a call that starts while it lasts is told it too, not only the
+ * calls there were when it began. */
+typedef struct standing {
+        unsigned sides;            /* CW_CAPTURE_SIDE_*; 0: none */
+        char kind[16];
+        char message[512];
+} standing;
+
+/* The standing failures: one per side, and the sound server's. */
+enum { STANDING_SERVER = N_SIDES, N_STANDING };
+
 struct cw_capture {
         pa_mainloop_api *api;
         pa_context *context;
@@ -174,8 +186,10 @@ struct cw_capture {
         pa_usec_t mark_usec;       /* monotonic time of timeline frame 0 */
         uint64_t delivered;        /* timeline frames handed to the sink */
         pa_time_event *reconnect;
-        pa_usec_t lost_usec;       /* when the server went away; 0 while there */
-        char lost_why[512];        /* the capture-failed warning, while lost */
+        /* When the server went away; 0 once a stream captures again (the
+         * gap's end), which may come after the server is back. */
+        pa_usec_t lost_usec;
+        standing standing[N_STANDING];
         pa_usec_t last_pump;       /* monotonic */
         pa_usec_t settle_until;    /* after a stall: no stream is judged stopped before */
 };
@@ -195,6 +209,35 @@ static void report(cw_capture *c, unsigned sides, const char *kind, const char *
         vsnprintf(message, sizeof message, format, ap);
         va_end(ap);
         c->sink.problem(sides, kind, message, c->userdata);
+}
+
+/* The same failure again (a pattern that matches nothing after every
+ * reconnect) is not told twice. */
+__attribute__((format(printf, 5, 6)))
+static void report_standing(cw_capture *c, unsigned which, unsigned sides, const char *kind, const char *format, ...) {
+        standing *now = &c->standing[which], was = *now;
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(now->message, sizeof now->message, format, ap);
+        va_end(ap);
+        snprintf(now->kind, sizeof now->kind, "%s", kind);
+        now->sides = sides;
+        if (was.sides == sides && strcmp(was.kind, now->kind) == 0 && strcmp(was.message, now->message) == 0)
+                return;
+        c->sink.problem(sides, now->kind, now->message, c->userdata);
+}
+
+static void clear_standing(cw_capture *c, unsigned which) {
+        c->standing[which].sides = 0;
+}
+
+void cw_capture_tell_standing(const cw_capture *c, void (*problem)(unsigned sides, const char *kind,
+                                                                   const char *message, void *userdata),
+                              void *userdata) {
+        for (unsigned i = 0; i < N_STANDING; i++)
+                if (c->standing[i].sides)
+                        problem(c->standing[i].sides, c->standing[i].kind, c->standing[i].message, userdata);
 }
 
 static bool stream_live(const side *s) {
@@ -780,12 +823,11 @@ static void lose_server(cw_capture *c, const char *why) {
         for (unsigned i = 0; i < c->n_sides; i++)
                 read_side(&c->sides[i]);
         drop_context(c);
-        if (!c->lost_usec) {
+        if (!c->lost_usec)
                 c->lost_usec = pa_rtclock_now();
-                snprintf(c->lost_why, sizeof c->lost_why,
-                         "%s: the call is not being recorded until the sound server is back", why);
-                report(c, CW_CAPTURE_SIDES_ALL, "capture-failed", "%s", c->lost_why);
-        }
+        if (!c->standing[STANDING_SERVER].sides)
+                report_standing(c, STANDING_SERVER, CW_CAPTURE_SIDES_ALL, "capture-failed",
+                                "%s: the call is not being recorded until the sound server is back", why);
         if (!c->reconnect) {
                 pa_gettimeofday(&tv);
                 pa_timeval_add(&tv, RECONNECT_USEC);
@@ -802,6 +844,7 @@ static void on_stream_state(pa_stream *stream, void *userdata) {
         case PA_STREAM_READY:
                 cw_log_debug("capture: %s stream recording from %s", stream_names[index],
                              pa_stream_get_device_name(stream));
+                clear_standing(c, (unsigned) index);
                 if (c->lost_usec) {
                         report(c, CW_CAPTURE_SIDES_ALL, "capture-gap", "no audio was captured for %.1f s while the sound server was away",
                                (double) (pa_rtclock_now() - c->lost_usec) / PA_USEC_PER_SEC);
@@ -815,7 +858,8 @@ static void on_stream_state(pa_stream *stream, void *userdata) {
                  * recording; from here on that side is silence. */
                 read_side(s);
                 drop_stream(s);
-                report(c, 1u << index, "side-lost", "%s stopped being captured: its source went away", side_names[index]);
+                report_standing(c, (unsigned) index, 1u << index, "side-lost", "%s stopped being captured: its source went away",
+                                side_names[index]);
                 pump(c);
                 break;
         default:
@@ -876,7 +920,8 @@ static void on_default_sink(pa_context *context, const pa_sink_info *info, int e
         free(c->source_names[SIDE_REMOTE]);
         c->source_names[SIDE_REMOTE] = info ? strdup(info->monitor_source_name) : NULL;
         if (!c->source_names[SIDE_REMOTE] || connect_side(c, SIDE_REMOTE, "call: remote side") < 0)
-                report(c, 1u << SIDE_REMOTE, "side-lost", "%s cannot be captured: the default sink has no monitor", side_names[SIDE_REMOTE]);
+                report_standing(c, SIDE_REMOTE, 1u << SIDE_REMOTE, "side-lost", "%s cannot be captured: the default sink has no monitor",
+                                side_names[SIDE_REMOTE]);
 }
 
 static void on_server_info(pa_context *context, const pa_server_info *info, void *userdata) {
@@ -884,7 +929,8 @@ static void on_server_info(pa_context *context, const pa_server_info *info, void
         pa_operation *o;
 
         if (!info || !info->default_sink_name) {
-                report(c, 1u << SIDE_REMOTE, "side-lost", "%s cannot be captured: the sound server names no default sink",
+                report_standing(c, SIDE_REMOTE, 1u << SIDE_REMOTE, "side-lost",
+                                "%s cannot be captured: the sound server names no default sink",
                        side_names[SIDE_REMOTE]);
                 return;
         }
@@ -904,15 +950,16 @@ static void connect_sides(cw_capture *c) {
         if (cw_source_is_pattern(c->source_names[SIDE_LOCAL]))
                 return;
         if (connect_side(c, SIDE_LOCAL, c->mode == CW_CAPTURE_MIXED ? "call: both sides" : "call: local side") < 0)
-                report(c, 1u << SIDE_LOCAL, "side-lost", "%s cannot be captured: the stream was refused", side_names[SIDE_LOCAL]);
+                report_standing(c, SIDE_LOCAL, 1u << SIDE_LOCAL, "side-lost", "%s cannot be captured: the stream was refused",
+                                side_names[SIDE_LOCAL]);
         if (c->n_sides == 1)
                 return;
         if (cw_source_is_pattern(c->source_names[SIDE_REMOTE]))
                 return;
         if (c->source_names[SIDE_REMOTE]) {
                 if (connect_side(c, SIDE_REMOTE, "call: remote side") < 0)
-                        report(c, 1u << SIDE_REMOTE, "side-lost", "%s cannot be captured: the stream was refused",
-                               side_names[SIDE_REMOTE]);
+                        report_standing(c, SIDE_REMOTE, 1u << SIDE_REMOTE, "side-lost",
+                                        "%s cannot be captured: the stream was refused", side_names[SIDE_REMOTE]);
                 return;
         }
         o = pa_context_get_server_info(c->context, on_server_info, c);
@@ -945,7 +992,8 @@ static void on_source(pa_context *context, const pa_source_info *info, int eol, 
         }
         for (unsigned i = 0; i < c->n_sides; i++)
                 if (cw_source_is_pattern(c->source_names[i]))
-                        report(c, (c->n_sides == 1 ? CW_CAPTURE_SIDES_ALL : 1u << i), "capture-failed", "%s is not being recorded: No source matches '%s'",
+                        report_standing(c, i, (c->n_sides == 1 ? CW_CAPTURE_SIDES_ALL : 1u << i), "capture-failed",
+                                        "%s is not being recorded: No source matches '%s'",
                                c->n_sides == 1 ? "this call" : side_names[i], c->source_names[i]);
         connect_sides(c);
 }
@@ -956,6 +1004,10 @@ static void on_context_state(pa_context *context, void *userdata) {
 
         switch (pa_context_get_state(context)) {
         case PA_CONTEXT_READY:
+                /* The server is back; the gap it left ends when a stream
+                 * captures again. */
+                clear_standing(c, STANDING_SERVER);
+                cw_log_debug("capture: connected to the sound server");
                 if (!cw_source_is_pattern(c->source_names[SIDE_LOCAL]) &&
                     !cw_source_is_pattern(c->source_names[SIDE_REMOTE])) {
                         connect_sides(c);
@@ -995,10 +1047,6 @@ static void connect_context(cw_capture *c) {
          * and a daemon spawning its own would record nothing useful. */
         if (pa_context_connect(c->context, NULL, PA_CONTEXT_NOAUTOSPAWN, NULL) < 0)
                 lose_server(c, "Cannot reach the sound server");
-}
-
-const char *cw_capture_failure(const cw_capture *c) {
-        return c->lost_usec ? c->lost_why : NULL;
 }
 
 int cw_capture_new(pa_mainloop_api *api, cw_capture_mode mode, const char *local_source, const char *remote_source,

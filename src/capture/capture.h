@@ -63,10 +63,12 @@ int cw_capture_new(pa_mainloop_api *api, cw_capture_mode mode, const char *local
 cw_capture *cw_capture_free(cw_capture *c);
 
 cw_capture_mode cw_capture_get_mode(const cw_capture *c);
-/* While the sound server cannot be reached, the capture-failed warning it
- * was told with (a call that starts now must be told too: the sink's
- * problem went to the calls there were); NULL while it can. */
-const char *cw_capture_failure(const cw_capture *c);
+/* The failures that last now (the sound server away, a side that cannot be
+ * captured), each as the sink's problem was told it: a call that starts
+ * while they last must be told too, and the sink told the calls there were. */
+void cw_capture_tell_standing(const cw_capture *c, void (*problem)(unsigned sides, const char *kind,
+                                                                   const char *message, void *userdata),
+                              void *userdata);
 
 /* Frame 0 of the timeline is now: audio captured before is dropped. */
 void cw_capture_start_now(cw_capture *c);

@@ -64,6 +64,7 @@ struct cw_tracker {
         char *data_dir;
         char *mixer_state;       /* what to restore of the mixer, kept on disk while it is engaged */
         cw_capture *capture;     /* while any call is in progress */
+        int capture_error;       /* why it could not start; 0 once it has */
         cw_mixer *mixer;         /* the configured controls, on while any call is */
         pa_defer_event *release;
         tracked_call *calls;
@@ -257,14 +258,20 @@ static void on_frames(const float *frames, size_t n_frames, unsigned channels, u
         }
 }
 
+/* Whether a problem of the capture's sides is this call's: not once it is
+ * over and its file closed, nor for a number never recorded; an encounter
+ * keeps only the microphone, and the other party's side failing (there is
+ * no call) is not its problem. */
+static bool capture_problem_concerns(const tracked_call *call, unsigned sides) {
+        return (call->state != CW_CALL_ENDED || call->recording) && !call->never_record &&
+               (!is_encounter(call) || (sides & CW_CAPTURE_SIDE_LOCAL));
+}
+
 static void on_capture_problem(unsigned sides, const char *kind, const char *message, void *userdata) {
         cw_tracker *t = userdata;
 
-        /* An encounter keeps only the microphone: the other party's side
-         * failing (there is no call) is not its problem. */
         for (tracked_call *call = t->calls; call; call = call->next)
-                if ((call->state != CW_CALL_ENDED || call->recording) &&
-                    (!is_encounter(call) || (sides & CW_CAPTURE_SIDE_LOCAL)))
+                if (capture_problem_concerns(call, sides))
                         raise_warning(call, kind, message);
         if (!t->calls)
                 cw_log_warning("Capture: %s", message);
@@ -272,13 +279,31 @@ static void on_capture_problem(unsigned sides, const char *kind, const char *mes
 
 static const cw_capture_sink capture_sink = { .frames = on_frames, .problem = on_capture_problem };
 
-/* A call that starts while the sound server is away: the capture told the
- * calls there were (or the log) when it was lost. */
-static void tell_capture_failure(tracked_call *call) {
-        const char *failure = call->tracker->capture ? cw_capture_failure(call->tracker->capture) : NULL;
+static void tell_standing_problem(unsigned sides, const char *kind, const char *message, void *userdata) {
+        tracked_call *call = userdata;
 
-        if (failure)
-                raise_warning(call, "capture-failed", failure);
+        if (capture_problem_concerns(call, sides))
+                raise_warning(call, kind, message);
+}
+
+/* A call that starts while the capture cannot record it (the sound server
+ * away, a side lost, no capture at all): the capture told the calls there
+ * were when that began. */
+static void tell_capture_failure(tracked_call *call) {
+        cw_tracker *t = call->tracker;
+        char *message;
+
+        if (t->capture) {
+                cw_capture_tell_standing(t->capture, tell_standing_problem, call);
+                return;
+        }
+        if (!t->capture_error || !capture_problem_concerns(call, CW_CAPTURE_SIDES_ALL))
+                return;
+        if (asprintf(&message, "the %s is not being recorded: the capture could not start (%s)",
+                     is_encounter(call) ? "encounter" : "call", strerror(-t->capture_error)) < 0)
+                return;
+        raise_warning(call, "capture-failed", message);
+        free(message);
 }
 
 /* The profile's (or the configuration's) route of the call into the
@@ -315,6 +340,7 @@ static void arm_capture(cw_tracker *t, bool for_call) {
                 return;
         r = cw_capture_new(t->api, t->cfg->capture_mode, t->cfg->local_source, t->cfg->remote_source,
                            &capture_sink, t, &t->capture);
+        t->capture_error = r < 0 ? r : 0;
         if (r < 0)
                 cw_log_error("Cannot start capture: %s", strerror(-r));
 }
@@ -731,9 +757,11 @@ static void on_call_added(const cw_modem_call_info *info, void *userdata) {
 
         call->next = t->calls;
         t->calls = call;
-        if (info->state != CW_CALL_ENDED && !call->never_record)
-                tell_capture_failure(call);
+        /* Its first frame before anything slow; a call that appears ended
+         * is gone after call_enter. */
         call_enter(call, info->state, CW_END_UNKNOWN, true);
+        if (info->state != CW_CALL_ENDED)
+                tell_capture_failure(call);
 }
 
 static void on_call_state(const char *backend, const char *path, cw_call_state state, cw_end_reason reason,
@@ -854,8 +882,8 @@ int cw_tracker_start_encounter(cw_tracker *t, const char *label, int64_t *id) {
         t->calls = call;
         cw_log_info("encounter %lld: started%s%s", call_id(call), call->label ? ": " : "",
                     call->label ? call->label : "");
-        tell_capture_failure(call);
         call_enter(call, CW_CALL_ACTIVE, CW_END_UNKNOWN, true);
+        tell_capture_failure(call);
         *id = cw_call_slot_id(call->slot);
         if (!call->recording) {
                 /* No file (a full disk): said in its row; nothing goes on

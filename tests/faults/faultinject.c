@@ -14,6 +14,8 @@
  *   CW_FAULT_NO_RENAME_NOREPLACE=1  renameat2 with RENAME_NOREPLACE fails with
  *                                 EINVAL, as on FUSE and some network
  *                                 filesystems
+ *   CW_FAULT_ENOMEM_WHILE=PATH    while PATH exists, anonymous mappings of
+ *   CW_FAULT_ENOMEM_BYTES=N       exactly N bytes fail with ENOMEM
  *   CW_FAULT_SYNC_LOG=PATH        appends to PATH what a power cut would keep:
  *                                 "create P" (a new file or directory),
  *                                 "sync SIZE P", "dirsync D", "rename A B";
@@ -27,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -336,4 +339,37 @@ ssize_t write(int fd, const void *buf, size_t count) {
                 return -1;
         }
         return next_write(fd, buf, count);
+}
+
+/* Memory short for one size of mapping (a capture's ring) while the flag
+ * file exists: the rest of the process still gets its memory. */
+static int memory_short_for(size_t length, int flags) {
+        const char *flag = getenv("CW_FAULT_ENOMEM_WHILE"), *bytes = getenv("CW_FAULT_ENOMEM_BYTES");
+
+        return flag && bytes && (flags & MAP_ANONYMOUS) && length == strtoull(bytes, NULL, 10) &&
+               access(flag, F_OK) == 0;
+}
+
+typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
+
+static void *map_unless_short(mmap_fn next, void *address, size_t length, int protection, int flags, int fd,
+                              off_t offset) {
+        if (memory_short_for(length, flags)) {
+                errno = ENOMEM;
+                return MAP_FAILED;
+        }
+        return next(address, length, protection, flags, fd, offset);
+}
+
+void *mmap(void *address, size_t length, int protection, int flags, int fd, off_t offset) {
+        NEXT(mmap, mmap_fn);
+
+        return map_unless_short(next_mmap, address, length, protection, flags, fd, offset);
+}
+
+/* What a build with 64-bit file offsets calls. */
+void *mmap64(void *address, size_t length, int protection, int flags, int fd, off_t offset) {
+        NEXT(mmap64, mmap_fn);
+
+        return map_unless_short(next_mmap64, address, length, protection, flags, fd, offset);
 }

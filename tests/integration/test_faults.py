@@ -787,6 +787,72 @@ class Faults(unittest.TestCase):
         wait_for(lambda: 'not being recorded until the sound server is back' in phone.notifications_log(), 10,
                  'the notification')
 
+    def call_warnings(self, call_id):
+        with self.phone.catalog() as db:
+            return [tuple(r) for r in db.execute('SELECT kind, message FROM call_warnings WHERE call_id = ? ORDER BY id',
+                                                 (call_id,))]
+
+    def test_a_call_waiting_while_no_source_can_be_captured_is_told_what_is_true_now(self):
+        # Neither configured source exists: the first call's sides are lost
+        # from its start. The sound server restarts mid-call and is back,
+        # and still nothing can be captured. A second caller then is told
+        # that its sides are lost, not that the server is away, and the
+        # first call is told each failure once.
+        phone = self.phone
+        phone.write_config('[audio]\nlocal_source = no_such_mic\nremote_source = no_such_monitor\n')
+        self.addCleanup(phone.write_config, '')
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        first, first_index = self.answer('+8613800138043')
+        first_id = phone.calls()[first_index]['id']
+        wait_for(lambda: [k for k, _ in self.call_warnings(first_id)].count('side-lost') == 2, 15,
+                 'both sides told lost')
+        phone.restart_audio()
+        wait_for(lambda: phone.daemon_log().count('capture: connected to the sound server') >= 2, 20,
+                 'the daemon back on the sound server')
+        second_index = len(phone.calls())
+        second = phone.mm_call('AddIncomingCall', MODEM, '+8613900139043')
+        second_row = phone.wait_call(second_index, lambda c: c['number'] == '+8613900139043', 'the waiting call')
+        wait_for(lambda: len(self.call_warnings(second_row['id'])) >= 2, 15, "the waiting call's warnings")
+        time.sleep(1)
+        second_warnings = self.call_warnings(second_row['id'])
+        self.assertEqual(sorted(k for k, _ in second_warnings), ['side-lost', 'side-lost'], second_warnings)
+        self.assertFalse([m for _, m in second_warnings if 'until the sound server is back' in m], second_warnings)
+        phone.mm_object(second, CALL_IFACE).Hangup()
+        phone.mm_object(first, CALL_IFACE).Hangup()
+        phone.wait_call(first_index, lambda c: c['sha256'], 'the first recording')
+        first_kinds = [k for k, _ in self.call_warnings(first_id)]
+        self.assertEqual(first_kinds.count('side-lost'), 2, first_kinds)
+        self.assertEqual(first_kinds.count('capture-failed'), 1, first_kinds)
+
+    def test_a_capture_that_cannot_start_is_told_to_the_call_and_the_next_call_is_recorded(self):
+        # The capture's 768 kB rings cannot be mapped (the phone is out of
+        # memory): the call is told it is not recorded, in its row and a
+        # notification; once memory is back the next call is recorded.
+        phone = self.phone
+        short = os.path.join(phone.dir, 'memory-short')
+        open(short, 'w').close()
+        phone.start_modemmanager()
+        phone.start_notification_daemon()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai',
+                           faults={'CW_FAULT_ENOMEM_WHILE': short, 'CW_FAULT_ENOMEM_BYTES': str(4 * 48000 * 4)})
+        phone.play_tones()
+        call, index = self.answer('+8613800138044')
+        row_id = phone.calls()[index]['id']
+        failed = wait_for(lambda: dict(self.call_warnings(row_id)).get('capture-failed'), 15, 'the failure told')
+        self.assertEqual(failed, 'the call is not being recorded: the capture could not start (Cannot allocate memory)')
+        wait_for(lambda: 'the capture could not start' in phone.notifications_log(), 10, 'the notification')
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        row = phone.wait_call(index, lambda c: c['ended_at_ms'], 'the first call ended')
+        os.unlink(short)
+        call, index = self.answer('+8613800138045')
+        time.sleep(3)
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        row = phone.wait_call(index, lambda c: c['sha256'], 'the second recording')
+        phone.stop_tones()
+        self.assertEqual(self.call_warnings(row['id']), [])
+        self.check_both_sides_heard_at_the_end(row, 'once memory is back')
+
     # --- a second daemon ------------------------------------------------------
 
     def test_second_daemon_refuses_to_start_and_closes_nothing(self):
