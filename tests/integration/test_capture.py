@@ -186,10 +186,23 @@ class Capture(PhoneTestCase):
         phone.daemon = None
         self.assertFalse(mic_muted(), 'the dead daemon left it on')
         phone.mm_call('SetCallState', call, 7, 0)   # the call ends while no daemon runs
-        phone.start_daemon(local_time='2026-11-24 12:05:00', tz='Asia/Shanghai')
+        short = os.path.join(phone.dir, 'memory-short')
+        phone.start_daemon(local_time='2026-11-24 12:05:00', tz='Asia/Shanghai',
+                           faults={'CW_FAULT_ENOMEM_WHILE': short, 'CW_FAULT_ENOMEM_BYTES': str(4 * 48000 * 4)})
         self.assertTrue(mic_muted(), 'restored at the next start')
         self.assertIn('Mixer controls left on by a callwitnessd that stopped during a call were restored',
                       phone.daemon_log())
+
+        # No capture at all (its rings cannot be mapped): the route is
+        # switched on for the call all the same, and put back at its end.
+        open(short, 'w').close()
+        call = phone.mm_call('AddIncomingCall', MODEM, '+8613900139001')
+        phone.wait_call(2, lambda c: c['number'] == '+8613900139001', 'the third call')
+        wait_for(lambda: not mic_muted(), 10, 'the route switched on without a capture')
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        phone.wait_call(2, lambda c: c['ended_at_ms'], 'the third call ended')
+        wait_for(mic_muted, 10, 'the route put back without a capture')
+        self.assertIn('Cannot start capture: Cannot allocate memory', phone.daemon_log())
         phone.stop_daemon()
 
 if __name__ == '__main__':

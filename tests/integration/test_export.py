@@ -354,6 +354,12 @@ class Export(PhoneTestCase):
         self.assertIn('unpacks to more than', out)
         self.assertEqual(glob.glob(os.path.join(os.environ.get('TMPDIR', '/tmp'), 'callwitness-verify-*', '**',
                                                 'zeros.wav'), recursive=True), [], 'nothing left unpacked')
+        # Thousands of empty entries: each costs a file and an inode when
+        # unpacked, so there is a limit on their number, not only on size.
+        out = doctored('many.zip', lambda z: [z.writestr(f'evidence/notes/{i}.txt', '') for i in range(4100)])
+        self.assertIn('holds more than 4096 entries: refused', out)
+        self.assertEqual(glob.glob(os.path.join(os.environ.get('TMPDIR', '/tmp'), 'callwitness-verify-*')), [],
+                         'nothing left unpacked')
 
     def test_bad_requests_change_nothing(self):
         phone = self.phone

@@ -293,10 +293,10 @@ class Faults(unittest.TestCase):
 
     # --- two clocks -----------------------------------------------------------
 
-    def feed_slow_source(self, fifo, rate, stop, pause=None):
+    def feed_slow_source(self, fifo, rate, stop, pause=None, limit_s=120):
         '''A microphone whose sound card runs at `rate` frames per second of
         real time (48000 nominal), paced by the monotonic clock in 50 ms
-        steps, until stop is set (bounded by 120 s): 50 ms beeps of 440 Hz
+        steps, until stop is set (bounded by limit_s): 50 ms beeps of 440 Hz
         every 250 ms of real time, in step with the other party's beeps.
         pause: (from_s, seconds) during which it writes nothing, or a list
         of them.'''
@@ -307,7 +307,7 @@ class Faults(unittest.TestCase):
         pauses = pause if isinstance(pause, list) else [pause] if pause else []
         with open(fifo, 'wb', buffering=0) as f:
             started = time.monotonic()
-            for n in range(int(120 / step)):
+            for n in range(int(limit_s / step)):
                 if stop.is_set():
                     break
                 if not any(start <= n * step < start + length for start, length in pauses):
@@ -332,7 +332,8 @@ class Faults(unittest.TestCase):
         self.addCleanup(phone.pactl, 'unload-module', result.stdout.strip(), check=False)
         phone.wait_object('sources', 'slow_mic')
         stop = threading.Event()
-        feeder = threading.Thread(target=self.feed_slow_source, args=(fifo, rate, stop, pause), daemon=True)
+        feeder = threading.Thread(target=self.feed_slow_source, args=(fifo, rate, stop, pause, talk_s + 90),
+                                  daemon=True)
         self.fed_since = time.monotonic()
         feeder.start()
         self.addCleanup(feeder.join, 10)
@@ -364,14 +365,20 @@ class Faults(unittest.TestCase):
         first = first[len(first) // 2]
         end = [offset(l) for l in local if file_s - last_s <= l]
         self.assertLess(local[0], 0.5)
-        self.assertLess(max(abs((o - first + 0.125) % 0.25 - 0.125) for o in end), tolerance_s,
-                        f'in step with the first second ({first:.3f} s) at the end: {end}')
+        worst = max(abs((o - first + 0.125) % 0.25 - 0.125) for o in end)
+        self.assertLess(worst, tolerance_s, f'in step with the first second ({first:.3f} s) at the end: {end}')
+        return worst
 
     def test_a_slow_sound_card_is_resampled_into_step(self):
         # The microphone's card runs 2 % slow against the phone's clock: in
         # 30 s its channel would fall 0.6 s behind the other party's (what
         # 0.1 % does in ten minutes). It is measured and resampled.
-        row, wav, file_s, local, remote, warnings = self.call_with_microphone_fed(47040)
+        # bench/drift runs this test as the issue names it, 0.1 % slow for
+        # ten minutes, within 20 ms (CW_DRIFT_RATE, _TALK_S, _TOLERANCE_S).
+        rate = int(os.environ.get('CW_DRIFT_RATE', '47040'))
+        tolerance_s = float(os.environ.get('CW_DRIFT_TOLERANCE_S', '0.04'))
+        row, wav, file_s, local, remote, warnings = self.call_with_microphone_fed(
+            rate, talk_s=float(os.environ.get('CW_DRIFT_TALK_S', '32')))
         check_beeps_regular(self, local, 'the slow channel, stretched')
         # Uncorrected, the slow channel's beeps come 5 ms earlier each; the
         # first seconds drift before the drift is measured (10 s at most),
@@ -380,10 +387,14 @@ class Faults(unittest.TestCase):
         # can be late by tens of ms when the daemon starts the call starved
         # (30 ms seen under ASan with the suite's load), and the channels
         # then stay in step that far from the first second.
-        self.check_in_step_at_the_end(local, remote, file_s, tolerance_s=0.04)
+        worst = self.check_in_step_at_the_end(local, remote, file_s, tolerance_s=tolerance_s)
         self.assertIn('clock-drift', warnings, warnings)
         percent = float(warnings['clock-drift'].split('running ')[1].split(' %')[0])
-        self.assertAlmostEqual(percent, 2.0, delta=0.3, msg=warnings['clock-drift'])
+        slow = (48000 - rate) / 480
+        print(f'\ndrift: a card {slow:.2f} % slow, told {percent:.2f} %, over a {file_s:.1f} s file; the slow '
+              f'channel at most {worst * 1000:.1f} ms out of step in its last 8 s; {len(whole_beeps(local))} beeps, '
+              f'none inserted or lost', file=sys.stderr)
+        self.assertAlmostEqual(percent, slow, delta=0.15 * slow + 0.02, msg=warnings['clock-drift'])
         self.assertIn("the phone's own side was captured by a clock running", warnings['clock-drift'])
         self.assertIn('% slow', warnings['clock-drift'])
         self.assertNotIn("the other party's side was captured", warnings['clock-drift'])
