@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libintl.h>
@@ -144,12 +145,89 @@ bool cw_cli_is_media_command(const char *name) {
 #undef IS
 }
 
-void cw_cli_init_locale(void) {
+/* CALLWITNESS_LOCALEDIR: translations of a build that is not installed
+ * (the tests use the build tree's). */
+static const char *locale_dir(void) {
         const char *localedir = getenv("CALLWITNESS_LOCALEDIR");
 
+        return localedir && localedir[0] == '/' ? localedir : LOCALEDIR;
+}
+
+void cw_cli_init_locale(void) {
         setlocale(LC_ALL, "");
-        /* CALLWITNESS_LOCALEDIR: translations of a build that is not
-         * installed (the tests use the build tree's). */
-        bindtextdomain(GETTEXT_PACKAGE, localedir && localedir[0] == '/' ? localedir : LOCALEDIR);
+        bindtextdomain(GETTEXT_PACKAGE, locale_dir());
+        /* Reports, manifests and the catalog are UTF-8 whatever the
+         * locale's character set (in the C locale gettext would write an
+         * accent as '?'), and so is everything else printed from them. */
+        bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
         textdomain(GETTEXT_PACKAGE);
+}
+
+/* English is the messages' own language; the others are those whose
+ * catalog is installed. */
+static bool language_exists(const char *language) {
+        char *catalog;
+        bool exists;
+
+        if (strcmp(language, "en") == 0)
+                return true;
+        if (asprintf(&catalog, "%s/%s/LC_MESSAGES/%s.mo", locale_dir(), language, GETTEXT_PACKAGE) < 0)
+                return false;
+        exists = access(catalog, R_OK) == 0;
+        free(catalog);
+        return exists;
+}
+
+static int by_name(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static void print_languages(FILE *out) {
+        char *names[256];
+        size_t n = 0;
+        DIR *dir = opendir(locale_dir());
+        struct dirent *entry;
+
+        names[n++] = strdup("en");
+        while (dir && n < sizeof names / sizeof names[0] && (entry = readdir(dir)))
+                if (entry->d_name[0] != '.' && strcmp(entry->d_name, "en") != 0 && language_exists(entry->d_name))
+                        names[n++] = strdup(entry->d_name);
+        if (dir)
+                closedir(dir);
+        qsort(names, n, sizeof names[0], by_name);
+        for (size_t i = 0; i < n; i++) {
+                fprintf(out, "%s%s", i ? ", " : "", names[i] ? names[i] : "?");
+                free(names[i]);
+        }
+        fputc('\n', out);
+}
+
+int cw_cli_set_language(const char *command, const char *language) {
+        char name[16];
+        size_t n = strlen(language);
+
+        /* zh-CN as a web page writes it, zh_CN as gettext does. */
+        if (n == 0 || n >= sizeof name || strspn(language, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-@") != n) {
+                fprintf(stderr, _("callwitness %s: '%s' is not a language; give one such as es or zh_CN\n"), command,
+                        language);
+                return -EINVAL;
+        }
+        for (size_t i = 0; i <= n; i++)
+                name[i] = language[i] == '-' ? '_' : language[i];
+        if (!language_exists(name)) {
+                fprintf(stderr, _("callwitness %s: there is no translation into '%s'; there is: "), command, language);
+                print_languages(stderr);
+                return -ENOENT;
+        }
+        /* glibc's gettext follows LANGUAGE, except in the C locale; musl's
+         * follows the name of LC_MESSAGES, whatever it is. Set before the
+         * first translated message: gettext keeps what it found. */
+        setenv("LANGUAGE", name, 1);
+        if (!setlocale(LC_MESSAGES, name)) {
+                const char *now = setlocale(LC_MESSAGES, NULL);
+
+                if (!now || strcmp(now, "C") == 0 || strcmp(now, "POSIX") == 0)
+                        setlocale(LC_MESSAGES, "C.UTF-8");
+        }
+        return 0;
 }

@@ -10,15 +10,17 @@
 #include "common.h"
 #include "export.h"
 #include "key.h"
+#include "media.h"
 
 static const char export_usage[] = N_("Usage: callwitness export [ID... | --tagged | --tag TAG | --number N | "
                                       "--since DATE | --until DATE\n"
-                                      "                          | --missed | --limit N] -o PATH\n");
+                                      "                          | --missed | --limit N] [--lang LANG] -o PATH\n");
 
 int cw_cli_export(int argc, char **argv) {
         static const struct option options[] = {
                 CW_CLI_FILTER_OPTIONS,
                 { "output", required_argument, NULL, 'o' },
+                { "lang", required_argument, NULL, 'L' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -29,6 +31,7 @@ int cw_cli_export(int argc, char **argv) {
         cw_device_key *key = NULL;
         cw_rulebook *rules = NULL;
         char *data_dir = NULL, *error = NULL, *zone = NULL;
+        const char *language = NULL;
         int64_t *ids = NULL;
         int opt, r, status = 1;
 
@@ -42,20 +45,27 @@ int cw_cli_export(int argc, char **argv) {
                 case 'o':
                         request.output = optarg;
                         break;
+                case 'L':
+                        language = optarg;
+                        break;
                 case 'h':
                         fputs(_(export_usage), stdout);
                         printf(_("\n"
                                  "Writes the chosen calls as an evidence bundle: a folder, or a .zip when PATH\n"
                                  "ends in .zip. It holds the recordings byte for byte, a WAV copy of each,\n"
-                                 "manifest.json, report.html and report.txt (in your language), SHA256SUMS\n"
-                                 "and SHA256SUMS.minisig, signed with this device's key. Anyone can check it\n"
-                                 "with sha256sum -c SHA256SUMS and minisign -Vm SHA256SUMS -P <key>, or with\n"
-                                 "callwitness verify PATH. Without IDs or filters: nothing is chosen.\n"));
+                                 "manifest.json, report.html and report.txt (in your language, or in the one\n"
+                                 "--lang names: en, es, zh_CN), SHA256SUMS and SHA256SUMS.minisig, signed\n"
+                                 "with this device's key. Anyone can check it with sha256sum -c SHA256SUMS\n"
+                                 "and minisign -Vm SHA256SUMS -P <key>, or with callwitness verify PATH.\n"
+                                 "Without IDs or filters: nothing is chosen.\n"));
                         return 0;
                 default:
                         return 2;
                 }
         }
+        /* The report, and what this command says, in that language. */
+        if (language && cw_cli_set_language("export", language) < 0)
+                return 2;
         if (!request.output || !request.output[0]) {
                 fprintf(stderr, _("callwitness export: say where with -o PATH\n"));
                 return 2;

@@ -20,3 +20,9 @@ int cw_cli_media(int argc, char **argv);
 
 /* gettext set up for either program. */
 void cw_cli_init_locale(void);
+
+/* Messages from here on in language (es, zh_CN or zh-CN, en), whatever the
+ * phone's locale: call it before the first message is translated. A
+ * language without a translation is refused with the list of those there
+ * are. 0 or -errno (told on stderr as command's error). */
+int cw_cli_set_language(const char *command, const char *language);

@@ -488,6 +488,9 @@ int main(int argc, char **argv) {
          * translations, not installed. */
         bindtextdomain(GETTEXT_PACKAGE, getenv("CALLWITNESS_LOCALEDIR") && getenv("CALLWITNESS_LOCALEDIR")[0] == '/'
                                         ? getenv("CALLWITNESS_LOCALEDIR") : LOCALEDIR);
+        /* The catalog, the file's tags and D-Bus hold UTF-8, whatever the
+         * locale's character set. */
+        bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
         textdomain(GETTEXT_PACKAGE);
         while ((opt = getopt_long(argc, argv, "vh", options, NULL)) >= 0)
                 switch (opt) {

@@ -136,16 +136,18 @@ class Export(PhoneTestCase):
     def test_report_in_each_language_renders_at_phone_width(self):
         # The report a person reads on a phone: rendered by headless Chromium
         # at 360 px in each shipped language; the PNGs stay in tests/output/
-        # for a person to look at.
+        # for a person to look at. Each language is asked for with --lang,
+        # against a phone that speaks another (an English report for a US
+        # regulator from a Spanish phone), or none (the C locale).
         os.makedirs(OUTPUT_DIR, exist_ok=True)
-        expected = {'en': ('Record of phone calls', 'lang="en"'),
-                    'es': ('Registro de llamadas telefónicas', 'lang="es"'),
-                    'zh_CN': ('通话记录', 'lang="zh-CN"')}
-        for language, (title, lang_attribute) in expected.items():
+        expected = {'en': ('Record of phone calls', 'lang="en"', 'en', {'LANGUAGE': 'es'}, 'Exported 2 calls'),
+                    'es': ('Registro de llamadas telefónicas', 'lang="es"', 'es', {'LANG': 'C'}, 'Se exportaron 2'),
+                    'zh_CN': ('通话记录', 'lang="zh-CN"', 'zh-CN', {'LANGUAGE': 'es'}, '已将 2 通电话导出到')}
+        for language, (title, lang_attribute, option, phone_locale, said) in expected.items():
             bundle = os.path.join(self.out, 'bundle-' + language)
-            result = self.phone.cli('export', '1', '2', '-o', bundle, check=False,
-                                    env={'LANGUAGE': language, 'LANG': 'C.UTF-8'})
+            result = self.phone.cli('export', '1', '2', '--lang', option, '-o', bundle, check=False, env=phone_locale)
             self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertIn(said, result.stdout)
             html = read(os.path.join(bundle, 'report.html'))
             self.assertIn(title, html)
             self.assertIn(lang_attribute, html)
@@ -170,6 +172,17 @@ class Export(PhoneTestCase):
             self.assertGreater(os.path.getsize(png), 20000, f'{png} looks blank')
         self.assertEqual(sorted(os.path.basename(p) for p in glob.glob(os.path.join(OUTPUT_DIR, 'report-*.png'))),
                          ['report-en-360.png', 'report-es-360.png', 'report-zh_CN-360.png'])
+
+        # A language there is no report in is refused, saying which there
+        # are, before anything is written.
+        before = sorted(os.listdir(self.out))
+        refused = self.phone.cli('export', '1', '--lang', 'fr', '-o', os.path.join(self.out, 'fr'), check=False)
+        self.assertEqual(refused.returncode, 2)
+        self.assertIn("there is no translation into 'fr'; there is: en, es, zh_CN", refused.stderr)
+        refused = self.phone.cli('export', '1', '--lang', '../../es', '-o', os.path.join(self.out, 'x'), check=False)
+        self.assertEqual(refused.returncode, 2)
+        self.assertIn("'../../es' is not a language", refused.stderr)
+        self.assertEqual(sorted(os.listdir(self.out)), before)
 
     def test_zip_bundle(self):
         bundle = os.path.join(self.out, 'evidence.zip')
