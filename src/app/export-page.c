@@ -1,58 +1,45 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <adwaita.h>
-#include <errno.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "callwitness/bundle.h"
-#include "callwitness/config.h"
+#include <json-c/json.h>
+
 #include "callwitness/devicekey.h"
 #include "callwitness/paths.h"
+#include "cli-tool.h"
 #include "export-page.h"
 
 enum { CHOOSE_TAGGED, CHOOSE_CALL, CHOOSE_ALL };
 enum { FORMAT_FOLDER, FORMAT_ZIP };
 
+/* The report's language: the phone's, or one chosen (a Spanish-speaking
+ * user may need an English report for a US regulator). Each named in its
+ * own language, as a person looking for theirs reads it. */
+static const struct {
+        const char *code, *name;
+} report_languages[] = {
+        { NULL, NULL },   /* the phone's: its name is translated */
+        { "en", "English" },
+        { "es", "Español" },
+        { "zh_CN", "简体中文" },
+};
+
 typedef struct export_page {
-        char *data_dir;
         int64_t call_id;
-        AdwComboRow *selection, *format;
+        AdwComboRow *selection, *format, *language;
         AdwActionRow *result, *check;
         GtkWidget *button, *spinner;
         gboolean running;
+        char *output;                 /* of the export running */
         void (*done)(const char *message, void *userdata);
         void *userdata;
 } export_page;
 
-/* What the worker needs, copied: the page may go while it runs. */
-typedef struct export_job {
-        char *data_dir, *output;
-        int64_t call_id;
-        gboolean tagged_only;
-        /* Out. */
-        size_t n_calls;
-        char *error, *public_key;
-        guint64 size;
-} export_job;
-
-static void export_job_free(gpointer data) {
-        export_job *job = data;
-
-        g_free(job->data_dir);
-        g_free(job->output);
-        g_free(job->error);
-        g_free(job->public_key);
-        g_free(job);
-}
-
 static export_page *page_of(GtkWidget *widget) {
         return g_object_get_data(G_OBJECT(widget), "export-page");
-}
-
-static char *catalog_path(const char *data_dir) {
-        return g_build_filename(data_dir, "catalog.db", NULL);
 }
 
 static guint64 size_of(const char *path) {
@@ -77,97 +64,69 @@ static guint64 size_of(const char *path) {
         return size;
 }
 
-static void run_export(GTask *task, gpointer source, gpointer data, GCancellable *cancellable) {
-        export_job *job = data;
-        cw_timestamp now = cw_timestamp_now();
-        cw_call_filter filter = { .tagged_only = job->tagged_only };
-        cw_export_request request = { .filter = &filter, .output = job->output, .data_dir = job->data_dir,
-                                      .now = now };
-        cw_export_result result = { 0 };
-        cw_catalog *catalog = NULL;
-        cw_device_key *key = NULL;
-        cw_rulebook *rules = NULL;
-        char *path = catalog_path(job->data_dir), *key_path = NULL, *zone = NULL, *error = NULL;
-        char public_key[CW_PUBLIC_KEY_BASE64_LEN + 1];
-        int created = 0, r;
+static void show_failure(export_page *p, const char *why) {
+        char *message = g_strdup_printf(_("Nothing was exported: %s"), why);
 
-        if (job->call_id > 0) {
-                request.ids = &job->call_id;
-                request.n_ids = 1;
-        }
-        r = cw_catalog_open(path, &now, &catalog);
-        if (r < 0) {
-                job->error = g_strdup_printf(_("Cannot open the catalog: %s"), g_strerror(-r));
-                goto finish;
-        }
-        cw_catalog_set_busy_timeout(catalog, 5000);
-        r = cw_paths_device_key(&key_path);
-        if (r == 0)
-                r = cw_device_key_open(key_path, &key, &created);
-        if (r < 0) {
-                job->error = g_strdup_printf(_("Cannot open this phone's key %s: %s (see callwitness key)"),
-                                             key_path ? key_path : "", g_strerror(-r));
-                goto finish;
-        }
-        cw_device_key_public(key, public_key);
-        job->public_key = g_strdup(public_key);
-        /* Without the rules the bundle still goes out, without "what the
-         * rules say". */
-        if (cw_config_user_rulebook(&rules, NULL) < 0)
-                rules = NULL;
-        zone = cw_local_time_zone_name();
-        request.key = key;
-        request.rules = rules;
-        request.time_zone = zone ? zone : "UTC";
-        r = cw_export(catalog, &request, &result, &error);
-        if (r < 0)
-                job->error = g_strdup_printf(_("Nothing was exported: %s"), error ? error : g_strerror(-r));
-        else {
-                job->n_calls = result.n_calls;
-                job->size = size_of(job->output);
-        }
-finish:
-        free(error);
-        free(zone);
-        free(key_path);
-        g_free(path);
-        cw_rulebook_free(rules);
-        cw_device_key_free(key);
-        cw_catalog_free(catalog);
-        g_task_return_boolean(task, TRUE);
+        adw_preferences_row_set_title(ADW_PREFERENCES_ROW(p->result), _("Not exported"));
+        adw_action_row_set_subtitle(p->result, message);
+        gtk_widget_set_visible(GTK_WIDGET(p->check), FALSE);
+        g_message("export failed: %s", message);
+        p->done(message, p->userdata);
+        g_free(message);
 }
 
-static void on_exported(GObject *source, GAsyncResult *result, gpointer userdata) {
-        GtkWidget *widget = GTK_WIDGET(source);
-        export_page *p = page_of(widget);
-        export_job *job = g_task_get_task_data(G_TASK(result));
-        char *message, *size, *check;
+static void show_success(export_page *p, size_t n_calls, const char *public_key) {
+        char *size = g_format_size(size_of(p->output)), *message, *check;
 
-        p->running = FALSE;
-        gtk_widget_set_sensitive(p->button, TRUE);
-        gtk_spinner_stop(GTK_SPINNER(p->spinner));
-        if (job->error) {
-                adw_preferences_row_set_title(ADW_PREFERENCES_ROW(p->result), _("Not exported"));
-                adw_action_row_set_subtitle(p->result, job->error);
-                gtk_widget_set_visible(GTK_WIDGET(p->check), FALSE);
-                g_message("export failed: %s", job->error);
-                p->done(job->error, p->userdata);
-                return;
-        }
-        size = g_format_size(job->size);
         message = g_strdup_printf(g_dngettext(NULL, "Exported %zu call to %s (%s)", "Exported %zu calls to %s (%s)",
-                                              job->n_calls),
-                                  job->n_calls, job->output, size);
+                                              n_calls),
+                                  n_calls, p->output, size);
         adw_preferences_row_set_title(ADW_PREFERENCES_ROW(p->result), _("Exported"));
         adw_action_row_set_subtitle(p->result, message);
-        check = g_strdup_printf("callwitness verify '%s' --key %s", job->output, job->public_key);
+        check = g_strdup_printf("callwitness verify '%s' --key %s", p->output, public_key);
         adw_action_row_set_subtitle(p->check, check);
         gtk_widget_set_visible(GTK_WIDGET(p->check), TRUE);
-        g_message("exported %zu calls to %s", job->n_calls, job->output);
+        g_message("exported %zu calls to %s", n_calls, p->output);
         p->done(message, p->userdata);
         g_free(check);
         g_free(message);
         g_free(size);
+}
+
+/* The export ran in `callwitness export --json`: its one line says how
+ * many calls went out and with which key; a failure is its last line on
+ * standard error. */
+static void on_exported(GObject *source, GAsyncResult *result, gpointer userdata) {
+        GSubprocess *export = G_SUBPROCESS(source);
+        GtkWidget *page = userdata;
+        export_page *p = page_of(page);
+        char *output = NULL, *errors = NULL;
+        GError *error = NULL;
+        json_object *said = NULL, *calls = NULL, *key = NULL;
+
+        p->running = FALSE;
+        gtk_widget_set_sensitive(p->button, TRUE);
+        gtk_spinner_stop(GTK_SPINNER(p->spinner));
+        if (!g_subprocess_communicate_utf8_finish(export, result, &output, &errors, &error)) {
+                show_failure(p, error->message);
+                g_error_free(error);
+        } else if (!g_subprocess_get_if_exited(export) || g_subprocess_get_exit_status(export) != 0) {
+                char *last = g_strstrip(g_strdup(errors ? errors : ""));
+                char *line = strrchr(last, '\n');
+
+                show_failure(p, line ? line + 1 : last[0] ? last : _("callwitness export failed"));
+                g_free(last);
+        } else if (!(said = json_tokener_parse(output ? output : "")) ||
+                   !json_object_object_get_ex(said, "calls", &calls) ||
+                   !json_object_object_get_ex(said, "public_key", &key))
+                show_failure(p, _("callwitness export gave no answer"));
+        else
+                show_success(p, (size_t) json_object_get_int64(calls), json_object_get_string(key));
+        json_object_put(said);
+        g_free(output);
+        g_free(errors);
+        g_object_unref(export);
+        g_object_unref(page);
 }
 
 /* A new name each time, in Documents (else the home folder). */
@@ -189,29 +148,50 @@ static char *output_path(gboolean zip) {
 void cw_export_page_start(GtkWidget *page) {
         export_page *p = page_of(page);
         guint choice = adw_combo_row_get_selected(p->selection);
-        export_job *job;
-        GTask *task;
+        const char *language = report_languages[adw_combo_row_get_selected(p->language)].code;
+        GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+        GSubprocess *export;
+        GError *error = NULL;
 
         if (p->running)
                 return;
         if (choice == CHOOSE_CALL && p->call_id <= 0) {
                 p->done(_("Open a call first, or choose the tagged calls"), p->userdata);
+                g_ptr_array_unref(argv);
                 return;
         }
-        job = g_new0(export_job, 1);
-        job->data_dir = g_strdup(p->data_dir);
-        job->output = output_path(adw_combo_row_get_selected(p->format) == FORMAT_ZIP);
-        job->call_id = choice == CHOOSE_CALL ? p->call_id : 0;
-        job->tagged_only = choice == CHOOSE_TAGGED;
+        g_free(p->output);
+        p->output = output_path(adw_combo_row_get_selected(p->format) == FORMAT_ZIP);
+        /* In a process of its own: the report's language is the process's
+         * (gettext's), and zipping a long call takes seconds. It records
+         * the export in the catalog's audit log as any export. */
+        g_ptr_array_add(argv, g_strdup(cw_app_cli_path()));
+        g_ptr_array_add(argv, g_strdup("export"));
+        g_ptr_array_add(argv, choice == CHOOSE_CALL    ? g_strdup_printf("%" G_GINT64_FORMAT, p->call_id)
+                              : choice == CHOOSE_ALL ? g_strdup("--all")
+                                                     : g_strdup("--tagged"));
+        if (language) {
+                g_ptr_array_add(argv, g_strdup("--lang"));
+                g_ptr_array_add(argv, g_strdup(language));
+        }
+        g_ptr_array_add(argv, g_strdup("--json"));
+        g_ptr_array_add(argv, g_strdup("-o"));
+        g_ptr_array_add(argv, g_strdup(p->output));
+        g_ptr_array_add(argv, NULL);
+        export = g_subprocess_newv((const char *const *) argv->pdata,
+                                   G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+        g_ptr_array_unref(argv);
+        if (!export) {
+                show_failure(p, error->message);
+                g_error_free(error);
+                return;
+        }
         p->running = TRUE;
         gtk_widget_set_sensitive(p->button, FALSE);
         gtk_spinner_start(GTK_SPINNER(p->spinner));
         adw_preferences_row_set_title(ADW_PREFERENCES_ROW(p->result), _("Exporting…"));
-        adw_action_row_set_subtitle(p->result, job->output);
-        task = g_task_new(page, NULL, on_exported, NULL);
-        g_task_set_task_data(task, job, export_job_free);
-        g_task_run_in_thread(task, run_export);
-        g_object_unref(task);
+        adw_action_row_set_subtitle(p->result, p->output);
+        g_subprocess_communicate_utf8_async(export, NULL, NULL, on_exported, g_object_ref(page));
 }
 
 static void on_export_clicked(GtkButton *button, gpointer userdata) {
@@ -220,6 +200,18 @@ static void on_export_clicked(GtkButton *button, gpointer userdata) {
 
 void cw_export_page_set_call(GtkWidget *page, int64_t id) {
         page_of(page)->call_id = id;
+}
+
+gboolean cw_export_page_set_language(GtkWidget *page, const char *code) {
+        export_page *p = page_of(page);
+
+        for (guint i = 0; i < G_N_ELEMENTS(report_languages); i++)
+                if (g_strcmp0(report_languages[i].code, code) == 0 ||
+                    (!report_languages[i].code && strcmp(code, "phone") == 0)) {
+                        adw_combo_row_set_selected(p->language, i);
+                        return TRUE;
+                }
+        return FALSE;
 }
 
 void cw_export_page_choose(GtkWidget *page, const char *selection, const char *format) {
@@ -234,7 +226,7 @@ void cw_export_page_choose(GtkWidget *page, const char *selection, const char *f
 static void export_page_free(gpointer data) {
         export_page *p = data;
 
-        g_free(p->data_dir);
+        g_free(p->output);
         g_free(p);
 }
 
@@ -279,16 +271,15 @@ static void show_key(export_page *p, GtkWidget *group) {
         free(path);
 }
 
-GtkWidget *cw_export_page_new(const char *data_dir, void (*done)(const char *message, void *userdata),
-                              void *userdata) {
+GtkWidget *cw_export_page_new(void (*done)(const char *message, void *userdata), void *userdata) {
         const char *const selections[] = { _("All tagged calls"), _("The call shown"), _("All calls"), NULL };
         const char *const formats[] = { _("A folder"), _("A zip file"), NULL };
+        const char *languages[G_N_ELEMENTS(report_languages) + 1] = { _("The phone's language") };
         export_page *p = g_new0(export_page, 1);
         GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 18);
         GtkWidget *choose = adw_preferences_group_new(), *outcome = adw_preferences_group_new();
         GtkWidget *key = adw_preferences_group_new(), *actions = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
 
-        p->data_dir = g_strdup(data_dir);
         p->done = done;
         p->userdata = userdata;
         g_object_set_data_full(G_OBJECT(box), "export-page", p, export_page_free);
@@ -299,6 +290,9 @@ GtkWidget *cw_export_page_new(const char *data_dir, void (*done)(const char *mes
                                                 "can check. Give it to a regulator, a lawyer or the police."));
         p->selection = combo_new(choose, _("Which calls"), selections);
         p->format = combo_new(choose, _("Save as"), formats);
+        for (guint i = 1; i < G_N_ELEMENTS(report_languages); i++)
+                languages[i] = report_languages[i].name;
+        p->language = combo_new(choose, _("Report in"), languages);
         gtk_box_append(GTK_BOX(box), choose);
 
         p->button = gtk_button_new_with_label(_("Export"));

@@ -6,6 +6,7 @@
 #include "callwitness/config.h"
 #include "callwitness/paths.h"
 #include "callwitness/profile.h"
+#include "cli-tool.h"
 #include "format.h"
 #include "recorder-owner.h"
 #include "status-page.h"
@@ -261,14 +262,6 @@ static void on_doctor_done(GObject *source, GAsyncResult *result, gpointer userd
         g_object_unref(doctor);
 }
 
-/* The command line tool next to the app; CALLWITNESS_CLI for a build that
- * is not installed (the tests). */
-static const char *cli_path(void) {
-        const char *cli = g_getenv("CALLWITNESS_CLI");
-
-        return cli && cli[0] == '/' ? cli : CW_BINDIR "/callwitness";
-}
-
 void cw_status_page_check(GtkWidget *widget) {
         status_page *p = page_of(widget);
         GError *error = NULL;
@@ -277,7 +270,7 @@ void cw_status_page_check(GtkWidget *widget) {
         if (!gtk_widget_get_sensitive(p->check_button))
                 return;   /* one at a time */
         doctor = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                                  cli_path(), "doctor", "--seconds", "3", NULL);
+                                  cw_app_cli_path(), "doctor", "--seconds", "3", NULL);
         if (!doctor) {
                 adw_preferences_row_set_title(ADW_PREFERENCES_ROW(p->verdict), _("The check could not start"));
                 set_row(p->verdict, error->message);

@@ -1273,12 +1273,22 @@ static gboolean prefs_shown(CwWindow *win) {
         return g_strcmp0(gtk_stack_get_visible_child_name(win->right), "prefs") == 0;
 }
 
+/* The export page takes the report's language. */
+static gboolean export_shown(CwWindow *win) {
+        return g_strcmp0(gtk_stack_get_visible_child_name(win->right), "export") == 0;
+}
+
 void cw_window_type(CwWindow *win, const char *entry, const char *text) {
         GHashTable *entries;
         GtkWidget *row;
 
         if (prefs_shown(win)) {
                 if (!cw_prefs_page_type(win->prefs_page, entry, text))
+                        g_message("no entry %s on the page", entry);
+                return;
+        }
+        if (export_shown(win)) {
+                if (strcmp(entry, "report-language") != 0 || !cw_export_page_set_language(win->export_page, text))
                         g_message("no entry %s on the page", entry);
                 return;
         }
@@ -1426,7 +1436,7 @@ static GtkWidget *build_call_pane(CwWindow *win) {
         win->right = GTK_STACK(gtk_stack_new());
         gtk_widget_set_vexpand(GTK_WIDGET(win->right), TRUE);
         add_right_page(win, GTK_WIDGET(win->call_content), "call");
-        win->export_page = cw_export_page_new(win->data_dir, on_export_done, win);
+        win->export_page = cw_export_page_new(on_export_done, win);
         add_right_page(win, win->export_page, "export");
         win->status_page = cw_status_page_new();
         add_right_page(win, win->status_page, "status");

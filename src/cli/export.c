@@ -1,26 +1,45 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <libintl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "callwitness/bundle.h"
+#include "callwitness/devicekey.h"
 #include "common.h"
 #include "export.h"
 #include "key.h"
 #include "media.h"
 
-static const char export_usage[] = N_("Usage: callwitness export [ID... | --tagged | --tag TAG | --number N | "
-                                      "--since DATE | --until DATE\n"
-                                      "                          | --missed | --limit N] [--lang LANG] -o PATH\n");
+static const char export_usage[] = N_("Usage: callwitness export [ID... | --all | --tagged | --tag TAG | --number N |\n"
+                                      "                          --since DATE | --until DATE | --missed | --limit N]\n"
+                                      "                          [--lang LANG] [--json] -o PATH\n");
+
+/* What a program that runs the export (the app) reads: where, how many
+ * calls and files, and the key that signed it. */
+static void print_json(const char *output, const cw_export_result *result, const cw_device_key *key) {
+        char public_key[CW_PUBLIC_KEY_BASE64_LEN + 1];
+        json_object *o = json_object_new_object();
+
+        cw_device_key_public(key, public_key);
+        json_object_object_add(o, "path", json_object_new_string(output));
+        json_object_object_add(o, "calls", json_object_new_int64((int64_t) result->n_calls));
+        json_object_object_add(o, "files", json_object_new_int64((int64_t) result->n_files));
+        json_object_object_add(o, "public_key", json_object_new_string(public_key));
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+}
 
 int cw_cli_export(int argc, char **argv) {
         static const struct option options[] = {
                 CW_CLI_FILTER_OPTIONS,
                 { "output", required_argument, NULL, 'o' },
                 { "lang", required_argument, NULL, 'L' },
+                { "all", no_argument, NULL, 'A' },
+                { "json", no_argument, NULL, 'J' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -33,6 +52,7 @@ int cw_cli_export(int argc, char **argv) {
         char *data_dir = NULL, *error = NULL, *zone = NULL;
         const char *language = NULL;
         int64_t *ids = NULL;
+        bool every_call = false, as_json = false;
         int opt, r, status = 1;
 
         while ((opt = getopt_long(argc, argv, CW_CLI_FILTER_SHORT "o:h", options, NULL)) >= 0) {
@@ -48,6 +68,12 @@ int cw_cli_export(int argc, char **argv) {
                 case 'L':
                         language = optarg;
                         break;
+                case 'A':
+                        every_call = true;
+                        break;
+                case 'J':
+                        as_json = true;
+                        break;
                 case 'h':
                         fputs(_(export_usage), stdout);
                         printf(_("\n"
@@ -57,7 +83,8 @@ int cw_cli_export(int argc, char **argv) {
                                  "--lang names: en, es, zh_CN), SHA256SUMS and SHA256SUMS.minisig, signed\n"
                                  "with this device's key. Anyone can check it with sha256sum -c SHA256SUMS\n"
                                  "and minisign -Vm SHA256SUMS -P <key>, or with callwitness verify PATH.\n"
-                                 "Without IDs or filters: nothing is chosen.\n"));
+                                 "Without IDs or filters: nothing is chosen; --all chooses every call.\n"
+                                 "--json prints the path, the number of calls and files, and the key.\n"));
                         return 0;
                 default:
                         return 2;
@@ -79,8 +106,8 @@ int cw_cli_export(int argc, char **argv) {
                                 return 2;
                         }
                 request.ids = ids;
-        } else if (!filter.tagged_only && !filter.tag && !filter.number && !filter.has_since && !filter.has_until &&
-                   !filter.missed_only && !filter.limit) {
+        } else if (!every_call && !filter.tagged_only && !filter.tag && !filter.number && !filter.has_since &&
+                   !filter.has_until && !filter.missed_only && !filter.limit) {
                 fprintf(stderr, _("callwitness export: choose calls: IDs, or --tagged, --number, --since …\n"));
                 return 2;
         }
@@ -101,9 +128,12 @@ int cw_cli_export(int argc, char **argv) {
                 fprintf(stderr, _("callwitness export: %s; nothing was written\n"), error ? error : strerror(-r));
                 goto finish;
         }
-        printf(ngettext("Exported %zu call to %s (%zu files, signed).\n",
-                        "Exported %zu calls to %s (%zu files, signed).\n", result.n_calls),
-               result.n_calls, request.output, result.n_files);
+        if (as_json)
+                print_json(request.output, &result, key);
+        else
+                printf(ngettext("Exported %zu call to %s (%zu files, signed).\n",
+                                "Exported %zu calls to %s (%zu files, signed).\n", result.n_calls),
+                       result.n_calls, request.output, result.n_files);
         status = 0;
 finish:
         free(ids);

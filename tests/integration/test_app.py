@@ -15,6 +15,7 @@ import struct
 import subprocess
 import sys
 import time
+import zipfile
 import unittest
 import zlib
 
@@ -431,6 +432,10 @@ class App(unittest.TestCase):
     def test_the_tagged_calls_are_exported_as_a_bundle_anyone_can_verify(self):
         phone = self.phone
         app = self.start_app()
+        # The report in Spanish from an English phone: the export runs
+        # `callwitness export --lang es`.
+        app.activate('show-export')
+        app.activate('type', '("report-language", "es")')
         app.activate('export', '("tagged", "zip")')
         line = wait_for(lambda: next((l for l in app.text().splitlines() if 'exported ' in l and ' to /' in l), None),
                         60, 'the export')
@@ -447,6 +452,12 @@ class App(unittest.TestCase):
             kinds = [r[0] for r in db.execute("SELECT kind FROM audit_log WHERE kind = 'export'")]
         self.assertEqual(exported, sorted(tagged))
         self.assertEqual(kinds, ['export'])
+        with zipfile.ZipFile(path) as z:
+            report = z.read(next(n for n in z.namelist() if n.endswith('/report.html'))).decode()
+        self.assertIn('<html lang="es">', report)
+        self.assertIn('Registro de llamadas telefónicas', report)
+        app.activate('type', '("report-language", "fr")')
+        wait_for(lambda: 'no entry report-language on the page' in app.text(), 10, 'French refused')
         app.close()
 
     def test_what_was_typed_is_kept_when_a_call_arrives(self):

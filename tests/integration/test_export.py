@@ -184,6 +184,18 @@ class Export(PhoneTestCase):
         self.assertIn("'../../es' is not a language", refused.stderr)
         self.assertEqual(sorted(os.listdir(self.out)), before)
 
+    def test_every_call_with_an_answer_a_program_reads(self):
+        # What the app runs: --all chooses every call (nothing chosen is
+        # still refused), --json says where, how many and with which key.
+        bundle = os.path.join(self.out, 'all')
+        result = self.phone.cli('export', '--all', '--json', '-o', bundle)
+        answer = json.loads(result.stdout)
+        self.assertEqual(answer, {'path': bundle, 'calls': len(self.phone.calls()), 'files': answer['files'],
+                                  'public_key': self.key})
+        with open(os.path.join(bundle, 'SHA256SUMS')) as f:
+            self.assertEqual(answer['files'], len(f.read().splitlines()) + 2)
+        self.assertEqual(self.verify(bundle).returncode, 0)
+
     def test_zip_bundle(self):
         bundle = os.path.join(self.out, 'evidence.zip')
         result = self.export('--tagged', '-o', bundle)
