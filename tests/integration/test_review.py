@@ -17,11 +17,14 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import CLI, tone_levels  # noqa: E402
+from harness import CLI, HERE, tone_levels  # noqa: E402
 from phonecase import MODEM, REASON_UNKNOWN, TERMINATED, PhoneTestCase  # noqa: E402
 
 NIGHT_CALLER = '+8613800138000'
 DAY_CALLER = '+8613700137000'
+
+
+COMPLETION = os.path.join(HERE, '..', '..', 'data', 'callwitness.bash-completion')
 
 
 class Review(PhoneTestCase):
@@ -262,6 +265,33 @@ class Review(PhoneTestCase):
                                text=True, timeout=30)
         self.assertEqual(shown.returncode, 0, shown)     # the review commands need no helper
         self.assertIn(NIGHT_CALLER, shown.stdout)
+
+    def complete(self, *words):
+        '''What bash offers after `callwitness WORDS` (the last word being
+        typed), from the completion meson installs.'''
+        script = ('source "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _callwitness; '
+                  'printf "%s\\n" "${COMPREPLY[@]}"')
+        result = subprocess.run(['bash', '-c', script, COMPLETION, CLI, *words], env=self.phone.env,
+                                capture_output=True, text=True, timeout=30, check=True)
+        return [line for line in result.stdout.splitlines() if line]
+
+    def test_bash_completes_commands_options_and_call_ids(self):
+        usage = self.phone.cli('--help').stdout
+        commands = {m.group(1) for m in re.finditer(r'^  ([a-z][a-z-]+)', usage, re.MULTILINE)}
+        self.assertGreater(len(commands), 15, usage)
+        offered = set(self.complete(''))
+        self.assertEqual(commands - offered, set(), 'every command in --help is completed')
+        self.assertEqual(self.complete('ex'), ['export'])
+        ids = [str(c['id']) for c in self.phone.calls()]
+        self.assertEqual(sorted(self.complete('show', ''), key=int), ids)
+        self.assertEqual(self.complete('show', ids[-1]), [ids[-1]])
+        self.assertIn('--tagged', self.complete('export', '--'))
+        self.assertIn(ids[0], self.complete('export', ids[-1], ''))
+        # The languages offered are those the CLI has a report in.
+        refused = self.phone.cli('export', '1', '--lang', 'xx', '-o', '/nonexistent', check=False).stderr
+        self.assertIn('there is: ' + ', '.join(self.complete('export', '--lang', '')), refused)
+        self.assertEqual(self.complete('rule', 'add', '+8613800138000', 'n'), ['never-record'])
+        self.assertEqual(self.complete('show', '1', '--'), ['--json'])
 
     def test_bad_input_is_refused_clearly(self):
         phone = self.phone
