@@ -212,9 +212,11 @@ static void report(cw_capture *c, unsigned sides, const char *kind, const char *
 }
 
 /* The same failure again (a pattern that matches nothing after every
- * reconnect) is not told twice. */
-__attribute__((format(printf, 5, 6)))
-static void report_standing(cw_capture *c, unsigned which, unsigned sides, const char *kind, const char *format, ...) {
+ * reconnect) is not told twice; tell false: kept for the calls to come
+ * only, the calls there are knew. */
+__attribute__((format(printf, 6, 7)))
+static void keep_standing(cw_capture *c, bool tell, unsigned which, unsigned sides, const char *kind,
+                          const char *format, ...) {
         standing *now = &c->standing[which], was = *now;
         va_list ap;
 
@@ -223,7 +225,7 @@ static void report_standing(cw_capture *c, unsigned which, unsigned sides, const
         va_end(ap);
         snprintf(now->kind, sizeof now->kind, "%s", kind);
         now->sides = sides;
-        if (was.sides == sides && strcmp(was.kind, now->kind) == 0 && strcmp(was.message, now->message) == 0)
+        if (!tell || (was.sides == sides && strcmp(was.kind, now->kind) == 0 && strcmp(was.message, now->message) == 0))
                 return;
         c->sink.problem(sides, now->kind, now->message, c->userdata);
 }
@@ -823,11 +825,13 @@ static void lose_server(cw_capture *c, const char *why) {
         for (unsigned i = 0; i < c->n_sides; i++)
                 read_side(&c->sides[i]);
         drop_context(c);
+        /* Lost again before any stream captured: the same gap goes on,
+         * and the calls were told when it began. */
+        if (!c->standing[STANDING_SERVER].sides)
+                keep_standing(c, !c->lost_usec, STANDING_SERVER, CW_CAPTURE_SIDES_ALL, "capture-failed",
+                              "%s: the call is not being recorded until the sound server is back", why);
         if (!c->lost_usec)
                 c->lost_usec = pa_rtclock_now();
-        if (!c->standing[STANDING_SERVER].sides)
-                report_standing(c, STANDING_SERVER, CW_CAPTURE_SIDES_ALL, "capture-failed",
-                                "%s: the call is not being recorded until the sound server is back", why);
         if (!c->reconnect) {
                 pa_gettimeofday(&tv);
                 pa_timeval_add(&tv, RECONNECT_USEC);
@@ -858,8 +862,8 @@ static void on_stream_state(pa_stream *stream, void *userdata) {
                  * recording; from here on that side is silence. */
                 read_side(s);
                 drop_stream(s);
-                report_standing(c, (unsigned) index, 1u << index, "side-lost", "%s stopped being captured: its source went away",
-                                side_names[index]);
+                keep_standing(c, true, (unsigned) index, 1u << index, "side-lost",
+                              "%s stopped being captured: its source went away", side_names[index]);
                 pump(c);
                 break;
         default:
@@ -920,8 +924,8 @@ static void on_default_sink(pa_context *context, const pa_sink_info *info, int e
         free(c->source_names[SIDE_REMOTE]);
         c->source_names[SIDE_REMOTE] = info ? strdup(info->monitor_source_name) : NULL;
         if (!c->source_names[SIDE_REMOTE] || connect_side(c, SIDE_REMOTE, "call: remote side") < 0)
-                report_standing(c, SIDE_REMOTE, 1u << SIDE_REMOTE, "side-lost", "%s cannot be captured: the default sink has no monitor",
-                                side_names[SIDE_REMOTE]);
+                keep_standing(c, true, SIDE_REMOTE, 1u << SIDE_REMOTE, "side-lost",
+                              "%s cannot be captured: the default sink has no monitor", side_names[SIDE_REMOTE]);
 }
 
 static void on_server_info(pa_context *context, const pa_server_info *info, void *userdata) {
@@ -929,9 +933,9 @@ static void on_server_info(pa_context *context, const pa_server_info *info, void
         pa_operation *o;
 
         if (!info || !info->default_sink_name) {
-                report_standing(c, SIDE_REMOTE, 1u << SIDE_REMOTE, "side-lost",
-                                "%s cannot be captured: the sound server names no default sink",
-                       side_names[SIDE_REMOTE]);
+                keep_standing(c, true, SIDE_REMOTE, 1u << SIDE_REMOTE, "side-lost",
+                              "%s cannot be captured: the sound server names no default sink",
+                              side_names[SIDE_REMOTE]);
                 return;
         }
         /* Ask the sink for its monitor rather than trusting
@@ -946,20 +950,20 @@ static void on_server_info(pa_context *context, const pa_server_info *info, void
 static void connect_sides(cw_capture *c) {
         pa_operation *o;
 
-        /* A pattern that matched nothing was told; that side stays silent. */
-        if (cw_source_is_pattern(c->source_names[SIDE_LOCAL]))
-                return;
-        if (connect_side(c, SIDE_LOCAL, c->mode == CW_CAPTURE_MIXED ? "call: both sides" : "call: local side") < 0)
-                report_standing(c, SIDE_LOCAL, 1u << SIDE_LOCAL, "side-lost", "%s cannot be captured: the stream was refused",
-                                side_names[SIDE_LOCAL]);
+        /* A pattern that matched nothing was told; that side stays silent,
+         * the other is still captured. */
+        if (!cw_source_is_pattern(c->source_names[SIDE_LOCAL]) &&
+            connect_side(c, SIDE_LOCAL, c->mode == CW_CAPTURE_MIXED ? "call: both sides" : "call: local side") < 0)
+                keep_standing(c, true, SIDE_LOCAL, 1u << SIDE_LOCAL, "side-lost",
+                              "%s cannot be captured: the stream was refused", side_names[SIDE_LOCAL]);
         if (c->n_sides == 1)
                 return;
         if (cw_source_is_pattern(c->source_names[SIDE_REMOTE]))
                 return;
         if (c->source_names[SIDE_REMOTE]) {
                 if (connect_side(c, SIDE_REMOTE, "call: remote side") < 0)
-                        report_standing(c, SIDE_REMOTE, 1u << SIDE_REMOTE, "side-lost",
-                                        "%s cannot be captured: the stream was refused", side_names[SIDE_REMOTE]);
+                        keep_standing(c, true, SIDE_REMOTE, 1u << SIDE_REMOTE, "side-lost",
+                                      "%s cannot be captured: the stream was refused", side_names[SIDE_REMOTE]);
                 return;
         }
         o = pa_context_get_server_info(c->context, on_server_info, c);
@@ -992,9 +996,9 @@ static void on_source(pa_context *context, const pa_source_info *info, int eol, 
         }
         for (unsigned i = 0; i < c->n_sides; i++)
                 if (cw_source_is_pattern(c->source_names[i]))
-                        report_standing(c, i, (c->n_sides == 1 ? CW_CAPTURE_SIDES_ALL : 1u << i), "capture-failed",
-                                        "%s is not being recorded: No source matches '%s'",
-                               c->n_sides == 1 ? "this call" : side_names[i], c->source_names[i]);
+                        keep_standing(c, true, i, (c->n_sides == 1 ? CW_CAPTURE_SIDES_ALL : 1u << i), "capture-failed",
+                                      "%s is not being recorded: No source matches '%s'",
+                                      c->n_sides == 1 ? "this call" : side_names[i], c->source_names[i]);
         connect_sides(c);
 }
 

@@ -40,6 +40,9 @@ typedef struct tracked_call {
         cw_timestamp appeared, answered;
         bool was_answered;
         bool never_record;       /* a rule for its number, known when it appeared */
+        /* Told the capture could not start; its file, if it was opened
+         * then, stays without audio (as told) and ends where it began. */
+        bool told_no_capture, uncaptured;
         bool not_recorded_told;  /* that it is not recorded */
         cw_tag tags[CW_CALL_TAGS_MAX];
         size_t n_tags;
@@ -246,7 +249,7 @@ static void on_frames(const float *frames, size_t n_frames, unsigned channels, u
                 cw_recording_news news;
 
                 next = call->next;
-                if (!call->recording)
+                if (!call->recording || call->uncaptured)
                         continue;
                 cw_recording_feed(call->recording, frames, n_frames, channels, first_frame, &news);
                 if (news.write_error)
@@ -303,7 +306,17 @@ static void tell_capture_failure(tracked_call *call) {
                      is_encounter(call) ? "encounter" : "call", strerror(-t->capture_error)) < 0)
                 return;
         raise_warning(call, "capture-failed", message);
+        call->told_no_capture = true;
         free(message);
+}
+
+/* The capture started after it could not: a call told so that has not
+ * been answered yet is recorded from its answer after all. */
+static void tell_capture_started(cw_tracker *t) {
+        for (tracked_call *call = t->calls; call; call = call->next)
+                if (call->told_no_capture && !call->recording && call->state != CW_CALL_ENDED)
+                        raise_warning(call, "capture-started", "the capture could start after all: this call is "
+                                                               "recorded from its answer");
 }
 
 /* The profile's (or the configuration's) route of the call into the
@@ -340,14 +353,17 @@ static void arm_capture(cw_tracker *t, bool for_call) {
                 return;
         r = cw_capture_new(t->api, t->cfg->capture_mode, t->cfg->local_source, t->cfg->remote_source,
                            &capture_sink, t, &t->capture);
-        t->capture_error = r < 0 ? r : 0;
         if (r < 0)
                 cw_log_error("Cannot start capture: %s", strerror(-r));
+        else if (t->capture_error)
+                tell_capture_started(t);
+        t->capture_error = r < 0 ? r : 0;
 }
 
+/* A recording the capture feeds: its timeline must not start again. */
 static bool recording_in_progress(cw_tracker *t) {
         for (tracked_call *call = t->calls; call; call = call->next)
-                if (call->recording)
+                if (call->recording && !call->uncaptured)
                         return true;
         return false;
 }
@@ -380,6 +396,7 @@ static void start_recording(tracked_call *call, uint64_t frame) {
         /* The capture decides what the file holds; without one the
          * configured mode names the empty file. */
         call->capture_mode = t->capture ? cw_capture_get_mode(t->capture) : t->cfg->capture_mode;
+        call->uncaptured = !t->capture;
         /* An encounter is the microphone alone, which hears everyone in
          * the room: one source carrying every voice. */
         if (is_encounter(call))
@@ -698,7 +715,7 @@ static void call_enter(tracked_call *call, cw_call_state state, cw_end_reason re
                 judge(call, "the call ended");
                 tell_tags(call);
                 if (call->recording)
-                        wait_for_last_audio(call, frame);
+                        wait_for_last_audio(call, call->uncaptured ? 0 : frame);
                 else
                         complete_end(call);
                 break;

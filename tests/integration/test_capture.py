@@ -12,18 +12,23 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import opus_tags, tone_levels, wait_for  # noqa: E402
+from harness import decode, opus_tags, tone_levels, wait_for  # noqa: E402
 from phonecase import CALL_IFACE, MODEM, PhoneTestCase  # noqa: E402
 
 
 class Capture(PhoneTestCase):
 
-    def test_local_only_mode_says_the_other_side_is_missing(self):
+    def call_configured(self, config):
+        '''A 2.5 s call answered by callwitnessd started with config.'''
         phone = self.phone
-        phone.write_config('[audio]\nmode = local-only\n')
+        phone.write_config(config)
         phone.start_modemmanager()
         phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
-        row = self.answered_call(talk_s=2.5)
+        return self.answered_call(talk_s=2.5)
+
+    def test_local_only_mode_says_the_other_side_is_missing(self):
+        phone = self.phone
+        row = self.call_configured('[audio]\nmode = local-only\n')
         path = self.check_recording(row, 2.5, channels=(('local',),))
         tags, _ = opus_tags(path)
         self.assertEqual(tags.get('CALLWITNESS_CAPTURE_MODE'), 'local-only')
@@ -152,6 +157,18 @@ class Capture(PhoneTestCase):
         self.assertEqual(len(warnings), 1, warnings)
         self.assertIn("capture-failed: the other party's side is not being recorded: No source matches 'alsa_input.*Modem*'",
                       warnings[0])
+        phone.stop_daemon()
+
+    def test_a_microphone_pattern_matching_nothing_still_records_the_other_party(self):
+        phone = self.phone
+        row = self.call_configured('[audio]\nlocal_source = alsa_input.*NoSuchMic*\n')
+        wav = os.path.join(phone.dir, f'decoded-{row["id"]}.wav')
+        decode(os.path.join(phone.data_dir, row['path']), wav)
+        self.assertGreater(tone_levels(wav, 2)[1], 0.1, "the other party's side is recorded")
+        self.assertLess(max(tone_levels(wav, 1)), 0.01, 'the unmatched microphone is silence')
+        warnings = json.loads(phone.cli('list', '--json').stdout)[0]['warnings']
+        self.assertEqual(warnings, ["capture-failed: the phone's own side is not being recorded: No source matches "
+                                    "'alsa_input.*NoSuchMic*'"])
         phone.stop_daemon()
 
     def test_profile_mixer_controls_are_on_during_the_call_and_restored(self):
