@@ -281,6 +281,9 @@ class Review(PhoneTestCase):
         self.assertGreater(len(commands), 15, usage)
         offered = set(self.complete(''))
         self.assertEqual(commands - offered, set(), 'every command in --help is completed')
+        with open(os.path.join(HERE, '..', '..', 'doc', 'man', 'callwitness.1.scd')) as f:
+            manual = f.read()
+        self.assertEqual({c for c in commands if f'*{c}' not in manual}, set(), 'every command in callwitness(1)')
         self.assertEqual(self.complete('ex'), ['export'])
         ids = [str(c['id']) for c in self.phone.calls()]
         self.assertEqual(sorted(self.complete('show', ''), key=int), ids)
