@@ -3,7 +3,8 @@
 
 /* Evidence bundles: chosen calls exported as a folder or a .zip that a
  * stranger can check. It holds the original recordings byte for byte
- * (under recordings/), a WAV copy of each, manifest.json, report.html and
+ * (under recordings/), a copy of each that any player plays (an MP3 of
+ * both sides mixed, by default), manifest.json, report.html and
  * report.txt, SHA256SUMS (sha256sum -c reads it) over every other file, and
  * SHA256SUMS.minisig, a minisign signature made with the device key. */
 
@@ -17,6 +18,18 @@
 
 #define CW_BUNDLE_FORMAT "callwitness-evidence-1"
 
+/* The playable copy beside each original: MP3 (every computer and phone
+ * plays it, a tenth of the size of WAV), WAV (16-bit, both sides as they
+ * are), or none. */
+typedef enum cw_bundle_copies {
+        CW_COPIES_MP3,
+        CW_COPIES_WAV,
+        CW_COPIES_NONE,
+} cw_bundle_copies;
+
+/* "mp3", "wav", "none": 0, or -EINVAL. */
+int cw_bundle_copies_from_string(const char *text, cw_bundle_copies *ret);
+
 typedef struct cw_export_request {
         const int64_t *ids;          /* these calls, or (n_ids == 0) those filter selects */
         size_t n_ids;
@@ -27,6 +40,7 @@ typedef struct cw_export_request {
         cw_timestamp now;
         const char *time_zone;       /* "Asia/Shanghai": named in the manifest and the report */
         const cw_rulebook *rules;    /* the rules calls are judged by, for "what the rules say"; NULL: none */
+        cw_bundle_copies copies;
 } cw_export_request;
 
 typedef struct cw_export_result {

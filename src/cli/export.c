@@ -16,7 +16,7 @@
 
 static const char export_usage[] = N_("Usage: callwitness export [ID... | --all | --tagged | --tag TAG | --number N |\n"
                                       "                          --since DATE | --until DATE | --missed | --limit N]\n"
-                                      "                          [--lang LANG] [--json] -o PATH\n");
+                                      "                          [--copies mp3|wav|none] [--lang LANG] [--json] -o PATH\n");
 
 /* What a program that runs the export (the app) reads: where, how many
  * calls and files, and the key that signed it. */
@@ -40,6 +40,7 @@ int cw_cli_export(int argc, char **argv) {
                 { "lang", required_argument, NULL, 'L' },
                 { "all", no_argument, NULL, 'A' },
                 { "json", no_argument, NULL, 'J' },
+                { "copies", required_argument, NULL, 'C' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -74,11 +75,19 @@ int cw_cli_export(int argc, char **argv) {
                 case 'J':
                         as_json = true;
                         break;
+                case 'C':
+                        if (cw_bundle_copies_from_string(optarg, &request.copies) < 0) {
+                                fprintf(stderr, _("callwitness export: --copies takes mp3, wav or none, not '%s'\n"),
+                                        optarg);
+                                return 2;
+                        }
+                        break;
                 case 'h':
                         fputs(_(export_usage), stdout);
                         printf(_("\n"
                                  "Writes the chosen calls as an evidence bundle: a folder, or a .zip when PATH\n"
-                                 "ends in .zip. It holds the recordings byte for byte, a WAV copy of each,\n"
+                                 "ends in .zip. It holds the recordings byte for byte, a copy of each that\n"
+                                 "any player plays (--copies: mp3, both sides mixed, the default; wav; none),\n"
                                  "manifest.json, report.html and report.txt (in your language, or in the one\n"
                                  "--lang names: en, es, zh_CN), SHA256SUMS and SHA256SUMS.minisig, signed\n"
                                  "with this device's key. Anyone can check it with sha256sum -c SHA256SUMS\n"

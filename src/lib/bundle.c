@@ -221,12 +221,53 @@ static int copy_recording(exporter *x, const exported_call *call, const char *na
         return 0;
 }
 
-/* A WAV copy for players without Opus: decoded by libsndfile. */
-static int write_wav(exporter *x, const exported_call *call, const char *opus_name, const char *wav_name) {
-        char *source = staged(x, opus_name), *target = staged(x, wav_name);
-        SF_INFO in_info = { 0 }, out_info;
+int cw_bundle_copies_from_string(const char *text, cw_bundle_copies *ret) {
+        static const char *const names[] = { [CW_COPIES_MP3] = "mp3", [CW_COPIES_WAV] = "wav",
+                                             [CW_COPIES_NONE] = "none" };
+
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+                if (strcmp(text, names[i]) == 0) {
+                        *ret = (cw_bundle_copies) i;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+/* 32 kbit/s, constant: the lowest MPEG-1 Layer III rate at 48 kHz, plenty
+ * for one voice at a time on a phone line (narrower than 4 kHz, or 8 kHz
+ * for HD voice), and 14 MB per call-hour. libsndfile maps its compression
+ * level 0..1 onto 320..32 kbit/s. */
+#define MP3_COMPRESSION 1.0
+
+static SNDFILE *open_copy(const char *target, cw_bundle_copies copies, const SF_INFO *in) {
+        SF_INFO info = { .samplerate = in->samplerate, .channels = copies == CW_COPIES_MP3 ? 1 : in->channels,
+                         .format = copies == CW_COPIES_MP3 ? SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III
+                                                           : SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
+        int mode = SF_BITRATE_MODE_CONSTANT;
+        double level = MP3_COMPRESSION;
+        SNDFILE *out = sf_open(target, SFM_WRITE, &info);
+
+        if (!out || copies != CW_COPIES_MP3)
+                return out;
+        /* libsndfile 1.2 answers SF_FALSE to the mode and keeps it (its
+         * writer is constant-rate by default); the level must hold. */
+        sf_command(out, SFC_SET_BITRATE_MODE, &mode, sizeof mode);
+        if (sf_command(out, SFC_SET_COMPRESSION_LEVEL, &level, sizeof level) != SF_TRUE) {
+                sf_close(out);
+                return NULL;
+        }
+        return out;
+}
+
+/* A copy for players without Opus, decoded by libsndfile: an MP3 holds
+ * both sides mixed into one (a person listens to the conversation; the
+ * original keeps them apart), a WAV both as they are. */
+static int write_copy(exporter *x, const exported_call *call, const char *opus_name, const char *copy_name) {
+        char *source = staged(x, opus_name), *target = staged(x, copy_name);
+        cw_bundle_copies copies = x->request->copies;
+        SF_INFO in_info = { 0 };
         SNDFILE *in = NULL, *out = NULL;
-        short frames[4096 * 2];
+        float frames[4096 * 2];
         sf_count_t n;
         int r = 0;
 
@@ -239,25 +280,32 @@ static int write_wav(exporter *x, const exported_call *call, const char *opus_na
                          sf_strerror(NULL));
                 goto finish;
         }
-        out_info = (SF_INFO) { .samplerate = in_info.samplerate, .channels = in_info.channels,
-                               .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
-        if (in_info.channels < 1 || in_info.channels > 2 || !(out = sf_open(target, SFM_WRITE, &out_info))) {
-                r = fail(x, -EIO, "%s: %s", wav_name, sf_strerror(NULL));
+        if (in_info.channels < 1 || in_info.channels > 2 || !(out = open_copy(target, copies, &in_info))) {
+                r = fail(x, -EIO, "%s: %s", copy_name, sf_strerror(NULL));
                 goto finish;
         }
-        while ((n = sf_readf_short(in, frames, 4096)) > 0)
-                if (sf_writef_short(out, frames, n) != n) {
-                        r = fail(x, -EIO, "%s: %s", wav_name, sf_strerror(out));
+        while ((n = sf_readf_float(in, frames, 4096)) > 0) {
+                /* The two sides seldom speak at once: summed, each keeps
+                 * its level; where they do, the sum is held within range. */
+                if (copies == CW_COPIES_MP3 && in_info.channels == 2)
+                        for (sf_count_t i = 0; i < n; i++) {
+                                float both = frames[2 * i] + frames[2 * i + 1];
+
+                                frames[i] = both > 1.0f ? 1.0f : both < -1.0f ? -1.0f : both;
+                        }
+                if (sf_writef_float(out, frames, n) != n) {
+                        r = fail(x, -EIO, "%s: %s", copy_name, sf_strerror(out));
                         break;
                 }
+        }
 finish:
         if (in)
                 sf_close(in);
         if (out && sf_close(out) != 0 && r == 0)
-                r = fail(x, -EIO, "%s: cannot be written", wav_name);
+                r = fail(x, -EIO, "%s: cannot be written", copy_name);
         free(source);
         free(target);
-        return r < 0 ? r : list_file(x, wav_name);
+        return r < 0 ? r : list_file(x, copy_name);
 }
 
 static json_object *file_json(const bundle_file *f, const char *role) {
@@ -329,7 +377,8 @@ static int add_recordings(exporter *x) {
         for (size_t i = 0; i < x->n_calls; i++) {
                 exported_call *call = &x->calls[i];
                 json_object *files = json_object_new_array();
-                char *base, *opus_name = NULL, *wav_name = NULL;
+                char *base, *opus_name = NULL, *copy_name = NULL;
+                cw_bundle_copies copies = x->request->copies;
                 int r = 0;
 
                 json_object_object_add(call->json, "files", files);
@@ -340,22 +389,23 @@ static int add_recordings(exporter *x) {
                 base = strdup(strrchr(call->file, '/') ? strrchr(call->file, '/') + 1 : call->file);
                 if (!base || asprintf(&opus_name, "recordings/%s", base) < 0)
                         r = -ENOMEM;
-                if (r == 0) {
-                        /* foo.opus → foo.wav */
+                if (r == 0 && copies != CW_COPIES_NONE) {
+                        /* foo.opus → foo.mp3 */
                         char *dot = strrchr(base, '.');
 
                         if (dot)
                                 *dot = '\0';
-                        if (asprintf(&wav_name, "recordings/%s.wav", base) < 0)
+                        if (asprintf(&copy_name, "recordings/%s.%s", base, copies == CW_COPIES_MP3 ? "mp3" : "wav") < 0)
                                 r = -ENOMEM;
                 }
                 if (r == 0 && (r = copy_recording(x, call, opus_name)) == 0)
                         json_object_array_add(files, file_json(&x->files[x->n_files - 1], "original"));
-                if (r == 0 && (r = write_wav(x, call, opus_name, wav_name)) == 0)
-                        json_object_array_add(files, file_json(&x->files[x->n_files - 1], "wav-copy"));
+                if (r == 0 && copy_name && (r = write_copy(x, call, opus_name, copy_name)) == 0)
+                        json_object_array_add(files, file_json(&x->files[x->n_files - 1],
+                                                               copies == CW_COPIES_MP3 ? "mp3-copy" : "wav-copy"));
                 free(base);
                 free(opus_name);
-                free(wav_name);
+                free(copy_name);
                 if (r < 0)
                         return r;
         }

@@ -253,6 +253,30 @@ static void build_heatmap(json_object *calls, heatmap *h) {
 
 /* --- plain text ----------------------------------------------------------------- */
 
+/* A file's size as a person reads it, the same in every language. */
+static void size_words(int64_t bytes, char *buf, size_t size) {
+        if (bytes < 1000)
+                snprintf(buf, size, "%lld B", (long long) bytes);
+        else if (bytes < 1000 * 1000)
+                snprintf(buf, size, "%.0f kB", bytes / 1e3);
+        else
+                snprintf(buf, size, "%.1f MB", bytes / 1e6);
+}
+
+static const char *role_words(const char *role) {
+        if (role && strcmp(role, "original") == 0)
+                return _("the original recording");
+        if (role && (strcmp(role, "mp3-copy") == 0 || strcmp(role, "wav-copy") == 0))
+                return _("a copy to play");
+        return _("the text message");
+}
+
+static bool is_playable_copy(json_object *file) {
+        const char *role = cw_json_get_string(file, "role");
+
+        return role && (strcmp(role, "mp3-copy") == 0 || strcmp(role, "wav-copy") == 0);
+}
+
 static void text_call_line(FILE *out, json_object *call) {
         char when[32], line[600];
         const char *outcome = cw_json_get_string(call, "outcome");
@@ -302,6 +326,15 @@ static void text_call_line(FILE *out, json_object *call) {
                 json_object *mark = json_object_array_get_idx(marks, i);
 
                 fprintf(out, _("       mark at %s in the file: %s\n"), string_of(mark, "in_file"), string_of(mark, "text"));
+        }
+        /* Which file is which, how big, and the hash SHA256SUMS holds. */
+        for (size_t i = 0; i < length(array_of(call, "files")); i++) {
+                json_object *file = json_object_array_get_idx(array_of(call, "files"), i);
+                char bytes[32];
+
+                size_words(cw_json_get_int64(file, "size"), bytes, sizeof bytes);
+                fprintf(out, _("       file: %s (%s, %s), SHA-256 %s\n"), string_of(file, "name"),
+                        role_words(cw_json_get_string(file, "role")), bytes, string_of(file, "sha256"));
         }
 }
 
@@ -691,6 +724,32 @@ static void html_call_row(FILE *out, json_object *call) {
                 html_escaped(out, line);
                 fprintf(out, "</span><br>");
         }
+        /* The copy plays here, from the unpacked folder (a relative link);
+         * every file is named with its size and hash. */
+        for (size_t i = 0; i < length(array_of(call, "files")); i++) {
+                json_object *file = json_object_array_get_idx(array_of(call, "files"), i);
+
+                if (!is_playable_copy(file))
+                        continue;
+                fprintf(out, "<audio controls preload=\"none\" src=\"");
+                html_escaped(out, string_of(file, "name"));
+                fprintf(out, "\"></audio><br>");
+        }
+        for (size_t i = 0; i < length(array_of(call, "files")); i++) {
+                json_object *file = json_object_array_get_idx(array_of(call, "files"), i);
+                char bytes[32];
+
+                size_words(cw_json_get_int64(file, "size"), bytes, sizeof bytes);
+                fprintf(out, "<span class=\"file\"><a href=\"");
+                html_escaped(out, string_of(file, "name"));
+                fprintf(out, "\">");
+                html_escaped(out, string_of(file, "name"));
+                fprintf(out, "</a> (");
+                html_escaped(out, role_words(cw_json_get_string(file, "role")));
+                fprintf(out, ", %s)<br>SHA-256 <code>", bytes);
+                html_escaped(out, string_of(file, "sha256"));
+                fprintf(out, "</code></span><br>");
+        }
         fprintf(out, "</td></tr>\n");
 }
 
@@ -781,7 +840,7 @@ int cw_report_html(json_object *manifest, FILE *out) {
                      "h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.4em}"
                      ".wide{overflow-x:auto}table{border-collapse:collapse;font-size:.9em}"
                      "td,th{border:1px solid #bbb;padding:.25em .4em;vertical-align:top;text-align:left}"
-                     "tr.night td{background:#fbeaea}code{word-break:break-all}"
+                     "tr.night td{background:#fbeaea}code{word-break:break-all}audio{width:100%%;max-width:22em;margin:.3em 0}"
                      /* On a phone each call of the timeline is a card, not a
                       * row too wide to read. */
                      "@media (max-width:600px){table.timeline,table.timeline tbody,table.timeline tr,"

@@ -19,7 +19,7 @@ import struct
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import wait_for  # noqa: E402
+from harness import tone_levels, wait_for  # noqa: E402
 from phonecase import MODEM, REASON_UNKNOWN, TERMINATED, PhoneTestCase  # noqa: E402
 
 CALLER = '+8613800138000'
@@ -83,9 +83,15 @@ class Export(PhoneTestCase):
         copy = os.path.join(bundle, 'recordings', os.path.basename(row['path']))
         self.assertTrue(filecmp.cmp(original, copy, shallow=False), 'the recording byte for byte')
         self.assertIn('Channels: 2', run('opusinfo', copy).stdout)
-        wav = copy[:-len('.opus')] + '.wav'
-        self.assertEqual(run('soxi', '-c', wav).stdout.strip(), '2')
-        self.assertAlmostEqual(float(run('soxi', '-D', wav).stdout), row['file_duration_ms'] / 1000, delta=0.1)
+        # The playable copy: an MP3, both sides mixed into one channel.
+        mp3 = copy[:-len('.opus')] + '.mp3'
+        self.assertEqual(run('soxi', '-c', mp3).stdout.strip(), '1')
+        self.assertAlmostEqual(float(run('soxi', '-D', mp3).stdout), row['file_duration_ms'] / 1000, delta=0.1)
+        decoded = os.path.join(self.out, 'copy.wav')
+        self.assertEqual(run('sox', mp3, decoded).returncode, 0)
+        local, remote = tone_levels(decoded, 1)
+        self.assertGreater(local, 0.1, "the phone's side in the MP3")
+        self.assertGreater(remote, 0.1, "the other party's side in the MP3")
 
         manifest = json.loads(read(os.path.join(bundle, 'manifest.json')))
         self.assertEqual(manifest['format'], 'callwitness-evidence-1')
@@ -99,7 +105,7 @@ class Export(PhoneTestCase):
         self.assertEqual(first['caller']['employee_id'], 'QC-0417')
         self.assertEqual(first['notes'][0]['text'], 'Said the whole family would hear about the debt')
         self.assertEqual(first['tags'][0]['tag'], 'night')
-        self.assertEqual([f['role'] for f in first['files']], ['original', 'wav-copy'])
+        self.assertEqual([f['role'] for f in first['files']], ['original', 'mp3-copy'])
         self.assertEqual(first['files'][0]['sha256'], row['sha256'])
         self.assertEqual(sorted(e['kind'] for e in first['audit'][:4]), ['call', 'clock', 'policy-tag', 'recording'])
         self.assertEqual(calls[2]['outcome'], 'missed')
@@ -152,6 +158,17 @@ class Export(PhoneTestCase):
             self.assertIn(title, html)
             self.assertIn(lang_attribute, html)
             self.assertIn(title, read(os.path.join(bundle, 'report.txt')))
+            # Each recording named with its size and hash, and its copy
+            # playable in the page from the unpacked folder.
+            manifest = json.loads(read(os.path.join(bundle, 'manifest.json')))
+            for f in manifest['calls'][0]['files']:
+                self.assertIn(f'<a href="{f["name"]}">{f["name"]}</a>', html)
+                self.assertIn(f'SHA-256 <code>{f["sha256"]}</code>', html)
+                self.assertIn(f['name'], read(os.path.join(bundle, 'report.txt')))
+                self.assertIn(f['sha256'], read(os.path.join(bundle, 'report.txt')))
+            mp3 = next(f['name'] for f in manifest['calls'][0]['files'] if f['role'] == 'mp3-copy')
+            self.assertIn(f'<audio controls preload="none" src="{mp3}"></audio>', html)
+            self.assertTrue(os.path.exists(os.path.join(bundle, mp3)))
 
             png = os.path.join(OUTPUT_DIR, f'report-{language}-360.png')
             if os.path.exists(png):
@@ -195,6 +212,22 @@ class Export(PhoneTestCase):
         with open(os.path.join(bundle, 'SHA256SUMS')) as f:
             self.assertEqual(answer['files'], len(f.read().splitlines()) + 2)
         self.assertEqual(self.verify(bundle).returncode, 0)
+
+    def test_the_playable_copy_is_chosen(self):
+        # WAV: both sides as they are, 16-bit; none: the originals alone.
+        for copies, roles in (('wav', ['original', 'wav-copy']), ('none', ['original'])):
+            bundle = os.path.join(self.out, 'copies-' + copies)
+            self.phone.cli('export', '1', '--copies', copies, '-o', bundle)
+            manifest = json.loads(read(os.path.join(bundle, 'manifest.json')))
+            self.assertEqual([f['role'] for f in manifest['calls'][0]['files']], roles)
+            self.assertEqual(len(glob.glob(os.path.join(bundle, 'recordings', '*'))), len(roles))
+            self.assertEqual(self.verify(bundle).returncode, 0)
+        wav = glob.glob(os.path.join(self.out, 'copies-wav', 'recordings', '*.wav'))[0]
+        self.assertEqual(run('soxi', '-c', wav).stdout.strip(), '2')
+        refused = self.phone.cli('export', '1', '--copies', 'flac', '-o', os.path.join(self.out, 'x'), check=False)
+        self.assertEqual(refused.returncode, 2)
+        self.assertIn("--copies takes mp3, wav or none, not 'flac'", refused.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.out, 'x')))
 
     def test_zip_bundle(self):
         bundle = os.path.join(self.out, 'evidence.zip')
