@@ -76,55 +76,72 @@ static void show_failure(export_page *p, const char *why) {
 }
 
 static void show_success(export_page *p, size_t n_calls, const char *public_key) {
-        char *size = g_format_size(size_of(p->output)), *message, *check;
+        char *size = g_format_size(size_of(p->output)), *message, *check, *quoted = g_shell_quote(p->output);
+        char *shown = g_filename_display_name(p->output);
 
         message = g_strdup_printf(g_dngettext(NULL, "Exported %zu call to %s (%s)", "Exported %zu calls to %s (%s)",
                                               n_calls),
-                                  n_calls, p->output, size);
+                                  n_calls, shown, size);
         adw_preferences_row_set_title(ADW_PREFERENCES_ROW(p->result), _("Exported"));
         adw_action_row_set_subtitle(p->result, message);
-        check = g_strdup_printf("callwitness verify '%s' --key %s", p->output, public_key);
+        /* A line to paste into a shell, whatever the folder is called. */
+        check = g_strdup_printf("callwitness verify %s --key %s", quoted, public_key);
         adw_action_row_set_subtitle(p->check, check);
         gtk_widget_set_visible(GTK_WIDGET(p->check), TRUE);
-        g_message("exported %zu calls to %s", n_calls, p->output);
+        g_message("exported %zu calls to %s", n_calls, shown);
         p->done(message, p->userdata);
+        g_free(quoted);
+        g_free(shown);
         g_free(check);
         g_free(message);
         g_free(size);
 }
 
-/* The export ran in `callwitness export --json`: its one line says how
- * many calls went out and with which key; a failure is its last line on
- * standard error. */
+/* The last line of what a process wrote, as text to show (its bytes may
+ * hold a path in the file system's encoding, not UTF-8). */
+static char *last_line(GBytes *bytes) {
+        gsize size = 0;
+        const char *data = bytes ? g_bytes_get_data(bytes, &size) : NULL;
+        char *text = g_strstrip(g_utf8_make_valid(data ? data : "", (gssize) size));
+        char *line = strrchr(text, '\n'), *last = g_strdup(line ? line + 1 : text);
+
+        g_free(text);
+        return last;
+}
+
+/* The export ran in `callwitness export --json`: its last line says how
+ * many calls went out and with which key (anything before it is not the
+ * answer); a failure is its last line on standard error. */
 static void on_exported(GObject *source, GAsyncResult *result, gpointer userdata) {
         GSubprocess *export = G_SUBPROCESS(source);
         GtkWidget *page = userdata;
         export_page *p = page_of(page);
-        char *output = NULL, *errors = NULL;
+        GBytes *output = NULL, *errors = NULL;
         GError *error = NULL;
         json_object *said = NULL, *calls = NULL, *key = NULL;
+        char *line = NULL;
 
         p->running = FALSE;
         gtk_widget_set_sensitive(p->button, TRUE);
         gtk_spinner_stop(GTK_SPINNER(p->spinner));
-        if (!g_subprocess_communicate_utf8_finish(export, result, &output, &errors, &error)) {
+        if (!g_subprocess_communicate_finish(export, result, &output, &errors, &error)) {
                 show_failure(p, error->message);
                 g_error_free(error);
         } else if (!g_subprocess_get_if_exited(export) || g_subprocess_get_exit_status(export) != 0) {
-                char *last = g_strstrip(g_strdup(errors ? errors : ""));
-                char *line = strrchr(last, '\n');
-
-                show_failure(p, line ? line + 1 : last[0] ? last : _("callwitness export failed"));
-                g_free(last);
-        } else if (!(said = json_tokener_parse(output ? output : "")) ||
+                line = last_line(errors);
+                show_failure(p, line[0] ? line : _("callwitness export failed"));
+        } else if (!(said = json_tokener_parse(line = last_line(output))) ||
                    !json_object_object_get_ex(said, "calls", &calls) ||
                    !json_object_object_get_ex(said, "public_key", &key))
                 show_failure(p, _("callwitness export gave no answer"));
         else
                 show_success(p, (size_t) json_object_get_int64(calls), json_object_get_string(key));
         json_object_put(said);
-        g_free(output);
-        g_free(errors);
+        g_free(line);
+        if (output)
+                g_bytes_unref(output);
+        if (errors)
+                g_bytes_unref(errors);
         g_object_unref(export);
         g_object_unref(page);
 }
@@ -152,6 +169,7 @@ void cw_export_page_start(GtkWidget *page) {
         GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
         GSubprocess *export;
         GError *error = NULL;
+        char *shown;
 
         if (p->running)
                 return;
@@ -190,8 +208,10 @@ void cw_export_page_start(GtkWidget *page) {
         gtk_widget_set_sensitive(p->button, FALSE);
         gtk_spinner_start(GTK_SPINNER(p->spinner));
         adw_preferences_row_set_title(ADW_PREFERENCES_ROW(p->result), _("Exporting…"));
-        adw_action_row_set_subtitle(p->result, p->output);
-        g_subprocess_communicate_utf8_async(export, NULL, NULL, on_exported, g_object_ref(page));
+        shown = g_filename_display_name(p->output);
+        adw_action_row_set_subtitle(p->result, shown);
+        g_free(shown);
+        g_subprocess_communicate_async(export, NULL, NULL, on_exported, g_object_ref(page));
 }
 
 static void on_export_clicked(GtkButton *button, gpointer userdata) {

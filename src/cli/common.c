@@ -155,6 +155,9 @@ static const char *locale_dir(void) {
 
 void cw_cli_init_locale(void) {
         setlocale(LC_ALL, "");
+        /* Numbers in reports, JSON, SVG and the catalog are written the
+         * same in every language: 1.5 MB, not 1,5. */
+        setlocale(LC_NUMERIC, "C");
         bindtextdomain(GETTEXT_PACKAGE, locale_dir());
         /* Reports, manifests and the catalog are UTF-8 whatever the
          * locale's character set (in the C locale gettext would write an
@@ -208,8 +211,8 @@ int cw_cli_set_language(const char *command, const char *language) {
 
         /* zh-CN as a web page writes it, zh_CN as gettext does. */
         if (n == 0 || n >= sizeof name || strspn(language, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-@") != n) {
-                fprintf(stderr, _("callwitness %s: '%s' is not a language; give one such as es or zh_CN\n"), command,
-                        language);
+                fprintf(stderr, _("callwitness %s: '%.40s' is not a language; give one such as es or zh_CN\n"),
+                        command, language);
                 return -EINVAL;
         }
         for (size_t i = 0; i <= n; i++)

@@ -483,6 +483,9 @@ int main(int argc, char **argv) {
         int opt, r, ret = 1;
 
         setlocale(LC_ALL, "");
+        /* Warnings and reasons go into the catalog and the file's tags:
+         * "8.2 s" in every language, as a program reading them expects. */
+        setlocale(LC_NUMERIC, "C");
         /* Tag reasons are written in the user's language (the session's
          * LANGUAGE / LC_MESSAGES); CALLWITNESS_LOCALEDIR: a build's own
          * translations, not installed. */

@@ -261,7 +261,8 @@ static SNDFILE *open_copy(const char *target, cw_bundle_copies copies, const SF_
 
 /* A copy for players without Opus, decoded by libsndfile: an MP3 holds
  * both sides mixed into one (a person listens to the conversation; the
- * original keeps them apart), a WAV both as they are. */
+ * original keeps them apart), a WAV both as they are. 0, 1 when the
+ * recording holds no audio (no copy is made), or -errno. */
 static int write_copy(exporter *x, const exported_call *call, const char *opus_name, const char *copy_name) {
         char *source = staged(x, opus_name), *target = staged(x, copy_name);
         cw_bundle_copies copies = x->request->copies;
@@ -278,6 +279,10 @@ static int write_copy(exporter *x, const exported_call *call, const char *opus_n
         if (!(in = sf_open(source, SFM_READ, &in_info))) {
                 r = fail(x, -EIO, "call %lld: cannot decode %s: %s", (long long) call->id, call->file,
                          sf_strerror(NULL));
+                goto finish;
+        }
+        if (in_info.frames == 0) {
+                r = 1;   /* nothing to play: no copy (an empty MP3 plays nowhere) */
                 goto finish;
         }
         if (in_info.channels < 1 || in_info.channels > 2 || !(out = open_copy(target, copies, &in_info))) {
@@ -305,7 +310,7 @@ finish:
                 r = fail(x, -EIO, "%s: cannot be written", copy_name);
         free(source);
         free(target);
-        return r < 0 ? r : list_file(x, copy_name);
+        return r != 0 ? r : list_file(x, copy_name);
 }
 
 static json_object *file_json(const bundle_file *f, const char *role) {
@@ -403,6 +408,8 @@ static int add_recordings(exporter *x) {
                 if (r == 0 && copy_name && (r = write_copy(x, call, opus_name, copy_name)) == 0)
                         json_object_array_add(files, file_json(&x->files[x->n_files - 1],
                                                                copies == CW_COPIES_MP3 ? "mp3-copy" : "wav-copy"));
+                if (r > 0)
+                        r = 0;
                 free(base);
                 free(opus_name);
                 free(copy_name);

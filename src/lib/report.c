@@ -257,7 +257,7 @@ static void build_heatmap(json_object *calls, heatmap *h) {
 static void size_words(int64_t bytes, char *buf, size_t size) {
         if (bytes < 1000)
                 snprintf(buf, size, "%lld B", (long long) bytes);
-        else if (bytes < 1000 * 1000)
+        else if (bytes < 999500)   /* not "1000 kB" */
                 snprintf(buf, size, "%.0f kB", bytes / 1e3);
         else
                 snprintf(buf, size, "%.1f MB", bytes / 1e6);

@@ -146,7 +146,8 @@ class Export(PhoneTestCase):
         # against a phone that speaks another (an English report for a US
         # regulator from a Spanish phone), or none (the C locale).
         os.makedirs(OUTPUT_DIR, exist_ok=True)
-        expected = {'en': ('Record of phone calls', 'lang="en"', 'en', {'LANGUAGE': 'es'}, 'Exported 2 calls'),
+        expected = {'en': ('Record of phone calls', 'lang="en"', 'en', {'LANGUAGE': 'es', 'LC_ALL': 'es_ES.UTF-8'},
+                           'Exported 2 calls'),
                     'es': ('Registro de llamadas telefónicas', 'lang="es"', 'es', {'LANG': 'C'}, 'Se exportaron 2'),
                     'zh_CN': ('通话记录', 'lang="zh-CN"', 'zh-CN', {'LANGUAGE': 'es'}, '已将 2 通电话导出到')}
         for language, (title, lang_attribute, option, phone_locale, said) in expected.items():
@@ -158,6 +159,10 @@ class Export(PhoneTestCase):
             self.assertIn(title, html)
             self.assertIn(lang_attribute, html)
             self.assertIn(title, read(os.path.join(bundle, 'report.txt')))
+            # Numbers are written alike in every language (a phone whose
+            # locale writes 1,5 too): SVG takes no decimal comma.
+            self.assertNotRegex(html, r'fill-opacity="\d,')
+            self.assertNotRegex(html, r'\d,\d (kB|MB)')
             # Each recording named with its size and hash, and its copy
             # playable in the page from the unpacked folder.
             manifest = json.loads(read(os.path.join(bundle, 'manifest.json')))
