@@ -3,6 +3,7 @@
 call steps the integration tests share.'''
 
 import os
+import shutil
 import time
 import unittest
 
@@ -48,3 +49,49 @@ class PhoneTestCase(unittest.TestCase):
     def check_recording(self, row, talk_s, channels=SEPARATE):
         return check_recording(self, self.phone, row, talk_s, channels)
 
+
+
+class SharedPhoneTestCase(PhoneTestCase):
+    """One phone (buses, sound server) for all the tests of a class: each
+    test leaves it as it found it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.phone = Phone(AUDIO)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.phone.close()
+
+    def setUp(self):
+        pass
+
+
+class RecordedPhoneTestCase(SharedPhoneTestCase):
+    """And the calls its record_fixture() makes recorded once: every test
+    starts from a copy of the home they left (catalog, recordings, device
+    key, configuration), with no daemon, modem or tones running, and an
+    empty self.out."""
+
+    pristine = None
+
+    def record_fixture(self):
+        raise NotImplementedError
+
+    def setUp(self):
+        phone = self.phone
+        self.addCleanup(self.leave_phone)
+        if type(self).pristine is None:
+            self.record_fixture()
+            self.leave_phone()
+            type(self).pristine = os.path.join(phone.dir, 'pristine-home')
+            shutil.copytree(phone.home, type(self).pristine, symlinks=True)
+        else:
+            shutil.rmtree(phone.home)
+            shutil.copytree(type(self).pristine, phone.home, symlinks=True)
+        self.out = os.path.join(phone.dir, 'out')
+        shutil.rmtree(self.out, ignore_errors=True)
+        os.mkdir(self.out)
+
+    def leave_phone(self):
+        self.phone.stop_calls_machinery()

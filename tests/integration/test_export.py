@@ -20,7 +20,7 @@ import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import tone_levels, wait_for  # noqa: E402
-from phonecase import MODEM, REASON_UNKNOWN, TERMINATED, PhoneTestCase  # noqa: E402
+from phonecase import MODEM, REASON_UNKNOWN, TERMINATED, RecordedPhoneTestCase  # noqa: E402
 
 CALLER = '+8613800138000'
 OUTPUT_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', 'output'))
@@ -35,10 +35,9 @@ def run(*argv, cwd=None):
     return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
-class Export(PhoneTestCase):
+class Export(RecordedPhoneTestCase):
 
-    def setUp(self):
-        super().setUp()
+    def record_fixture(self):
         phone = self.phone
         phone.start_modemmanager()
         phone.start_daemon(local_time='2026-11-24 23:40:00', tz='Asia/Shanghai')
@@ -51,9 +50,10 @@ class Export(PhoneTestCase):
         phone.stop_daemon()
         phone.cli('note', '1', 'Said the whole family would hear about the debt')
         phone.cli('identify', '1', '--company', 'Quick Collect Ltd', '--employee-id', 'QC-0417')
-        self.key = phone.cli('key').stdout.strip()
-        self.out = os.path.join(phone.dir, 'out')
-        os.mkdir(self.out)
+
+    def setUp(self):
+        super().setUp()
+        self.key = self.phone.cli('key').stdout.strip()
 
     def export(self, *args):
         return self.phone.cli('export', *args, check=False)
@@ -298,7 +298,9 @@ class Export(PhoneTestCase):
         first = os.path.join(self.out, 'first')
         self.assertEqual(self.export('2', '-o', first).returncode, 0)
         self.assertIn('deleted', phone.cli('delete', '2', '--force', '--yes').stdout.lower())
+        phone.start_modemmanager()
         phone.start_daemon(local_time='2026-11-25 23:50:00', tz='Asia/Shanghai')
+        phone.wait_log('has voice support')
         call = phone.mm_call('AddIncomingCall', MODEM, other)
         phone.wait_call(1, lambda c: c['number'] == other, 'the new call')
         time.sleep(0.3)

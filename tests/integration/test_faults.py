@@ -21,9 +21,9 @@ import dbus
 import dbus.lowlevel
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (DAEMON, Phone, beep_onsets, check_beeps_regular, check_recording, decode,  # noqa: E402
+from harness import (DAEMON, beep_onsets, check_beeps_regular, check_recording, decode,  # noqa: E402
                      misalignment, opus_tags, power_cut, tone_levels, band_rms, wait_for, whole_beeps)
-from phonecase import ACTIVE, AUDIO, CALL_IFACE, MODEM, REASON_ACCEPTED  # noqa: E402
+from phonecase import ACTIVE, CALL_IFACE, MODEM, REASON_ACCEPTED, SharedPhoneTestCase  # noqa: E402
 
 HELD = 5
 
@@ -41,27 +41,14 @@ def send_signal(bus, path, interface, member, signature, args, destination=None)
     bus.flush()
 
 
-class Faults(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.phone = Phone(AUDIO)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.phone.close()
+class Faults(SharedPhoneTestCase):
 
     def setUp(self):
         self.addCleanup(self.reset_phone)
 
     def reset_phone(self):
-        phone = self.phone
-        phone.stop_tones()
-        if phone.daemon:
-            phone.stop_daemon()
-        if getattr(phone, 'mm', None) and phone.mm.poll() is None:
-            phone.stop_modemmanager()
-        phone.forget_data()
+        self.phone.stop_calls_machinery()
+        self.phone.forget_data()
 
     def daemon_bus_name(self):
         '''The daemon's unique name on the phone's system bus.'''

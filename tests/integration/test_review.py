@@ -18,7 +18,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import CLI, HERE, tone_levels  # noqa: E402
-from phonecase import MODEM, REASON_UNKNOWN, TERMINATED, PhoneTestCase  # noqa: E402
+from phonecase import MODEM, REASON_UNKNOWN, TERMINATED, RecordedPhoneTestCase  # noqa: E402
 
 NIGHT_CALLER = '+8613800138000'
 DAY_CALLER = '+8613700137000'
@@ -27,10 +27,9 @@ DAY_CALLER = '+8613700137000'
 COMPLETION = os.path.join(HERE, '..', '..', 'data', 'callwitness.bash-completion')
 
 
-class Review(PhoneTestCase):
+class Review(RecordedPhoneTestCase):
 
-    def setUp(self):
-        super().setUp()
+    def record_fixture(self):
         phone = self.phone
         phone.start_modemmanager()
         # Three calls, each with the daemon's clock set to when it came.
@@ -216,6 +215,7 @@ class Review(PhoneTestCase):
         self.assertEqual(len(json.loads(phone.cli('list', '--json').stdout)), 2)
 
         # Never under a running daemon.
+        phone.start_modemmanager()
         phone.start_daemon(local_time='2026-11-25 15:00:00', tz='Asia/Shanghai')
         result = phone.cli('recover', '--force', check=False)
         self.assertEqual(result.returncode, 1)
