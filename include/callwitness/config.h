@@ -32,8 +32,11 @@ typedef struct cw_config {
         char *mixer_card;      /* ALSA card for mixer_controls; NULL: none */
         char **mixer_controls; /* switched on during a call, restored after */
         size_t n_mixer_controls;
+        char *card_name;       /* sound card (name or glob) switched for a call; NULL: none */
+        char *card_profile;    /* its profile during a call */
         /* Which keys the file set: those win over the profile's. */
         bool capture_mode_set, local_source_set, remote_source_set, mixer_card_set, mixer_controls_set;
+        bool card_name_set, card_profile_set;
 } cw_config;
 
 /* Fills *cfg with the defaults. Never fails. */

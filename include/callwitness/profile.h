@@ -26,6 +26,10 @@ typedef struct cw_profile {
         char *mixer_card;        /* ALSA card name or index, for mixer_controls */
         char **mixer_controls;   /* switched on during a call, restored after */
         size_t n_mixer_controls;
+        char *card_name;         /* sound card (name or glob) switched to card_profile during a call */
+        char *card_profile;
+        char **present;          /* files (globs) whose presence picks this profile, after compatible and DMI */
+        size_t n_present;
         char *notes;             /* what a user of this phone should know */
 } cw_profile;
 
@@ -34,6 +38,7 @@ typedef struct cw_device {
         char **compatible;       /* most specific first, as in the device tree */
         size_t n_compatible;
         char *dmi_product;
+        char *root;              /* where a profile's present files are looked for */
 } cw_device;
 
 /* Reads /proc/device-tree/compatible and /sys/class/dmi/id/product_name
@@ -49,7 +54,8 @@ void cw_profile_clear(cw_profile *p);
 
 /* The profile for device from dir: the one whose compatible list contains
  * the most specific of the device's compatible strings, else one whose
- * dmi_product matches, else "generic". -ENOENT when dir has none of these. */
+ * dmi_product matches, else the first (by name) one of whose present files
+ * exists, else "generic". -ENOENT when dir has none of these. */
 int cw_profile_detect(const char *dir, const cw_device *device, cw_profile *ret, char **error_message);
 /* The profile a configuration asks for: the one it names in [device]
  * profile, else the one detected for the device under root. */

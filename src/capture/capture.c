@@ -6,6 +6,7 @@
 #include <pulse/introspect.h>
 #include <pulse/rtclock.h>
 #include <pulse/stream.h>
+#include <pulse/subscribe.h>
 #include <pulse/timeval.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -105,6 +106,17 @@ typedef int16_t stream_sample;
 #define CLOCK_BACKLOG_MS 200.0
 #define LOSS_READS 3
 #define ON_TIME_READS 8
+/* A card switching to its call profile (WirePlumber's modem module,
+ * callaudiod) removes its sources and makes them anew under other names,
+ * within a few hundred milliseconds: a side whose source went away follows
+ * one like it (its name or pattern, or the default that appeared with the
+ * switch), and is told lost only if none came within this long. */
+#define FOLLOW_GRACE_USEC (2 * PA_USEC_PER_SEC)
+/* The sources and sinks that appeared lately, by name: a side that records
+ * the default follows only to a default that is new, never to a device that
+ * was there before (the speaker's monitor when the call sink went away, or
+ * the microphone for the other party). */
+#define N_APPEARED 8
 
 static const char *const side_names[N_SIDES] = { "the phone's own side", "the other party's side" };
 static const char *const stream_names[N_SIDES] = { "local", "remote" };
@@ -157,6 +169,15 @@ typedef struct side {
          * comes back, that audio is placed by when it comes, not right
          * after the moment unblock() chose. */
         bool stopped;
+        /* The stream reached READY; the source it records (or recorded
+         * last). Following: no stream, waiting for a source like it, since
+         * lost_at (0: it never had one); grace: the loss not told yet. */
+        bool ready;
+        pa_usec_t connected_at;
+        char *device;
+        bool following;
+        pa_usec_t lost_at;
+        pa_time_event *grace;
 } side;
 
 /* A failure that lasts until something comes back (the sound server, a
@@ -192,9 +213,13 @@ struct cw_capture {
         standing standing[N_STANDING];
         pa_usec_t last_pump;       /* monotonic */
         pa_usec_t settle_until;    /* after a stall: no stream is judged stopped before */
+        char *appeared[N_APPEARED];
+        pa_usec_t appeared_at[N_APPEARED];
+        unsigned n_appeared;
 };
 
 static void connect_context(cw_capture *c);
+static void follow(cw_capture *c);
 
 static int64_t timeline_now(const cw_capture *c) {
         return c->marked ? (int64_t) ((pa_rtclock_now() - c->mark_usec) * CW_CAPTURE_RATE / PA_USEC_PER_SEC) : 0;
@@ -246,11 +271,36 @@ static bool stream_live(const side *s) {
         return s->stream && pa_stream_get_state(s->stream) == PA_STREAM_READY;
 }
 
+static void take_frames(side *s, size_t n) {
+        memmove(s->samples, s->samples + n, (s->fill - n) * sizeof s->samples[0]);
+        s->fill -= n;
+}
+
 /* Places the side so that its newest sample is at the timeline's frame
  * at_frame (it was captured then). */
 static void place_newest_at(side *s, int64_t at_frame) {
+        cw_capture *c = s->capture;
+        int64_t oldest = at_frame - (int64_t) s->fill, born;
+
         cw_log_debug("capture: %s stream placed: newest sample at frame %lld, %zu frames buffered",
-                     stream_names[s - s->capture->sides], (long long) at_frame, s->fill);
+                     stream_names[s - c->sides], (long long) at_frame, s->fill);
+        /* A stream holds nothing captured before it was made: what its
+         * first delivery has from before is the server's filling (seen:
+         * pipewire-pulse hands a new stream of a new source almost a second,
+         * part of it out of step), and would overwrite the time before.
+         * Placed a few ms off (as a server's clock may say), a few ms of the
+         * stream's first audio are lost, and the time before it is silence
+         * as told. */
+        if (c->marked && s->connected_at > c->mark_usec) {
+                born = (int64_t) ((s->connected_at - c->mark_usec) * CW_CAPTURE_RATE / PA_USEC_PER_SEC);
+                if (oldest < born) {
+                        size_t before = (size_t) (born - oldest) < s->fill ? (size_t) (born - oldest) : s->fill;
+
+                        cw_log_debug("capture: %s stream: %zu frames from before it was made dropped",
+                                     stream_names[s - c->sides], before);
+                        take_frames(s, before);
+                }
+        }
         s->offset = at_frame - (int64_t) s->appended;
         s->placed = true;
         s->placed_at = pa_rtclock_now();
@@ -286,11 +336,6 @@ static void place_at_mark(side *s) {
         if (ahead > CW_CAPTURE_RATE * RINGING_FRAGMENT_MS / 1000)
                 ahead = CW_CAPTURE_RATE * RINGING_FRAGMENT_MS / 1000;
         place_newest_at(s, -ahead);
-}
-
-static void take_frames(side *s, size_t n) {
-        memmove(s->samples, s->samples + n, (s->fill - n) * sizeof s->samples[0]);
-        s->fill -= n;
 }
 
 static float to_float(stream_sample sample) {
@@ -797,9 +842,27 @@ static void drop_stream(side *s) {
         s->stream = NULL;
 }
 
+static void stop_grace(side *s) {
+        if (s->grace) {
+                s->capture->api->time_free(s->grace);
+                s->grace = NULL;
+        }
+}
+
+static void stop_following(side *s) {
+        stop_grace(s);
+        s->following = false;
+        s->lost_at = 0;
+}
+
 static void drop_context(cw_capture *c) {
-        for (int i = 0; i < N_SIDES; i++)
+        /* The sound server's loss is told for every side: one still in its
+         * grace is not told again, and each side is resolved anew. */
+        for (int i = 0; i < N_SIDES; i++) {
                 drop_stream(&c->sides[i]);
+                stop_following(&c->sides[i]);
+                c->sides[i].ready = false;
+        }
         if (c->context) {
                 pa_context_set_state_callback(c->context, NULL, NULL);
                 pa_context_disconnect(c->context);
@@ -839,15 +902,80 @@ static void lose_server(cw_capture *c, const char *why) {
         }
 }
 
+static unsigned side_bits(const cw_capture *c, unsigned index) {
+        return c->n_sides == 1 ? CW_CAPTURE_SIDES_ALL : 1u << index;
+}
+
+/* No source like the lost one came: from here on the side is silence,
+ * until one does. */
+static void tell_loss(side *s) {
+        cw_capture *c = s->capture;
+        unsigned index = (unsigned) (s - c->sides);
+
+        stop_grace(s);
+        keep_standing(c, true, index, 1u << index, "side-lost", "%s stopped being captured: its source went away",
+                      side_names[index]);
+}
+
+static void on_grace_over(pa_mainloop_api *api, pa_time_event *e, const struct timeval *tv, void *userdata) {
+        tell_loss(userdata);
+}
+
+static void start_grace(side *s) {
+        cw_capture *c = s->capture;
+        struct timeval tv;
+
+        stop_grace(s);
+        pa_gettimeofday(&tv);
+        pa_timeval_add(&tv, FOLLOW_GRACE_USEC);
+        s->grace = c->api->time_new(c->api, &tv, on_grace_over, s);
+        if (!s->grace)
+                tell_loss(s);
+}
+
+/* The side records again: the source it follows, or the first one it
+ * found. The calls are told when it records from (and, if it was lost, how
+ * long it was silent); a ringing call only if it was told it would not be
+ * recorded. */
+static void tell_recording_again(side *s, const char *device) {
+        cw_capture *c = s->capture;
+        unsigned index = (unsigned) (s - c->sides);
+        bool told_failure = c->standing[index].sides != 0;
+        double silent_s = s->lost_at ? (double) (pa_rtclock_now() - s->lost_at) / PA_USEC_PER_SEC : 0;
+
+        if (!c->marked && !told_failure) {
+                cw_log_debug("capture: %s stream follows its source to %s", stream_names[index], device);
+                return;
+        }
+        if (s->lost_at && s->device)
+                report(c, side_bits(c, index), "source-switched",
+                       "%s is recorded from %s from here on: %s went away, and about %.*f %s between them is silence",
+                       side_names[index], device, s->device, silent_s < 1 ? 0 : 1,
+                       silent_s < 1 ? silent_s * 1000 : silent_s, silent_s < 1 ? "ms" : "s");
+        else
+                report(c, side_bits(c, index), "source-found", "%s is recorded from here on, from %s",
+                       side_names[index], device);
+}
+
 static void on_stream_state(pa_stream *stream, void *userdata) {
         side *s = userdata;
         cw_capture *c = s->capture;
         int index = (int) (s - c->sides);
+        const char *device;
+        char *copy;
 
         switch (pa_stream_get_state(stream)) {
         case PA_STREAM_READY:
-                cw_log_debug("capture: %s stream recording from %s", stream_names[index],
-                             pa_stream_get_device_name(stream));
+                device = pa_stream_get_device_name(stream);
+                cw_log_debug("capture: %s stream recording from %s", stream_names[index], device ? device : "?");
+                if (s->following)
+                        tell_recording_again(s, device ? device : "?");
+                stop_following(s);
+                s->ready = true;
+                if (device && (copy = strdup(device))) {
+                        free(s->device);
+                        s->device = copy;
+                }
                 clear_standing(c, (unsigned) index);
                 if (c->lost_usec) {
                         report(c, CW_CAPTURE_SIDES_ALL, "capture-gap", "no audio was captured for %.1f s while the sound server was away",
@@ -859,11 +987,23 @@ static void on_stream_state(pa_stream *stream, void *userdata) {
         case PA_STREAM_TERMINATED:
                 /* Its source went away: the stream is not moved elsewhere
                  * (PA_STREAM_DONT_MOVE), it ends. What it had still goes into the
-                 * recording; from here on that side is silence. */
+                 * recording; from here on that side is silence, until a
+                 * source like it appears. */
                 read_side(s);
                 drop_stream(s);
-                keep_standing(c, true, (unsigned) index, 1u << index, "side-lost",
-                              "%s stopped being captured: its source went away", side_names[index]);
+                if (s->ready) {
+                        s->ready = false;
+                        s->following = true;
+                        s->lost_at = pa_rtclock_now();
+                        start_grace(s);
+                        follow(c);
+                } else if (!s->following) {
+                        /* Refused, or its source gone before it began: told,
+                         * and followed when one like it appears. */
+                        s->following = true;
+                        keep_standing(c, true, (unsigned) index, 1u << index, "side-lost",
+                                      "%s stopped being captured: its source went away", side_names[index]);
+                }
                 pump(c);
                 break;
         default:
@@ -903,6 +1043,8 @@ static int connect_side(cw_capture *c, int index, const char *name) {
         s->read_frames = 0;   /* a new stream's clock starts at 0 */
         s->placed = false;
         s->stopped = false;
+        s->ready = false;
+        s->connected_at = pa_rtclock_now();
         pa_stream_set_state_callback(s->stream, on_stream_state, s);
         pa_stream_set_read_callback(s->stream, on_read, s);
         pa_stream_set_overflow_callback(s->stream, on_overflow, s);
@@ -916,16 +1058,36 @@ static int connect_side(cw_capture *c, int index, const char *name) {
         return 0;
 }
 
+static const char *stream_label(const cw_capture *c, unsigned index) {
+        if (index == SIDE_REMOTE)
+                return "call: remote side";
+        return c->mode == CW_CAPTURE_MIXED ? "call: both sides" : "call: local side";
+}
+
+/* The side has no stream: told, and followed when a source for it
+ * appears. */
+static void unavailable(cw_capture *c, unsigned index, const char *why) {
+        drop_stream(&c->sides[index]);
+        c->sides[index].following = true;
+        keep_standing(c, true, index, 1u << index, "side-lost", "%s cannot be captured: %s", side_names[index], why);
+}
+
 static void on_default_sink(pa_context *context, const pa_sink_info *info, int eol, void *userdata) {
         cw_capture *c = userdata;
+        char *monitor;
 
+        if (eol < 0)
+                unavailable(c, SIDE_REMOTE, "the default sink went away");
         if (eol)
                 return;
+        if (!info->monitor_source_name || !(monitor = strdup(info->monitor_source_name))) {
+                unavailable(c, SIDE_REMOTE, "the default sink has no monitor");
+                return;
+        }
         free(c->source_names[SIDE_REMOTE]);
-        c->source_names[SIDE_REMOTE] = info ? strdup(info->monitor_source_name) : NULL;
-        if (!c->source_names[SIDE_REMOTE] || connect_side(c, SIDE_REMOTE, "call: remote side") < 0)
-                keep_standing(c, true, SIDE_REMOTE, 1u << SIDE_REMOTE, "side-lost",
-                              "%s cannot be captured: the default sink has no monitor", side_names[SIDE_REMOTE]);
+        c->source_names[SIDE_REMOTE] = monitor;
+        if (connect_side(c, SIDE_REMOTE, stream_label(c, SIDE_REMOTE)) < 0)
+                unavailable(c, SIDE_REMOTE, "the stream was refused");
 }
 
 static void on_server_info(pa_context *context, const pa_server_info *info, void *userdata) {
@@ -933,9 +1095,7 @@ static void on_server_info(pa_context *context, const pa_server_info *info, void
         pa_operation *o;
 
         if (!info || !info->default_sink_name) {
-                keep_standing(c, true, SIDE_REMOTE, 1u << SIDE_REMOTE, "side-lost",
-                              "%s cannot be captured: the sound server names no default sink",
-                              side_names[SIDE_REMOTE]);
+                unavailable(c, SIDE_REMOTE, "the sound server names no default sink");
                 return;
         }
         /* Ask the sink for its monitor rather than trusting
@@ -950,20 +1110,18 @@ static void on_server_info(pa_context *context, const pa_server_info *info, void
 static void connect_sides(cw_capture *c) {
         pa_operation *o;
 
-        /* A pattern that matched nothing was told; that side stays silent,
-         * the other is still captured. */
+        /* A pattern that matched nothing was told; that side stays silent
+         * until a source matching it appears, the other is still captured. */
         if (!cw_source_is_pattern(c->source_names[SIDE_LOCAL]) &&
-            connect_side(c, SIDE_LOCAL, c->mode == CW_CAPTURE_MIXED ? "call: both sides" : "call: local side") < 0)
-                keep_standing(c, true, SIDE_LOCAL, 1u << SIDE_LOCAL, "side-lost",
-                              "%s cannot be captured: the stream was refused", side_names[SIDE_LOCAL]);
+            connect_side(c, SIDE_LOCAL, stream_label(c, SIDE_LOCAL)) < 0)
+                unavailable(c, SIDE_LOCAL, "the stream was refused");
         if (c->n_sides == 1)
                 return;
         if (cw_source_is_pattern(c->source_names[SIDE_REMOTE]))
                 return;
         if (c->source_names[SIDE_REMOTE]) {
-                if (connect_side(c, SIDE_REMOTE, "call: remote side") < 0)
-                        keep_standing(c, true, SIDE_REMOTE, 1u << SIDE_REMOTE, "side-lost",
-                                      "%s cannot be captured: the stream was refused", side_names[SIDE_REMOTE]);
+                if (connect_side(c, SIDE_REMOTE, stream_label(c, SIDE_REMOTE)) < 0)
+                        unavailable(c, SIDE_REMOTE, "the stream was refused");
                 return;
         }
         o = pa_context_get_server_info(c->context, on_server_info, c);
@@ -971,6 +1129,132 @@ static void connect_sides(cw_capture *c) {
                 pa_operation_unref(o);
 }
 
+/* Following. A side that records a configured name or pattern follows to
+ * any source of that name or matching it; one that records the default
+ * follows only to a default that appeared since shortly before the loss. */
+
+static void remember_appeared(cw_capture *c, const char *name) {
+        unsigned slot = c->n_appeared++ % N_APPEARED;
+        char *copy = strdup(name);
+
+        if (!copy)
+                return;
+        free(c->appeared[slot]);
+        c->appeared[slot] = copy;
+        c->appeared_at[slot] = pa_rtclock_now();
+}
+
+static bool appeared_since(const cw_capture *c, const char *name, pa_usec_t since) {
+        if (!name)
+                return false;
+        for (unsigned i = 0; i < N_APPEARED; i++)
+                if (c->appeared[i] && strcmp(c->appeared[i], name) == 0 &&
+                    c->appeared_at[i] + FOLLOW_GRACE_USEC >= since)
+                        return true;
+        return false;
+}
+
+static bool wants_source(const side *s) {
+        return s->following && !s->stream && s->capture->context;
+}
+
+static void adopt(side *s, const char *name) {
+        cw_capture *c = s->capture;
+        unsigned index = (unsigned) (s - c->sides);
+        char *copy;
+
+        if (!wants_source(s) || !(copy = strdup(name)))
+                return;
+        cw_log_info("capture: %s side follows to %s", stream_names[index], name);
+        free(c->source_names[index]);
+        c->source_names[index] = copy;
+        /* Another source may run on another clock. */
+        s->n_rates = 0;
+        s->stretch = 0;
+        if (connect_side(c, (int) index, stream_label(c, index)) < 0)
+                drop_stream(s);   /* the next source to appear is tried */
+}
+
+static void on_follow_source(pa_context *context, const pa_source_info *info, int eol, void *userdata) {
+        side *s = userdata;
+
+        if (eol == 0 && wants_source(s) &&
+            cw_source_matches(s->capture->configured[s - s->capture->sides], info->name))
+                adopt(s, info->name);
+}
+
+static void on_follow_sink(pa_context *context, const pa_sink_info *info, int eol, void *userdata) {
+        if (eol == 0 && info->monitor_source_name)
+                adopt(userdata, info->monitor_source_name);
+}
+
+static void on_follow_default(pa_context *context, const pa_server_info *info, void *userdata) {
+        side *s = userdata;
+        cw_capture *c = s->capture;
+        pa_operation *o;
+
+        if (!info || !wants_source(s))
+                return;
+        if (s == &c->sides[SIDE_LOCAL]) {
+                if (appeared_since(c, info->default_source_name, s->lost_at))
+                        adopt(s, info->default_source_name);
+                return;
+        }
+        if (appeared_since(c, info->default_sink_name, s->lost_at) &&
+            (o = pa_context_get_sink_info_by_name(context, info->default_sink_name, on_follow_sink, s)))
+                pa_operation_unref(o);
+}
+
+/* Asks the server for a source for each side that follows; the answers
+ * come back after this returns, and the first that fits is taken. */
+static void follow(cw_capture *c) {
+        for (unsigned i = 0; i < c->n_sides; i++) {
+                side *s = &c->sides[i];
+                const char *configured = c->configured[i];
+                pa_operation *o;
+
+                if (!wants_source(s))
+                        continue;
+                if (cw_source_is_pattern(configured))
+                        o = pa_context_get_source_info_list(c->context, on_follow_source, s);
+                else if (configured)
+                        o = pa_context_get_source_info_by_name(c->context, configured, on_follow_source, s);
+                else
+                        o = pa_context_get_server_info(c->context, on_follow_default, s);
+                if (o)
+                        pa_operation_unref(o);
+        }
+}
+
+static void on_appeared_source(pa_context *context, const pa_source_info *info, int eol, void *userdata) {
+        if (eol == 0) {
+                remember_appeared(userdata, info->name);
+                follow(userdata);
+        }
+}
+
+static void on_appeared_sink(pa_context *context, const pa_sink_info *info, int eol, void *userdata) {
+        if (eol == 0) {
+                remember_appeared(userdata, info->name);
+                follow(userdata);
+        }
+}
+
+static void on_server_event(pa_context *context, pa_subscription_event_type_t event, uint32_t index, void *userdata) {
+        cw_capture *c = userdata;
+        unsigned facility = event & PA_SUBSCRIPTION_EVENT_FACILITY_MASK;
+        unsigned type = event & PA_SUBSCRIPTION_EVENT_TYPE_MASK;
+        pa_operation *o = NULL;
+
+        if (type == PA_SUBSCRIPTION_EVENT_NEW && facility == PA_SUBSCRIPTION_EVENT_SOURCE)
+                o = pa_context_get_source_info_by_index(context, index, on_appeared_source, c);
+        else if (type == PA_SUBSCRIPTION_EVENT_NEW && facility == PA_SUBSCRIPTION_EVENT_SINK)
+                o = pa_context_get_sink_info_by_index(context, index, on_appeared_sink, c);
+        else if (facility == PA_SUBSCRIPTION_EVENT_SERVER)
+                follow(c);   /* a new default */
+        if (o)
+                pa_operation_unref(o);
+}
 
 /* A pattern (source-match.h) takes the first source of the server's list
  * that matches. */
@@ -995,10 +1279,12 @@ static void on_source(pa_context *context, const pa_source_info *info, int eol, 
                 return;
         }
         for (unsigned i = 0; i < c->n_sides; i++)
-                if (cw_source_is_pattern(c->source_names[i]))
-                        keep_standing(c, true, i, (c->n_sides == 1 ? CW_CAPTURE_SIDES_ALL : 1u << i), "capture-failed",
+                if (cw_source_is_pattern(c->source_names[i])) {
+                        c->sides[i].following = true;
+                        keep_standing(c, true, i, side_bits(c, i), "capture-failed",
                                       "%s is not being recorded: No source matches '%s'",
                                       c->n_sides == 1 ? "this call" : side_names[i], c->source_names[i]);
+                }
         connect_sides(c);
 }
 
@@ -1012,6 +1298,11 @@ static void on_context_state(pa_context *context, void *userdata) {
                  * captures again. */
                 clear_standing(c, STANDING_SERVER);
                 cw_log_debug("capture: connected to the sound server");
+                pa_context_set_subscribe_callback(context, on_server_event, c);
+                o = pa_context_subscribe(context, PA_SUBSCRIPTION_MASK_SOURCE | PA_SUBSCRIPTION_MASK_SINK |
+                                                 PA_SUBSCRIPTION_MASK_SERVER, NULL, NULL);
+                if (o)
+                        pa_operation_unref(o);
                 if (!cw_source_is_pattern(c->source_names[SIDE_LOCAL]) &&
                     !cw_source_is_pattern(c->source_names[SIDE_REMOTE])) {
                         connect_sides(c);
@@ -1101,7 +1392,10 @@ cw_capture *cw_capture_free(cw_capture *c) {
                         munmap(c->sides[i].samples, SIDE_CAPACITY * sizeof(float));
                 free(c->source_names[i]);
                 free(c->configured[i]);
+                free(c->sides[i].device);
         }
+        for (unsigned i = 0; i < N_APPEARED; i++)
+                free(c->appeared[i]);
         free(c);
         return NULL;
 }
@@ -1142,6 +1436,10 @@ void cw_capture_flush(cw_capture *c, uint64_t end) {
         /* No time is left to tell a loss from a late delivery: audio held
          * back goes in as it came. */
         for (unsigned i = 0; i < c->n_sides; i++) {
+                /* A recording that ends while a side waits for its source
+                 * must still carry the loss. */
+                if (c->sides[i].grace)
+                        tell_loss(&c->sides[i]);
                 read_side(&c->sides[i]);
                 c->sides[i].held = false;
                 c->sides[i].placing = false;

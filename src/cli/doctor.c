@@ -195,6 +195,9 @@ int cw_cli_doctor(int argc, char **argv) {
                cfg.local_source ? cfg.local_source : _("(default source)"),
                cfg.capture_mode != CW_CAPTURE_SEPARATE ? _("(none)")
                : cfg.remote_source ? cfg.remote_source : _("(monitor of the default sink)"));
+        if (cfg.card_name && cfg.card_profile)
+                printf(_("Card:      %s is switched to its profile %s for each call, and put back after (run this "
+                         "during a call to hear what that profile captures)\n"), cfg.card_name, cfg.card_profile);
 
         if (cw_sources_report(cfg.capture_mode, cfg.local_source, cfg.remote_source) < 0) {
                 printf(_("\nCannot reach the sound server: is PulseAudio or pipewire-pulse running in this "

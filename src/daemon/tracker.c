@@ -17,6 +17,7 @@
 #include "capture.h"
 #include "catalog-writer.h"
 #include "mixer.h"
+#include "card-switch.h"
 #include "recording.h"
 #include "tracker.h"
 
@@ -69,6 +70,9 @@ struct cw_tracker {
         cw_capture *capture;     /* while any call is in progress */
         int capture_error;       /* why it could not start; 0 once it has */
         cw_mixer *mixer;         /* the configured controls, on while any call is */
+        char *card_state;        /* what to put back of the card, kept on disk while it is switched */
+        cw_card_switch *card;    /* the configured card profile, while any call is */
+        cw_card_switch *card_putting_back;
         pa_defer_event *release;
         tracked_call *calls;
         unsigned encounters;     /* started by this run: names their objects */
@@ -338,6 +342,37 @@ static void engage_mixer(cw_tracker *t) {
         free(problems);
 }
 
+/* A card that cannot be switched for the call may leave it uncaptured:
+ * every phone call in progress carries it. */
+static void on_card_problem(const char *message, void *userdata) {
+        cw_tracker *t = userdata;
+
+        cw_log_warning("Card profile: %s", message);
+        for (tracked_call *call = t->calls; call; call = call->next)
+                if (!is_encounter(call) && call->state != CW_CALL_ENDED)
+                        raise_warning(call, "card-profile", message);
+}
+
+static void engage_card(cw_tracker *t) {
+        if (t->card || !t->cfg->card_name || !t->cfg->card_profile)
+                return;
+        /* One putting back at a time: an earlier one still going is given up
+         * (its state file stays, and ours replaces it). */
+        t->card_putting_back = cw_card_switch_free(t->card_putting_back);
+        if (cw_card_switch_engage(t->api, t->cfg->card_name, t->cfg->card_profile, t->card_state, on_card_problem,
+                                  t, &t->card) < 0)
+                cw_log_warning("Card profile: %s", strerror(ENOMEM));
+}
+
+static void release_card(cw_tracker *t) {
+        if (!t->card)
+                return;
+        cw_card_switch_release(t->card);
+        cw_card_switch_free(t->card_putting_back);
+        t->card_putting_back = t->card;
+        t->card = NULL;
+}
+
 /* for_call: the mixer's route of a phone call is switched on too; an
  * encounter needs the microphone alone. */
 static void arm_capture(cw_tracker *t, bool for_call) {
@@ -347,8 +382,10 @@ static void arm_capture(cw_tracker *t, bool for_call) {
                 t->api->defer_free(t->release);
                 t->release = NULL;
         }
-        if (for_call)
+        if (for_call) {
                 engage_mixer(t);
+                engage_card(t);
+        }
         if (t->capture)
                 return;
         r = cw_capture_new(t->api, t->cfg->capture_mode, t->cfg->local_source, t->cfg->remote_source,
@@ -501,8 +538,10 @@ static void on_release(pa_mainloop_api *api, pa_defer_event *e, void *userdata) 
                 t->capture = cw_capture_free(t->capture);
         /* The call's route goes back as soon as no phone call needs it,
          * even while an encounter goes on recording the microphone. */
-        if (!phone_call_in_progress(t))
+        if (!phone_call_in_progress(t)) {
                 t->mixer = cw_mixer_restore(t->mixer);
+                release_card(t);
+        }
 }
 
 static void remove_call(cw_tracker *t, tracked_call *call) {
@@ -515,7 +554,7 @@ static void remove_call(cw_tracker *t, tracked_call *call) {
         /* Nothing to wake for until the next call; the mixer goes back
          * whether a capture ran or not. Released from the loop, not here:
          * this may run inside the capture's own frame callback. */
-        if (((!t->calls && t->capture) || (!phone_call_in_progress(t) && t->mixer)) && !t->release)
+        if (((!t->calls && t->capture) || (!phone_call_in_progress(t) && (t->mixer || t->card))) && !t->release)
                 t->release = t->api->defer_new(t->api, on_release, t);
         tell_changed(t);
 }
@@ -1006,9 +1045,12 @@ int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catal
         int r;
 
         if (!t || !(t->data_dir = strdup(data_dir)) ||
-            asprintf(&t->mixer_state, "%s/mixer-restore.state", data_dir) < 0) {
-                if (t)
+            asprintf(&t->mixer_state, "%s/mixer-restore.state", data_dir) < 0 ||
+            asprintf(&t->card_state, "%s/card-restore.state", data_dir) < 0) {
+                if (t) {
                         free(t->data_dir);
+                        free(t->mixer_state);
+                }
                 free(t);
                 return -ENOMEM;
         }
@@ -1022,12 +1064,16 @@ int cw_tracker_new(pa_mainloop_api *api, const cw_config *cfg, cw_catalog *catal
         free(problems);
         t->api = api;
         t->cfg = cfg;
+        /* And the card it switched. */
+        t->card_putting_back = cw_card_switch_restore_saved(api, t->card_state);
         if (asprintf(&journal, "%s/%s", data_dir, CW_CATALOG_JOURNAL) < 0)
                 r = -ENOMEM;
         else
                 r = cw_catalog_writer_new(api, catalog, journal, &t->writer);
         free(journal);
         if (r < 0) {
+                cw_card_switch_free(t->card_putting_back);
+                free(t->card_state);
                 free(t->mixer_state);
                 free(t->data_dir);
                 free(t);
@@ -1062,7 +1108,11 @@ cw_tracker *cw_tracker_free(cw_tracker *t) {
                 t->api->defer_free(t->release);
         cw_capture_free(t->capture);
         cw_mixer_restore(t->mixer);
+        /* A card still switched is put back at the next start. */
+        cw_card_switch_free(t->card);
+        cw_card_switch_free(t->card_putting_back);
         cw_catalog_writer_free(t->writer);
+        free(t->card_state);
         free(t->mixer_state);
         free(t->data_dir);
         free(t);

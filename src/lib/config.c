@@ -32,6 +32,8 @@ void cw_config_clear(cw_config *cfg) {
         free(cfg->remote_source);
         free(cfg->mixer_card);
         cw_ini_free_list(cfg->mixer_controls, cfg->n_mixer_controls);
+        free(cfg->card_name);
+        free(cfg->card_profile);
         cw_config_init_defaults(cfg);
 }
 
@@ -144,8 +146,18 @@ static int handle_key(cw_ini *ini, const char *section, const char *key, const c
                         return cw_ini_set_list(ini, section, key, value, ",", &cfg->mixer_controls,
                                                &cfg->n_mixer_controls);
                 }
+        } else if (strcmp(section, "card") == 0) {
+                if (strcmp(key, "name") == 0) {
+                        cfg->card_name_set = true;
+                        return set_string(&cfg->card_name, value) == 0;
+                }
+                if (strcmp(key, "profile") == 0) {
+                        cfg->card_profile_set = true;
+                        return set_string(&cfg->card_profile, value) == 0;
+                }
         } else
-                return cw_ini_fail(ini, section, key, "unknown section (known: audio, tagging, modem, device, mixer)");
+                return cw_ini_fail(ini, section, key,
+                                   "unknown section (known: audio, tagging, modem, device, mixer, card)");
 
         return cw_ini_fail(ini, section, key, "unknown key");
 }
@@ -194,7 +206,9 @@ int cw_config_apply_profile(cw_config *cfg, const cw_profile *profile) {
                 cfg->capture_mode = profile->mode;
         if (copy_unless_set(&cfg->local_source, cfg->local_source_set, profile->local_source) < 0 ||
             copy_unless_set(&cfg->remote_source, cfg->remote_source_set, profile->remote_source) < 0 ||
-            copy_unless_set(&cfg->mixer_card, cfg->mixer_card_set, profile->mixer_card) < 0)
+            copy_unless_set(&cfg->mixer_card, cfg->mixer_card_set, profile->mixer_card) < 0 ||
+            copy_unless_set(&cfg->card_name, cfg->card_name_set, profile->card_name) < 0 ||
+            copy_unless_set(&cfg->card_profile, cfg->card_profile_set, profile->card_profile) < 0)
                 return -ENOMEM;
         if (!cfg->mixer_controls_set && profile->n_mixer_controls > 0) {
                 char **controls = calloc(profile->n_mixer_controls, sizeof *controls);

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@ static int handle_key(cw_ini *ini, const char *section, const char *key, const c
                 }
                 if (strcmp(key, "notes") == 0)
                         return cw_ini_set_text(&p->notes, value);
+                if (strcmp(key, "present") == 0)
+                        return cw_ini_set_list(ini, section, key, value, " \t", &p->present, &p->n_present);
         } else if (strcmp(section, "capture") == 0) {
                 if (strcmp(key, "mode") == 0) {
                         if (cw_capture_mode_from_string(value, &p->mode) < 0)
@@ -46,8 +49,13 @@ static int handle_key(cw_ini *ini, const char *section, const char *key, const c
                         return cw_ini_set_text(&p->mixer_card, value);
                 if (strcmp(key, "controls") == 0)
                         return cw_ini_set_list(ini, section, key, value, ",", &p->mixer_controls, &p->n_mixer_controls);
+        } else if (strcmp(section, "card") == 0) {
+                if (strcmp(key, "name") == 0)
+                        return cw_ini_set_text(&p->card_name, value);
+                if (strcmp(key, "profile") == 0)
+                        return cw_ini_set_text(&p->card_profile, value);
         } else
-                return cw_ini_fail(ini, section, key, "unknown section (known: device, capture, mixer)");
+                return cw_ini_fail(ini, section, key, "unknown section (known: device, capture, mixer, card)");
         return cw_ini_fail(ini, section, key, "unknown key");
 }
 
@@ -75,6 +83,9 @@ void cw_profile_clear(cw_profile *p) {
         free(p->remote_source);
         free(p->mixer_card);
         cw_ini_free_list(p->mixer_controls, p->n_mixer_controls);
+        free(p->card_name);
+        free(p->card_profile);
+        cw_ini_free_list(p->present, p->n_present);
         free(p->notes);
         *p = (cw_profile) { .mode = CW_CAPTURE_SEPARATE };
 }
@@ -104,11 +115,30 @@ static int is_profile_file(const struct dirent *entry) {
         return entry->d_name[0] != '.' && len > 5 && strcmp(entry->d_name + len - 5, ".conf") == 0;
 }
 
+/* A file that only this kind of phone's system has (the module that makes
+ * Droidian's droid card), under root. */
+static bool has_present_file(const cw_profile *p, const char *root) {
+        bool found = false;
+
+        for (size_t i = 0; i < p->n_present && !found; i++) {
+                char *pattern;
+                glob_t g;
+
+                if (asprintf(&pattern, "%s%s", !root || strcmp(root, "/") == 0 ? "" : root, p->present[i]) < 0)
+                        return false;
+                found = glob(pattern, GLOB_NOSORT, NULL, &g) == 0 && g.gl_pathc > 0;
+                if (found || g.gl_pathv)
+                        globfree(&g);
+                free(pattern);
+        }
+        return found;
+}
+
 int cw_profile_detect(const char *dir, const cw_device *device, cw_profile *ret, char **error_message) {
         struct dirent **entries = NULL;
         cw_profile best = { 0 };
         size_t best_rank = (size_t) -1;   /* index into device->compatible; lower is more specific */
-        bool best_by_dmi = false;
+        bool best_by_dmi = false, best_by_present = false;
         int n, r = 0;
 
         n = scandir(dir, &entries, is_profile_file, compare_names);
@@ -122,7 +152,7 @@ int cw_profile_detect(const char *dir, const cw_device *device, cw_profile *ret,
                 cw_profile p;
                 char *path;
                 size_t rank = (size_t) -1;
-                bool by_dmi;
+                bool by_dmi, by_present;
 
                 if (asprintf(&path, "%s/%s", dir, entries[i]->d_name) < 0) {
                         r = -ENOMEM;
@@ -137,11 +167,14 @@ int cw_profile_detect(const char *dir, const cw_device *device, cw_profile *ret,
                                 rank = c;
                 by_dmi = rank == (size_t) -1 && p.dmi_product && device->dmi_product &&
                          fnmatch(p.dmi_product, device->dmi_product, 0) == 0;
-                if (rank < best_rank || (by_dmi && best_rank == (size_t) -1 && !best_by_dmi)) {
+                by_present = rank == (size_t) -1 && !by_dmi && has_present_file(&p, device->root);
+                if (rank < best_rank || (by_dmi && best_rank == (size_t) -1 && !best_by_dmi) ||
+                    (by_present && best_rank == (size_t) -1 && !best_by_dmi && !best_by_present)) {
                         cw_profile_clear(&best);
                         best = p;
                         best_rank = rank;
                         best_by_dmi = by_dmi;
+                        best_by_present = by_present;
                 } else
                         cw_profile_clear(&p);
         }
@@ -152,7 +185,7 @@ int cw_profile_detect(const char *dir, const cw_device *device, cw_profile *ret,
                 cw_profile_clear(&best);
                 return r;
         }
-        if (best_rank == (size_t) -1 && !best_by_dmi) {
+        if (best_rank == (size_t) -1 && !best_by_dmi && !best_by_present) {
                 cw_profile_clear(&best);
                 return cw_profile_load_id(dir, CW_PROFILE_GENERIC, ret, error_message);
         }
@@ -201,6 +234,11 @@ int cw_device_read(const char *root, cw_device *ret) {
         d.dmi_product = read_text_file(root, "/sys/class/dmi/id/product_name", NULL);
         if (d.dmi_product)
                 d.dmi_product[strcspn(d.dmi_product, "\n")] = '\0';
+        d.root = strdup(root);
+        if (!d.root) {
+                cw_device_clear(&d);
+                return -ENOMEM;
+        }
         *ret = d;
         return 0;
 }
@@ -208,6 +246,7 @@ int cw_device_read(const char *root, cw_device *ret) {
 void cw_device_clear(cw_device *d) {
         cw_ini_free_list(d->compatible, d->n_compatible);
         free(d->dmi_product);
+        free(d->root);
         *d = (cw_device) { 0 };
 }
 

@@ -12,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import decode, opus_tags, tone_levels, wait_for  # noqa: E402
+from harness import beep_onsets, decode, misalignment, opus_tags, tone_levels, wait_for  # noqa: E402
 from phonecase import CALL_IFACE, MODEM, PhoneTestCase  # noqa: E402
 
 
@@ -169,6 +169,129 @@ class Capture(PhoneTestCase):
         warnings = json.loads(phone.cli('list', '--json').stdout)[0]['warnings']
         self.assertEqual(warnings, ["capture-failed: the phone's own side is not being recorded: No source matches "
                                     "'alsa_input.*NoSuchMic*'"])
+        phone.stop_daemon()
+
+    def replace_sources(self, verb):
+        '''The phone's microphone and modem sources removed and made anew,
+        named for the UCM verb, as a card does when WirePlumber switches it
+        to its "Voice Call" profile and back.'''
+        phone = self.phone
+        for module in getattr(self, 'source_modules', []):
+            phone.pactl('unload-module', module)
+        self.source_modules = [
+            phone.load_remap_source(f'alsa_input.test.{verb}__Mic__source', 'mic_sink.monitor'),
+            phone.load_remap_source(f'alsa_input.test.{verb}__Modem__source', 'call_sink.monitor')]
+
+    def test_sources_a_call_profile_makes_anew_are_followed_in_step(self):
+        phone = self.phone
+        self.replace_sources('HiFi')
+        phone.write_config('[audio]\nmode = separate\nlocal_source = alsa_input.test.*__Mic__source\n'
+                           'remote_source = alsa_input.test.*__Modem__source\n')
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        phone.play_tones(local=phone.beeps(440), remote=phone.beeps(1000))
+        references = phone.record_references()
+        call = self.ring_and_answer(tones=False)
+        self.replace_sources('Voice_Call')   # at the answer
+        time.sleep(3)
+        self.replace_sources('Voice_Call_2')   # and again mid-call
+        time.sleep(3)
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        row = phone.wait_call(0, lambda c: c['sha256'], 'the finished recording')
+        phone.stop_references()
+        phone.stop_tones()
+
+        with phone.catalog() as db:
+            warnings = db.execute('SELECT kind, message FROM call_warnings WHERE call_id = ?', (row['id'],)).fetchall()
+        kinds = [kind for kind, _ in warnings]
+        self.assertNotIn('side-lost', kinds, warnings)
+        switched = [message for kind, message in warnings if kind == 'source-switched']
+        for side, verb in (("The phone's own side", 'Voice_Call'), ("The other party's side", 'Voice_Call_2')):
+            self.assertTrue(any(m.startswith(side.lower()) and f'.{verb}__' in m for m in switched), switched)
+        self.assertEqual(len(switched), 4, switched)
+        self.assertIn('source-switched', opus_tags(os.path.join(phone.data_dir, row['path']))[1])
+        # Both sides are recorded after each switch, each beep where the
+        # server played it: the time between sources is silence, not a shift.
+        # (pipewire-pulse starts a stream of a new remap source with a click
+        # of a few ms: no beep.)
+        wav = os.path.join(phone.dir, 'decoded.wav')
+        file_s = decode(os.path.join(phone.data_dir, row['path']), wav)
+        for channel, hz in ((1, 440), (2, 1000)):
+            onsets = beep_onsets(wav, channel, hz, min_s=0.03)
+            self.assertGreater(len([t for t in onsets if t > file_s - 2]), 5, f'channel {channel} at the end')
+            wrong = misalignment(onsets, beep_onsets(references[channel], 1, hz), complete=False)
+            self.assertIsNone(wrong, f'channel {channel}: {[round(t, 3) for t in onsets]}')
+
+    def test_the_defaults_a_call_profile_makes_anew_are_followed(self):
+        # No sources configured (the generic profile): the default source
+        # and the default sink's monitor. The card's profile switch removes
+        # both, the server falls back to devices that were there (which are
+        # not followed: the microphone's sink is no other party), then new
+        # ones appear and become the defaults.
+        phone = self.phone
+        phone.start_modemmanager()
+        phone.start_daemon(local_time='2026-11-24 12:00:00', tz='Asia/Shanghai')
+        phone.play_tones()
+        call = self.ring_and_answer(tones=False)
+        time.sleep(1)
+        phone.stop_tones()
+        phone.pactl('unload-module', phone.call_sink_module)
+        phone.pactl('unload-module', phone.mic_module)
+        phone.load_null_sink('voice_sink')
+        phone.load_remap_source('voice_mic', 'mic_sink.monitor')
+        phone.set_default('sink', 'voice_sink')
+        phone.set_default('source', 'voice_mic')
+        phone.play_tones(remote_sink='voice_sink')
+        time.sleep(2.5)
+        phone.mm_object(call, CALL_IFACE).Hangup()
+        row = phone.wait_call(0, lambda c: c['sha256'], 'the finished recording')
+        phone.stop_tones()
+
+        with phone.catalog() as db:
+            warnings = db.execute('SELECT kind, message FROM call_warnings WHERE call_id = ?', (row['id'],)).fetchall()
+        self.assertNotIn('side-lost', [kind for kind, _ in warnings], warnings)
+        switched = sorted(message for kind, message in warnings if kind == 'source-switched')
+        self.assertEqual(len(switched), 2, warnings)
+        self.assertTrue(switched[0].startswith("the other party's side is recorded from voice_sink.monitor "),
+                        switched)
+        self.assertTrue(switched[1].startswith("the phone's own side is recorded from voice_mic "), switched)
+        wav = os.path.join(phone.dir, 'decoded.wav')
+        file_s = decode(os.path.join(phone.data_dir, row['path']), wav)
+        end = os.path.join(phone.dir, 'end.wav')
+        subprocess.run(['sox', wav, end, 'trim', str(file_s - 1.5)], check=True, timeout=30)
+        local_left, remote_left = tone_levels(end, 1)
+        local_right, remote_right = tone_levels(end, 2)
+        self.assertGreater(local_left, 0.1, 'the new microphone recorded')
+        self.assertGreater(remote_right, 0.1, 'the new call sink recorded')
+        self.assertLess(remote_left, 0.05)
+        self.assertLess(local_right, 0.05)
+
+    def test_a_card_profile_that_cannot_be_switched_is_told_and_the_call_recorded(self):
+        # The droid card's profile for the length of the call: the test's
+        # servers have no card with profiles (the decisions are unit-tested
+        # against fake cards, tests/unit/test-card-plan.c), so what is shown
+        # here is the path through the real server: no card matches, which
+        # every call is told, and the call is recorded all the same. Before
+        # it, what a daemon that stopped mid-call left switched is put back
+        # at the start: its card is gone, so its state file just goes.
+        phone = self.phone
+        os.makedirs(phone.data_dir, 0o700)
+        left = os.path.join(phone.data_dir, 'card-restore.state')
+        with open(left, 'w') as f:
+            f.write('droid_card.primary\nvoicecall\nvoicecall-record\n')
+        row = self.call_configured('[card]\nname = droid_card.*\nprofile = voicecall-record\n')
+        self.check_recording(row, 2.5)
+        log = phone.daemon_log()
+        self.assertIn('Card droid_card.primary was left in voicecall-record by a callwitnessd that stopped during '
+                      'a call; putting it back in voicecall', log)
+        self.assertFalse(os.path.exists(left), 'the state file went once nothing was left to put back')
+        with phone.catalog() as db:
+            warnings = db.execute('SELECT kind, message FROM call_warnings WHERE call_id = ?', (row['id'],)).fetchall()
+        self.assertEqual([(kind, message) for kind, message in warnings],
+                         [('card-profile', "no sound card matches 'droid_card.*', so it cannot be switched to "
+                                           "voicecall-record; the call is captured from the sources as they are")])
+        doctor = phone.cli('doctor', '--seconds', '0.5', check=False).stdout
+        self.assertIn('Card:      droid_card.* is switched to its profile voicecall-record for each call', doctor)
         phone.stop_daemon()
 
     def test_profile_mixer_controls_are_on_during_the_call_and_restored(self):

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +180,30 @@ static void profile_fills_what_the_file_left_unset(void) {
         cw_config_clear(&cfg);
 }
 
+static void card_profile_from_the_profile_or_the_file(void) {
+        cw_profile droid = { .card_name = (char *) "droid_card.*", .card_profile = (char *) "voicecall-record" };
+        cw_config cfg;
+
+        cw_config_init_defaults(&cfg);
+        write_config("[audio]\n");
+        cw_config_load(path, &cfg, NULL);
+        cw_config_apply_profile(&cfg, &droid);
+        ok(cfg.card_name && strcmp(cfg.card_name, "droid_card.*") == 0 && cfg.card_profile &&
+           strcmp(cfg.card_profile, "voicecall-record") == 0, "the card and its profile come from the profile");
+        write_config("[card]\nprofile = voicecall\n");
+        cw_config_load(path, &cfg, NULL);
+        cw_config_apply_profile(&cfg, &droid);
+        ok(strcmp(cfg.card_name, "droid_card.*") == 0 && strcmp(cfg.card_profile, "voicecall") == 0,
+           "the file's [card] profile wins, the profile's card stays");
+        write_config("[card]\nname =\n");
+        cw_config_load(path, &cfg, NULL);
+        cw_config_apply_profile(&cfg, &droid);
+        ok(!cfg.card_name, "an empty [card] name switches no card");
+        write_config("[card]\nslot = 1\n");
+        ok(cw_config_load(path, &cfg, NULL) == -EINVAL, "an unknown [card] key is refused");
+        cw_config_clear(&cfg);
+}
+
 int main(int argc, char **argv) {
         int fd = mkstemp(path);
 
@@ -188,6 +213,7 @@ int main(int argc, char **argv) {
 
         good_config();
         defaults_without_file();
+        card_profile_from_the_profile_or_the_file();
         empty_night_switches_tagging_off();
         reload_starts_from_the_defaults();
         profile_fills_what_the_file_left_unset();

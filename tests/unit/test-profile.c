@@ -8,6 +8,7 @@
 
 #include "callwitness/paths.h"
 #include "callwitness/profile.h"
+#include "source-match.h"
 #include "tap.h"
 
 static char root[] = "/tmp/test-profile-XXXXXX";
@@ -73,6 +74,38 @@ static void shipped_profiles_are_detected(const char *profiles) {
         detected_is(profiles, "x86 without a device tree", "generic");
 }
 
+/* Droidian's droid card comes from pulseaudio-modules-droid: its module
+ * file picks the profile, after the device tree (an FLX1 runs it too). */
+static void droid_phones_are_detected(const char *profiles) {
+        static const char halium[] = "qcom,sm7225\0qcom,lagoon";
+        static const char flx1[] = "furilabs,flx1\0mediatek,mt6877";
+        char path[512];
+        cw_profile p;
+        FILE *f;
+
+        make_device(halium, sizeof halium, NULL);
+        detected_is(profiles, "a Halium phone without the droid module", "generic");
+        snprintf(path, sizeof path, "%s/usr/lib/pulse-16.1+dfsg1/modules", root);
+        cw_paths_mkdir_p(path, 0700);
+        snprintf(path, sizeof path, "%s/usr/lib/pulse-16.1+dfsg1/modules/module-droid-card.so", root);
+        f = fopen(path, "we");
+        fclose(f);
+        detected_is(profiles, "a phone with module-droid-card installed", "droidian-generic");
+        make_device(flx1, sizeof flx1, NULL);
+        detected_is(profiles, "the FLX1, by its device tree, droid module or not", "furilabs-flx1");
+        unlink(path);
+
+        ok(cw_profile_load_id(profiles, "droidian-generic", &p, NULL) == 0 && p.mode == CW_CAPTURE_MIXED &&
+           p.card_name && strcmp(p.card_name, "droid_card.*") == 0 && p.card_profile &&
+           strcmp(p.card_profile, "voicecall-record") == 0 && !p.confirmed,
+           "droidian-generic: mixed, the droid card in voicecall-record for the call, not confirmed");
+        cw_profile_clear(&p);
+        ok(cw_profile_load_id(profiles, "furilabs-flx1", &p, NULL) == 0 && p.mode == CW_CAPTURE_SEPARATE &&
+           p.remote_source && strcmp(p.remote_source, "audio-manager-call-downlink*") == 0 && !p.card_name &&
+           !p.confirmed, "furilabs-flx1: separate, the other party from audio-manager's downlink, not confirmed");
+        cw_profile_clear(&p);
+}
+
 static void shipped_profiles_say_what_they_hold(const char *profiles) {
         cw_profile p;
         char *error = NULL;
@@ -88,6 +121,44 @@ static void shipped_profiles_say_what_they_hold(const char *profiles) {
         ok(cw_profile_load_id(profiles, "../etc/passwd", &p, NULL) == -EINVAL, "a path is not a profile name");
         ok(cw_profile_load_id(profiles, "nokia-3310", &p, NULL) == -ENOENT, "an unknown profile: -ENOENT");
         free(error);
+}
+
+/* WirePlumber (and callaudiod) switch the card to its "Voice Call" UCM
+ * verb for a call, and the sources are made anew with the verb in their
+ * name: a profile's pattern must match the source under either verb. */
+static void shipped_patterns_match_under_both_verbs(const char *profiles) {
+        /* Each name is its prefix, the verb, its suffix. */
+        static const struct {
+                const char *profile, *local[2], *remote[2];
+        } devices[] = {
+                { "pine64-pinephone", { "alsa_input.platform-sound.", "__hw_PinePhone_0__source" }, { NULL } },
+                { "pine64-pinephone-pro", { "alsa_input.platform-sound.", "__hw_PinePhonePro_0__source" }, { NULL } },
+                { "purism-librem5", { "alsa_output.platform-sound-wwan.", "__hw_Modem_0__sink.monitor" },
+                  { "alsa_input.platform-sound-wwan.", "__hw_Modem_0__source" } },
+        };
+        static const char *const verbs[] = { "HiFi", "Voice_Call" };
+
+        for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++) {
+                cw_profile p;
+
+                if (cw_profile_load_id(profiles, devices[i].profile, &p, NULL) < 0) {
+                        ok(false, "%s loads", devices[i].profile);
+                        continue;
+                }
+                for (size_t v = 0; v < sizeof verbs / sizeof verbs[0]; v++) {
+                        char name[256];
+
+                        snprintf(name, sizeof name, "%s%s%s", devices[i].local[0], verbs[v], devices[i].local[1]);
+                        ok(cw_source_matches(p.local_source, name), "%s: local pattern matches %s",
+                           devices[i].profile, name);
+                        if (!devices[i].remote[0])
+                                continue;
+                        snprintf(name, sizeof name, "%s%s%s", devices[i].remote[0], verbs[v], devices[i].remote[1]);
+                        ok(cw_source_matches(p.remote_source, name), "%s: remote pattern matches %s",
+                           devices[i].profile, name);
+                }
+                cw_profile_clear(&p);
+        }
 }
 
 static void dmi_and_errors(void) {
@@ -124,6 +195,8 @@ int main(int argc, char **argv) {
                 return 1;
         shipped_profiles_are_detected(argv[1]);
         shipped_profiles_say_what_they_hold(argv[1]);
+        droid_phones_are_detected(argv[1]);
+        shipped_patterns_match_under_both_verbs(argv[1]);
         dmi_and_errors();
         return tap_done();
 }
