@@ -847,7 +847,11 @@ int cw_report_html(json_object *manifest, FILE *out) {
                      "table.timeline td{display:block}table.timeline tr:first-child{display:none}"
                      "table.timeline tr{border:1px solid #bbb;margin:0 0 .6em}"
                      "table.timeline td{border:none;display:inline-block}"
-                     "table.timeline td:last-child{display:block}}"
+                     "table.timeline td:last-child{display:block}"
+                     /* The card is tinted, not only its cells: the header
+                      * cells sit inline, and tinted alone they left a white
+                      * block beside the number. */
+                     "table.timeline tr.night{background:#fbeaea}}"
                      "@media print{.wide{overflow:visible}body{margin:0}}"
                      "</style></head><body>\n<h1>");
         html_escaped(out, _("Record of phone calls"));

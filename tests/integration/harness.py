@@ -19,6 +19,7 @@ import struct
 import subprocess
 import tempfile
 import time
+import zlib
 
 import dbus
 
@@ -626,6 +627,46 @@ def misalignment(onsets, played, period_s=BEEP_PERIOD_S, tolerance_s=0.025, drif
     if complete and len(span) != len(onsets):
         return f'the sound server played {len(span)} beeps in that time, the file has {len(onsets)}'
     return None
+
+
+def png_rows(path):
+    '''The pixels of an 8-bit RGB or RGBA PNG (what Chromium writes), as
+    (width, height, rows of (r, g, b) tuples): enough to look at a
+    screenshot without an imaging library.'''
+    with open(path, 'rb') as f:
+        data = f.read()
+    assert data[:8] == b'\x89PNG\r\n\x1a\n', path
+    pos, idat = 8, b''
+    while pos < len(data):
+        length, kind = struct.unpack('>I4s', data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b'IHDR':
+            width, height, depth, color, _, _, interlace = struct.unpack('>IIBBBBB', body)
+            assert depth == 8 and color in (2, 6) and not interlace, f'{path}: not 8-bit RGB(A)'
+        elif kind == b'IDAT':
+            idat += body
+        pos += 12 + length
+    channels = 3 if color == 2 else 4
+    stride = width * channels
+    raw, rows, previous = zlib.decompress(idat), [], bytearray(stride)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            left = line[x - channels] if x >= channels else 0
+            up, corner = previous[x], previous[x - channels] if x >= channels else 0
+            if kind == 1:
+                line[x] = (line[x] + left) & 255
+            elif kind == 2:
+                line[x] = (line[x] + up) & 255
+            elif kind == 3:
+                line[x] = (line[x] + (left + up) // 2) & 255
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                line[x] = (line[x] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 255
+        rows.append([tuple(line[x:x + 3]) for x in range(0, stride, channels)])
+        previous = line
+    return width, height, rows
 
 
 def decode(opus_path, wav_path):

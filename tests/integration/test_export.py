@@ -19,7 +19,7 @@ import struct
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import tone_levels, wait_for  # noqa: E402
+from harness import png_rows, tone_levels, wait_for  # noqa: E402
 from phonecase import MODEM, REASON_UNKNOWN, TERMINATED, RecordedPhoneTestCase  # noqa: E402
 
 CALLER = '+8613800138000'
@@ -139,6 +139,19 @@ class Export(RecordedPhoneTestCase):
         self.assertEqual(body['calls'], [1, 2])
         self.assertEqual(phone.cli('verify', '--catalog', check=False).returncode, 0)
 
+    def check_night_cards_tinted_across(self, png):
+        '''At phone width each call of the timeline is a card; a night
+        call's is tinted across its whole width, its header lines too (they
+        were tinted only as far as their text, a white block beside the
+        number).'''
+        tint = (0xfb, 0xea, 0xea)
+        _, _, rows = png_rows(png)
+        tinted = [(y, max(x for x, p in enumerate(row) if p == tint)) for y, row in enumerate(rows) if tint in row]
+        self.assertGreater(len(tinted), 100, f'{png}: no night call card')
+        right = max(x for _, x in tinted)
+        short = [y for y, x in tinted if x < right - 4]
+        self.assertEqual(short, [], f'{png}: tinted only part way across at y = {short[:5]}…')
+
     def test_report_in_each_language_renders_at_phone_width(self):
         # The report a person reads on a phone: rendered by headless Chromium
         # at 360 px in each shipped language; the PNGs stay in tests/output/
@@ -180,7 +193,7 @@ class Export(RecordedPhoneTestCase):
                 os.unlink(png)
             shot = subprocess.run(['chromium', '--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars',
                                    f'--user-data-dir={self.phone.dir}/chromium-{language}',
-                                   '--window-size=360,1400', f'--screenshot={png}',
+                                   '--window-size=360,3600', f'--screenshot={png}',
                                    'file://' + os.path.join(bundle, 'report.html')],
                                   capture_output=True, text=True, timeout=120)
             self.assertTrue(os.path.exists(png), f'no screenshot for {language}: {shot.stderr[-2000:]}')
@@ -188,10 +201,11 @@ class Export(RecordedPhoneTestCase):
                 header = f.read(24)
             self.assertEqual(header[:8], b'\x89PNG\r\n\x1a\n')
             width, height = struct.unpack('>II', header[16:24])
-            self.assertEqual((width, height), (360, 1400))
+            self.assertEqual((width, height), (360, 3600))
             # A blank page compresses to almost nothing; text, tables and
             # the SVG picture do not.
             self.assertGreater(os.path.getsize(png), 20000, f'{png} looks blank')
+            self.check_night_cards_tinted_across(png)
         self.assertEqual(sorted(os.path.basename(p) for p in glob.glob(os.path.join(OUTPUT_DIR, 'report-*.png'))),
                          ['report-en-360.png', 'report-es-360.png', 'report-zh_CN-360.png'])
 
