@@ -112,11 +112,24 @@ typedef int16_t stream_sample;
  * one like it (its name or pattern, or the default that appeared with the
  * switch), and is told lost only if none came within this long. */
 #define FOLLOW_GRACE_USEC (2 * PA_USEC_PER_SEC)
-/* The sources and sinks that appeared lately, by name: a side that records
- * the default follows only to a default that is new, never to a device that
- * was there before (the speaker's monitor when the call sink went away, or
- * the microphone for the other party). */
-#define N_APPEARED 8
+/* The sources and sinks that appeared lately, by name, kept this long: a
+ * side that records the default follows only to a default that is new,
+ * never to a device that was there before (the speaker's monitor when the
+ * call sink went away, or the microphone for the other party). At most
+ * MAX_APPEARED, the oldest going first. */
+#define APPEARED_KEEP_USEC (10 * PA_USEC_PER_SEC)
+#define MAX_APPEARED 256
+/* Sources a side tried to follow to that refused its stream (or went at
+ * once), each loss: then it gives up until another appears. */
+#define MAX_REFUSED 4
+/* A stream its source ends this soon after it started, this many times in
+ * a row (a policy daemon killing it, a source that comes and goes): the
+ * side is followed again only after a wait, doubled each time up to the
+ * last. */
+#define QUICK_LOSS_USEC PA_USEC_PER_SEC
+#define MAX_QUICK_LOSSES 3
+#define RETRY_FIRST_USEC PA_USEC_PER_SEC
+#define RETRY_MAX_USEC (8 * PA_USEC_PER_SEC)
 
 static const char *const side_names[N_SIDES] = { "the phone's own side", "the other party's side" };
 static const char *const stream_names[N_SIDES] = { "local", "remote" };
@@ -173,11 +186,28 @@ typedef struct side {
          * last). Following: no stream, waiting for a source like it, since
          * lost_at (0: it never had one); grace: the loss not told yet. */
         bool ready;
-        pa_usec_t connected_at;
+        pa_usec_t connected_at, ready_at;
+        uint64_t appended_at_connect;
         char *device;
         bool following;
         pa_usec_t lost_at;
         pa_time_event *grace;
+        /* A query for a source in flight (and another wanted after it); the
+         * best candidate of the list being read (one that appeared since the
+         * loss first); the sources that refused the stream since the loss. */
+        bool asking, ask_again, best_new;
+        char *best;
+        char *refused[MAX_REFUSED];
+        unsigned n_refused;
+        unsigned quick_losses;
+        pa_time_event *retry;
+        /* The switch to a new source, told once the new stream is placed:
+         * where the old one's audio ended on the timeline (INT64_MIN:
+         * unknown) and what it recorded from. */
+        int64_t lost_frame;
+        bool switch_pending;
+        pa_usec_t switch_lost_at;
+        char *switched_from;
 } side;
 
 /* A failure that lasts until something comes back (the sound server, a
@@ -213,13 +243,19 @@ struct cw_capture {
         standing standing[N_STANDING];
         pa_usec_t last_pump;       /* monotonic */
         pa_usec_t settle_until;    /* after a stall: no stream is judged stopped before */
-        char *appeared[N_APPEARED];
-        pa_usec_t appeared_at[N_APPEARED];
-        unsigned n_appeared;
+        struct appearance {
+                char *name;
+                pa_usec_t at;
+                bool sink;
+        } *appeared;
+        size_t n_appeared;
 };
 
 static void connect_context(cw_capture *c);
 static void follow(cw_capture *c);
+static void follow_side(side *s);
+static void settle_switch(side *s);
+static void tell_loss(side *s);
 
 static int64_t timeline_now(const cw_capture *c) {
         return c->marked ? (int64_t) ((pa_rtclock_now() - c->mark_usec) * CW_CAPTURE_RATE / PA_USEC_PER_SEC) : 0;
@@ -613,14 +649,19 @@ static void on_clock(pa_stream *stream, int success, void *userdata) {
         if (!s->placing)
                 return;
         s->placing = false;
-        if (!success || pa_stream_get_time(stream, &stream_time) < 0)
+        if (!success || pa_stream_get_time(stream, &stream_time) < 0) {
+                settle_switch(s);
                 return;   /* placed by its arrival */
+        }
         age_ms = ((double) stream_time - (double) s->read_frames * PA_USEC_PER_SEC / CW_CAPTURE_RATE) / 1000;
-        if (age_ms < -CLOCK_EARLY_MS || age_ms > CLOCK_LATE_MS)
+        if (age_ms < -CLOCK_EARLY_MS || age_ms > CLOCK_LATE_MS) {
+                settle_switch(s);
                 return;   /* a clock that says nonsense is not believed */
+        }
         cw_log_debug("capture: %s stream placed by its clock: newest sample captured %.0f ms ago (arrival said %.0f)",
                      stream_names[s - c->sides], age_ms, lateness_now(s) * 1000.0 / CW_CAPTURE_RATE);
         place_newest_at(s, timeline_now(c) - (int64_t) (age_ms * CW_CAPTURE_RATE / 1000));
+        settle_switch(s);
         /* A backlog in the server: the other sides have theirs too, and a
          * side with nothing read yet has not stopped. */
         if (age_ms > CLOCK_BACKLOG_MS && c->settle_until < pa_rtclock_now() + SETTLE_USEC)
@@ -682,6 +723,7 @@ static void read_side(side *s) {
                         s->clock_asked_at = now;
         } else {
                 s->placing = false;
+                settle_switch(s);
                 watch_drift(s);
                 judge_lateness(s, from, now, new_delivery);
         }
@@ -849,19 +891,42 @@ static void stop_grace(side *s) {
         }
 }
 
+static void stop_retry(side *s) {
+        if (s->retry) {
+                s->capture->api->time_free(s->retry);
+                s->retry = NULL;
+        }
+}
+
+static void forget_refused(side *s) {
+        for (unsigned i = 0; i < s->n_refused; i++)
+                free(s->refused[i]);
+        s->n_refused = 0;
+}
+
+/* The queries in flight are cancelled with the context, or answered and
+ * found not wanted. */
 static void stop_following(side *s) {
         stop_grace(s);
         s->following = false;
         s->lost_at = 0;
+        s->asking = s->ask_again = false;
+        free(s->best);
+        s->best = NULL;
+        forget_refused(s);
 }
 
 static void drop_context(cw_capture *c) {
-        /* The sound server's loss is told for every side: one still in its
-         * grace is not told again, and each side is resolved anew. */
+        /* Each side is resolved anew, its history of quick losses forgotten:
+         * it is another server. */
         for (int i = 0; i < N_SIDES; i++) {
-                drop_stream(&c->sides[i]);
-                stop_following(&c->sides[i]);
-                c->sides[i].ready = false;
+                side *s = &c->sides[i];
+
+                drop_stream(s);
+                stop_following(s);
+                stop_retry(s);
+                s->ready = false;
+                s->quick_losses = 0;
         }
         if (c->context) {
                 pa_context_set_state_callback(c->context, NULL, NULL);
@@ -885,8 +950,14 @@ static void on_reconnect(pa_mainloop_api *api, pa_time_event *e, const struct ti
 static void lose_server(cw_capture *c, const char *why) {
         struct timeval tv;
 
-        for (unsigned i = 0; i < c->n_sides; i++)
+        for (unsigned i = 0; i < c->n_sides; i++) {
                 read_side(&c->sides[i]);
+                /* What happened before the server went is told as it was:
+                 * a side lost just before, a switch not placed yet. */
+                if (c->sides[i].grace)
+                        tell_loss(&c->sides[i]);
+                settle_switch(&c->sides[i]);
+        }
         drop_context(c);
         /* Lost again before any stream captured: the same gap goes on,
          * and the calls were told when it began. */
@@ -913,12 +984,33 @@ static void tell_loss(side *s) {
         unsigned index = (unsigned) (s - c->sides);
 
         stop_grace(s);
-        keep_standing(c, true, index, 1u << index, "side-lost", "%s stopped being captured: its source went away",
-                      side_names[index]);
+        keep_standing(c, true, index, side_bits(c, index), "side-lost", "%s stopped being captured: its source went away",
+                      c->n_sides == 1 ? "this call" : side_names[index]);
 }
 
 static void on_grace_over(pa_mainloop_api *api, pa_time_event *e, const struct timeval *tv, void *userdata) {
         tell_loss(userdata);
+}
+
+static void on_retry(pa_mainloop_api *api, pa_time_event *e, const struct timeval *tv, void *userdata) {
+        side *s = userdata;
+
+        stop_retry(s);
+        follow_side(s);
+}
+
+/* After MAX_QUICK_LOSSES in a row: RETRY_FIRST_USEC, doubled with each
+ * quick loss after, up to RETRY_MAX_USEC. */
+static void start_retry(side *s) {
+        cw_capture *c = s->capture;
+        unsigned doublings = s->quick_losses - MAX_QUICK_LOSSES;
+        pa_usec_t wait = doublings >= 3 ? RETRY_MAX_USEC : RETRY_FIRST_USEC << doublings;
+        struct timeval tv;
+
+        stop_retry(s);
+        pa_gettimeofday(&tv);
+        pa_timeval_add(&tv, wait);
+        s->retry = c->api->time_new(c->api, &tv, on_retry, s);
 }
 
 static void start_grace(side *s) {
@@ -934,27 +1026,67 @@ static void start_grace(side *s) {
 }
 
 /* The side records again: the source it follows, or the first one it
- * found. The calls are told when it records from (and, if it was lost, how
- * long it was silent); a ringing call only if it was told it would not be
- * recorded. */
+ * found. The calls are told what it records from, and, once its first
+ * audio is placed, how long it was silent (settle_switch()); a ringing call
+ * only if it was told it would not be recorded. */
 static void tell_recording_again(side *s, const char *device) {
         cw_capture *c = s->capture;
         unsigned index = (unsigned) (s - c->sides);
         bool told_failure = c->standing[index].sides != 0;
-        double silent_s = s->lost_at ? (double) (pa_rtclock_now() - s->lost_at) / PA_USEC_PER_SEC : 0;
 
         if (!c->marked && !told_failure) {
                 cw_log_debug("capture: %s stream follows its source to %s", stream_names[index], device);
                 return;
         }
-        if (s->lost_at && s->device)
+        if (s->lost_at && s->device) {
+                free(s->switched_from);
+                s->switched_from = s->device;
+                s->device = NULL;
+                s->switch_pending = true;
+                s->switch_lost_at = s->lost_at;
+                return;
+        }
+        report(c, side_bits(c, index), "source-found", "%s is recorded from here on, from %s",
+               c->n_sides == 1 ? "this call" : side_names[index], device);
+}
+
+/* The first frame of the side's new stream is placed: the silence between
+ * the old source's last audio and the new one's first is what the file
+ * has; told with the switch. Without a placement (the call ended first),
+ * the time between losing the old stream and the new one starting. */
+static void settle_switch(side *s) {
+        cw_capture *c = s->capture;
+        unsigned index = (unsigned) (s - c->sides);
+        const char *device = s->device ? s->device : "?";
+        double silent_s = (double) (s->ready_at - s->switch_lost_at) / PA_USEC_PER_SEC;
+        int64_t first;
+
+        if (!s->switch_pending)
+                return;
+        s->switch_pending = false;
+        if (s->placed && !s->placing && s->lost_frame != INT64_MIN) {
+                first = (int64_t) s->appended_at_connect + s->offset;
+                if (s->connected_at > c->mark_usec) {
+                        int64_t born = (int64_t) ((s->connected_at - c->mark_usec) * CW_CAPTURE_RATE / PA_USEC_PER_SEC);
+
+                        if (first < born)
+                                first = born;
+                }
+                silent_s = first > s->lost_frame ? (double) (first - s->lost_frame) / CW_CAPTURE_RATE : 0;
+        }
+        if (s->switched_from && strcmp(s->switched_from, device) == 0)
+                report(c, side_bits(c, index), "capture-gap",
+                       "%s stopped for about %.*f %s and is recorded again from the same source, %s",
+                       c->n_sides == 1 ? "this call" : side_names[index], silent_s < 1 ? 0 : 1,
+                       silent_s < 1 ? silent_s * 1000 : silent_s, silent_s < 1 ? "ms" : "s", device);
+        else
                 report(c, side_bits(c, index), "source-switched",
                        "%s is recorded from %s from here on: %s went away, and about %.*f %s between them is silence",
-                       side_names[index], device, s->device, silent_s < 1 ? 0 : 1,
+                       c->n_sides == 1 ? "this call" : side_names[index], device,
+                       s->switched_from ? s->switched_from : "?", silent_s < 1 ? 0 : 1,
                        silent_s < 1 ? silent_s * 1000 : silent_s, silent_s < 1 ? "ms" : "s");
-        else
-                report(c, side_bits(c, index), "source-found", "%s is recorded from here on, from %s",
-                       side_names[index], device);
+        free(s->switched_from);
+        s->switched_from = NULL;
 }
 
 static void on_stream_state(pa_stream *stream, void *userdata) {
@@ -962,12 +1094,14 @@ static void on_stream_state(pa_stream *stream, void *userdata) {
         cw_capture *c = s->capture;
         int index = (int) (s - c->sides);
         const char *device;
+        bool carry_loss = false;
         char *copy;
 
         switch (pa_stream_get_state(stream)) {
         case PA_STREAM_READY:
                 device = pa_stream_get_device_name(stream);
                 cw_log_debug("capture: %s stream recording from %s", stream_names[index], device ? device : "?");
+                s->ready_at = pa_rtclock_now();
                 if (s->following)
                         tell_recording_again(s, device ? device : "?");
                 stop_following(s);
@@ -991,18 +1125,51 @@ static void on_stream_state(pa_stream *stream, void *userdata) {
                  * source like it appears. */
                 read_side(s);
                 drop_stream(s);
+                if (s->switch_pending && (!s->placed || s->placing)) {
+                        /* Gone before its first audio was placed: the side
+                         * has been silent since the loss before, which the
+                         * next switch tells. */
+                        free(s->device);
+                        s->device = s->switched_from;
+                        s->switched_from = NULL;
+                        s->switch_pending = false;
+                        carry_loss = true;
+                }
+                settle_switch(s);
                 if (s->ready) {
+                        pa_usec_t now = pa_rtclock_now();
+
                         s->ready = false;
                         s->following = true;
-                        s->lost_at = pa_rtclock_now();
-                        start_grace(s);
-                        follow(c);
-                } else if (!s->following) {
-                        /* Refused, or its source gone before it began: told,
-                         * and followed when one like it appears. */
-                        s->following = true;
-                        keep_standing(c, true, (unsigned) index, 1u << index, "side-lost",
-                                      "%s stopped being captured: its source went away", side_names[index]);
+                        s->lost_at = carry_loss ? s->switch_lost_at : now;
+                        if (!carry_loss)
+                                s->lost_frame = s->placed && c->marked ? (int64_t) s->appended + s->offset : INT64_MIN;
+                        s->quick_losses = now - s->ready_at < QUICK_LOSS_USEC ? s->quick_losses + 1 : 0;
+                        if (s->quick_losses >= MAX_QUICK_LOSSES) {
+                                stop_grace(s);
+                                keep_standing(c, true, (unsigned) index, side_bits(c, (unsigned) index), "side-lost",
+                                              "%s stopped being captured: its source ends the stream within a second "
+                                              "of its start, again and again; it is tried again less and less often",
+                                              c->n_sides == 1 ? "this call" : side_names[index]);
+                                start_retry(s);
+                        } else {
+                                start_grace(s);
+                                follow_side(s);
+                        }
+                } else {
+                        /* Refused, or its source gone before it began (the
+                         * one first found, or one it followed to): another
+                         * like it is tried, a few at most; told lost if none
+                         * comes within the grace. */
+                        if (!s->following) {
+                                s->following = true;
+                                start_grace(s);
+                        }
+                        if (s->n_refused < MAX_REFUSED && c->source_names[index] &&
+                            (s->refused[s->n_refused] = strdup(c->source_names[index]))) {
+                                s->n_refused++;
+                                follow_side(s);
+                        }
                 }
                 pump(c);
                 break;
@@ -1045,6 +1212,7 @@ static int connect_side(cw_capture *c, int index, const char *name) {
         s->stopped = false;
         s->ready = false;
         s->connected_at = pa_rtclock_now();
+        s->appended_at_connect = s->appended;
         pa_stream_set_state_callback(s->stream, on_stream_state, s);
         pa_stream_set_read_callback(s->stream, on_read, s);
         pa_stream_set_overflow_callback(s->stream, on_overflow, s);
@@ -1133,29 +1301,49 @@ static void connect_sides(cw_capture *c) {
  * any source of that name or matching it; one that records the default
  * follows only to a default that appeared since shortly before the loss. */
 
-static void remember_appeared(cw_capture *c, const char *name) {
-        unsigned slot = c->n_appeared++ % N_APPEARED;
-        char *copy = strdup(name);
+static void remember_appeared(cw_capture *c, const char *name, bool sink) {
+        pa_usec_t now = pa_rtclock_now();
+        size_t kept = 0;
+        struct appearance *grown;
+        char *copy;
 
-        if (!copy)
+        for (size_t i = 0; i < c->n_appeared; i++) {
+                if (now - c->appeared[i].at > APPEARED_KEEP_USEC || (c->n_appeared == MAX_APPEARED && i == 0))
+                        free(c->appeared[i].name);
+                else
+                        c->appeared[kept++] = c->appeared[i];
+        }
+        c->n_appeared = kept;
+        if (!(copy = strdup(name)))
                 return;
-        free(c->appeared[slot]);
-        c->appeared[slot] = copy;
-        c->appeared_at[slot] = pa_rtclock_now();
+        grown = realloc(c->appeared, (c->n_appeared + 1) * sizeof *grown);
+        if (!grown) {
+                free(copy);
+                return;
+        }
+        c->appeared = grown;
+        c->appeared[c->n_appeared++] = (struct appearance) { copy, now, sink };
 }
 
-static bool appeared_since(const cw_capture *c, const char *name, pa_usec_t since) {
+static bool appeared_since(const cw_capture *c, const char *name, bool sink, pa_usec_t since) {
         if (!name)
                 return false;
-        for (unsigned i = 0; i < N_APPEARED; i++)
-                if (c->appeared[i] && strcmp(c->appeared[i], name) == 0 &&
-                    c->appeared_at[i] + FOLLOW_GRACE_USEC >= since)
+        for (size_t i = 0; i < c->n_appeared; i++)
+                if (c->appeared[i].sink == sink && strcmp(c->appeared[i].name, name) == 0 &&
+                    c->appeared[i].at + FOLLOW_GRACE_USEC >= since)
+                        return true;
+        return false;
+}
+
+static bool was_refused(const side *s, const char *name) {
+        for (unsigned i = 0; i < s->n_refused; i++)
+                if (strcmp(s->refused[i], name) == 0)
                         return true;
         return false;
 }
 
 static bool wants_source(const side *s) {
-        return s->following && !s->stream && s->capture->context;
+        return s->following && !s->retry && !s->stream && s->capture->context;
 }
 
 static void adopt(side *s, const char *name) {
@@ -1163,7 +1351,7 @@ static void adopt(side *s, const char *name) {
         unsigned index = (unsigned) (s - c->sides);
         char *copy;
 
-        if (!wants_source(s) || !(copy = strdup(name)))
+        if (!wants_source(s) || was_refused(s, name) || !(copy = strdup(name)))
                 return;
         cw_log_info("capture: %s side follows to %s", stream_names[index], name);
         free(c->source_names[index]);
@@ -1175,67 +1363,115 @@ static void adopt(side *s, const char *name) {
                 drop_stream(s);   /* the next source to appear is tried */
 }
 
+/* The question answered: one asked meanwhile goes now. */
+static void asked(side *s) {
+        s->asking = false;
+        if (s->ask_again) {
+                s->ask_again = false;
+                follow_side(s);
+        }
+}
+
+/* Of the sources matching the side's name or pattern, one that appeared
+ * since the loss (the one the switch made) before one that was there. */
 static void on_follow_source(pa_context *context, const pa_source_info *info, int eol, void *userdata) {
         side *s = userdata;
+        cw_capture *c = s->capture;
+        char *best;
 
-        if (eol == 0 && wants_source(s) &&
-            cw_source_matches(s->capture->configured[s - s->capture->sides], info->name))
-                adopt(s, info->name);
+        if (eol == 0) {
+                bool fresh;
+
+                if (!wants_source(s) || was_refused(s, info->name) ||
+                    !cw_source_matches(c->configured[s - c->sides], info->name))
+                        return;
+                fresh = appeared_since(c, info->name, false, s->lost_at);
+                if (!s->best || (fresh && !s->best_new)) {
+                        free(s->best);
+                        s->best = strdup(info->name);
+                        s->best_new = fresh;
+                }
+                return;
+        }
+        best = s->best;
+        s->best = NULL;
+        if (best)
+                adopt(s, best);
+        free(best);
+        asked(s);
 }
 
 static void on_follow_sink(pa_context *context, const pa_sink_info *info, int eol, void *userdata) {
-        if (eol == 0 && info->monitor_source_name)
-                adopt(userdata, info->monitor_source_name);
+        if (eol == 0) {
+                if (info->monitor_source_name)
+                        adopt(userdata, info->monitor_source_name);
+                return;
+        }
+        asked(userdata);
 }
 
+/* The default, if it appeared since the loss: never a monitor for the
+ * microphone (a new call sink's monitor becomes the default source for a
+ * moment when the card's sources are made after its sinks). */
 static void on_follow_default(pa_context *context, const pa_server_info *info, void *userdata) {
         side *s = userdata;
         cw_capture *c = s->capture;
         pa_operation *o;
 
-        if (!info || !wants_source(s))
-                return;
-        if (s == &c->sides[SIDE_LOCAL]) {
-                if (appeared_since(c, info->default_source_name, s->lost_at))
-                        adopt(s, info->default_source_name);
-                return;
+        if (info && wants_source(s)) {
+                if (s == &c->sides[SIDE_LOCAL]) {
+                        if (appeared_since(c, info->default_source_name, false, s->lost_at))
+                                adopt(s, info->default_source_name);
+                } else if (appeared_since(c, info->default_sink_name, true, s->lost_at) &&
+                           (o = pa_context_get_sink_info_by_name(context, info->default_sink_name, on_follow_sink, s))) {
+                        pa_operation_unref(o);
+                        return;   /* asked() when the sink answers */
+                }
         }
-        if (appeared_since(c, info->default_sink_name, s->lost_at) &&
-            (o = pa_context_get_sink_info_by_name(context, info->default_sink_name, on_follow_sink, s)))
-                pa_operation_unref(o);
+        asked(s);
 }
 
-/* Asks the server for a source for each side that follows; the answers
- * come back after this returns, and the first that fits is taken. */
-static void follow(cw_capture *c) {
-        for (unsigned i = 0; i < c->n_sides; i++) {
-                side *s = &c->sides[i];
-                const char *configured = c->configured[i];
-                pa_operation *o;
+/* Asks the server for a source for a side that follows, one question at a
+ * time; the answer comes back after this returns. */
+static void follow_side(side *s) {
+        cw_capture *c = s->capture;
+        const char *configured = c->configured[s - c->sides];
+        pa_operation *o;
 
-                if (!wants_source(s))
-                        continue;
-                if (cw_source_is_pattern(configured))
-                        o = pa_context_get_source_info_list(c->context, on_follow_source, s);
-                else if (configured)
-                        o = pa_context_get_source_info_by_name(c->context, configured, on_follow_source, s);
-                else
-                        o = pa_context_get_server_info(c->context, on_follow_default, s);
-                if (o)
-                        pa_operation_unref(o);
+        if (!wants_source(s))
+                return;
+        if (s->asking) {
+                s->ask_again = true;
+                return;
         }
+        if (cw_source_is_pattern(configured))
+                o = pa_context_get_source_info_list(c->context, on_follow_source, s);
+        else if (configured)
+                o = pa_context_get_source_info_by_name(c->context, configured, on_follow_source, s);
+        else
+                o = pa_context_get_server_info(c->context, on_follow_default, s);
+        if (o) {
+                s->asking = true;
+                pa_operation_unref(o);
+        }
+}
+
+static void follow(cw_capture *c) {
+        for (unsigned i = 0; i < c->n_sides; i++)
+                follow_side(&c->sides[i]);
 }
 
 static void on_appeared_source(pa_context *context, const pa_source_info *info, int eol, void *userdata) {
         if (eol == 0) {
-                remember_appeared(userdata, info->name);
+                if (info->monitor_of_sink == PA_INVALID_INDEX)
+                        remember_appeared(userdata, info->name, false);
                 follow(userdata);
         }
 }
 
 static void on_appeared_sink(pa_context *context, const pa_sink_info *info, int eol, void *userdata) {
         if (eol == 0) {
-                remember_appeared(userdata, info->name);
+                remember_appeared(userdata, info->name, true);
                 follow(userdata);
         }
 }
@@ -1393,9 +1629,11 @@ cw_capture *cw_capture_free(cw_capture *c) {
                 free(c->source_names[i]);
                 free(c->configured[i]);
                 free(c->sides[i].device);
+                free(c->sides[i].switched_from);
         }
-        for (unsigned i = 0; i < N_APPEARED; i++)
-                free(c->appeared[i]);
+        for (size_t i = 0; i < c->n_appeared; i++)
+                free(c->appeared[i].name);
+        free(c->appeared);
         free(c);
         return NULL;
 }
@@ -1441,6 +1679,7 @@ void cw_capture_flush(cw_capture *c, uint64_t end) {
                 if (c->sides[i].grace)
                         tell_loss(&c->sides[i]);
                 read_side(&c->sides[i]);
+                settle_switch(&c->sides[i]);
                 c->sides[i].held = false;
                 c->sides[i].placing = false;
                 forget_clock_question(&c->sides[i]);

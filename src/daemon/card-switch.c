@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
 #include <pulse/context.h>
 #include <pulse/error.h>
 #include <pulse/introspect.h>
@@ -9,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "callwitness/card-plan.h"
@@ -20,6 +23,11 @@
 #define MAX_SWITCHES 5
 /* Putting back waits this long for the server at most. */
 #define RELEASE_BOUND_USEC (5 * PA_USEC_PER_SEC)
+/* While a call goes on, a server that went away is asked again this
+ * often: it comes back with its cards in their default profiles. */
+#define RECONNECT_USEC PA_USEC_PER_SEC
+/* A state file is three short lines. */
+#define MAX_STATE_BYTES 1024
 
 struct cw_card_switch {
         pa_mainloop_api *api;
@@ -33,16 +41,21 @@ struct cw_card_switch {
         bool listing, list_again, found;
         unsigned switches;
         char *told;                /* the last problem told */
+        bool standing;             /* and it holds: the card is not in want (yet) */
         pa_time_event *bound;
+        pa_time_event *reconnect;
 };
 
 static void connect_server(cw_card_switch *s);
+static void schedule_reconnect(cw_card_switch *s);
+static void list_cards(cw_card_switch *s);
 
 static void tell(cw_card_switch *s, const char *message) {
         if (!message || (s->told && strcmp(s->told, message) == 0))
                 return;
         free(s->told);
         s->told = strdup(message);
+        s->standing = true;
         if (s->problem && !s->releasing)
                 s->problem(message, s->userdata);
         else
@@ -50,6 +63,10 @@ static void tell(cw_card_switch *s, const char *message) {
 }
 
 static void drop_context(cw_card_switch *s) {
+        if (s->reconnect) {
+                s->api->time_free(s->reconnect);
+                s->reconnect = NULL;
+        }
         if (!s->context)
                 return;
         pa_context_set_state_callback(s->context, NULL, NULL);
@@ -75,13 +92,18 @@ static void finish(cw_card_switch *s) {
 static int save_state(const cw_card_switch *s) {
         char *tmp;
         FILE *f;
-        int r = 0;
+        int fd, r = 0;
 
         if (asprintf(&tmp, "%s.tmp", s->state_path) < 0)
                 return -ENOMEM;
-        f = fopen(tmp, "we");
-        if (!f)
+        unlink(tmp);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        f = fd < 0 ? NULL : fdopen(fd, "w");
+        if (!f) {
                 r = -errno;
+                if (fd >= 0)
+                        close(fd);
+        }
         else {
                 fprintf(f, "%s\n%s\n%s\n", s->card, s->previous, s->want);
                 if (fflush(f) != 0 || fsync(fileno(f)) < 0)
@@ -106,6 +128,13 @@ static void on_switched(pa_context *context, int success, void *userdata) {
 
         if (success) {
                 cw_log_info("Card %s switched to %s for the call (was %s)", s->card, s->want, s->previous);
+                /* A call told it could not be switched is told it is now
+                 * (the profile became available once the call was up). */
+                if (s->told && asprintf(&message, "the card %s is in %s from here on", s->card, s->want) >= 0) {
+                        tell(s, message);
+                        free(message);
+                }
+                s->standing = false;
                 return;
         }
         if (asprintf(&message, "the card %s could not be switched to %s: %s; the call may not be captured",
@@ -118,6 +147,10 @@ static void on_switched(pa_context *context, int success, void *userdata) {
 static void on_put_back(pa_context *context, int success, void *userdata) {
         cw_card_switch *s = userdata;
 
+        if (!s->releasing) {   /* a call came meanwhile: switched again */
+                list_cards(s);
+                return;
+        }
         if (success)
                 cw_log_info("Card %s put back in %s", s->card, s->previous);
         else
@@ -151,7 +184,9 @@ static void decide(cw_card_switch *s, const pa_card_info *info) {
                 }
         } else {
                 step = cw_card_engage(&card, s->want, &message);
-                if (step == CW_CARD_REFUSED)
+                if (step == CW_CARD_NOTHING)
+                        s->standing = false;   /* in it already */
+                else if (step == CW_CARD_REFUSED)
                         tell(s, message);
                 else if (step == CW_CARD_SET && s->switches >= MAX_SWITCHES) {
                         free(message);
@@ -183,16 +218,16 @@ static void decide(cw_card_switch *s, const pa_card_info *info) {
         free(profiles);
 }
 
-static void list_cards(cw_card_switch *s);
 
 static void on_card(pa_context *context, const pa_card_info *info, int eol, void *userdata) {
         cw_card_switch *s = userdata;
         char *message;
 
         if (eol == 0) {
-                cw_card one = { .name = info->name };
-
-                if (!s->found && cw_card_find(&one, 1, s->releasing && s->card ? s->card : s->pattern)) {
+                /* Once switched, that card and no other: a pattern may match
+                 * another card once the first goes. */
+                if (!s->found && info->name &&
+                    (s->card ? strcmp(s->card, info->name) == 0 : fnmatch(s->pattern, info->name, 0) == 0)) {
                         s->found = true;
                         decide(s, info);
                 }
@@ -204,8 +239,11 @@ static void on_card(pa_context *context, const pa_card_info *info, int eol, void
         if (!s->found) {
                 if (s->releasing)
                         finish(s);   /* the card is gone: nothing to put back */
-                else if (asprintf(&message, "no sound card matches '%s', so it cannot be switched to %s; the "
-                                            "call is captured from the sources as they are", s->pattern, s->want) >= 0) {
+                else if ((s->card ? asprintf(&message, "the card %s went away; the call is captured from the "
+                                                       "sources as they are", s->card)
+                                  : asprintf(&message, "no sound card matches '%s', so it cannot be switched to %s; "
+                                                       "the call is captured from the sources as they are",
+                                             s->pattern, s->want)) >= 0) {
                         tell(s, message);
                         free(message);
                 }
@@ -255,7 +293,9 @@ static void on_context_state(pa_context *context, void *userdata) {
         case PA_CONTEXT_FAILED:
         case PA_CONTEXT_TERMINATED:
                 /* The capture tells the calls when the server is away; a
-                 * switch not put back stays in its state file. */
+                 * switch not put back stays in its state file. While the
+                 * call goes on, the card is switched again once the server
+                 * is back. */
                 cw_log_warning("Card profile: the sound server went away");
                 drop_context(s);
                 if (s->releasing) {
@@ -264,11 +304,30 @@ static void on_context_state(pa_context *context, void *userdata) {
                                 s->api->time_free(s->bound);
                                 s->bound = NULL;
                         }
-                }
+                } else
+                        schedule_reconnect(s);
                 break;
         default:
                 break;
         }
+}
+
+static void on_reconnect(pa_mainloop_api *api, pa_time_event *e, const struct timeval *tv, void *userdata) {
+        cw_card_switch *s = userdata;
+
+        api->time_free(e);
+        s->reconnect = NULL;
+        connect_server(s);
+}
+
+static void schedule_reconnect(cw_card_switch *s) {
+        struct timeval tv;
+
+        if (s->reconnect)
+                return;
+        pa_gettimeofday(&tv);
+        pa_timeval_add(&tv, RECONNECT_USEC);
+        s->reconnect = s->api->time_new(s->api, &tv, on_reconnect, s);
 }
 
 static void connect_server(cw_card_switch *s) {
@@ -278,8 +337,11 @@ static void connect_server(cw_card_switch *s) {
                 return;
         }
         pa_context_set_state_callback(s->context, on_context_state, s);
-        if (pa_context_connect(s->context, NULL, PA_CONTEXT_NOAUTOSPAWN, NULL) < 0)
+        if (pa_context_connect(s->context, NULL, PA_CONTEXT_NOAUTOSPAWN, NULL) < 0) {
                 drop_context(s);
+                if (!s->releasing)
+                        schedule_reconnect(s);
+        }
 }
 
 static cw_card_switch *new_switch(pa_mainloop_api *api, const char *pattern, const char *want,
@@ -345,21 +407,46 @@ void cw_card_switch_release(cw_card_switch *s) {
                 start_release(s);
 }
 
-cw_card_switch *cw_card_switch_restore_saved(pa_mainloop_api *api, const char *state_path) {
-        char card[256] = "", previous[256] = "", want[256] = "";
-        cw_card_switch *s;
-        FILE *f = fopen(state_path, "re");
+/* One line of a state file: printable, ending in a newline. */
+static char *state_line(char **pos) {
+        char *line = *pos, *end = strchr(line, '\n');
 
-        if (!f)
+        if (!end || end == line)
                 return NULL;
-        if (!fgets(card, sizeof card, f) || !fgets(previous, sizeof previous, f) || !fgets(want, sizeof want, f)) {
-                fclose(f);
+        *end = '\0';
+        for (char *p = line; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        return NULL;
+        *pos = end + 1;
+        return line;
+}
+
+cw_card_switch *cw_card_switch_restore_saved(pa_mainloop_api *api, const char *state_path) {
+        char text[MAX_STATE_BYTES + 1], *pos = text, *card, *previous, *want;
+        cw_card_switch *s;
+        struct stat st;
+        ssize_t n = -1;
+        int fd;
+
+        /* Not a FIFO that would hold the start, nor a link elsewhere. */
+        fd = open(state_path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno != ENOENT)
+                        cw_log_warning("%s cannot be read (%s); the card it names is left as it is", state_path,
+                                       strerror(errno));
+                return NULL;
+        }
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= MAX_STATE_BYTES)
+                n = read(fd, text, MAX_STATE_BYTES);
+        close(fd);
+        if (n >= 0)
+                text[n] = '\0';
+        if (n < 0 || (size_t) n != strlen(text) || !(card = state_line(&pos)) || !(previous = state_line(&pos)) ||
+            !(want = state_line(&pos))) {
                 cw_log_warning("%s is damaged; the card it names is left as it is", state_path);
                 unlink(state_path);
                 return NULL;
         }
-        fclose(f);
-        card[strcspn(card, "\n")] = previous[strcspn(previous, "\n")] = want[strcspn(want, "\n")] = '\0';
         cw_log_warning("Card %s was left in %s by a callwitnessd that stopped during a call; putting it back in %s",
                        card, want, previous);
         s = new_switch(api, card, want, state_path);
@@ -371,6 +458,35 @@ cw_card_switch *cw_card_switch_restore_saved(pa_mainloop_api *api, const char *s
                 return cw_card_switch_free(s);
         start_release(s);
         return s;
+}
+
+/* A call came while the card was being put back: it stays switched, and
+ * what it had before the first call is still what goes back. */
+bool cw_card_switch_resume(cw_card_switch *s, const char *profile, cw_card_switch_problem problem, void *userdata) {
+        pa_operation *o;
+
+        if (!s || s->done || !s->previous || strcmp(s->want, profile) != 0)
+                return false;
+        s->releasing = false;
+        s->problem = problem;
+        s->userdata = userdata;
+        s->switches = 0;
+        if (s->bound) {
+                s->api->time_free(s->bound);
+                s->bound = NULL;
+        }
+        if (s->context && pa_context_get_state(s->context) == PA_CONTEXT_READY) {
+                pa_context_set_subscribe_callback(s->context, on_card_event, s);
+                if ((o = pa_context_subscribe(s->context, PA_SUBSCRIPTION_MASK_CARD, NULL, NULL)))
+                        pa_operation_unref(o);
+                list_cards(s);
+        } else if (!s->context)
+                connect_server(s);
+        return true;
+}
+
+char *cw_card_switch_standing_problem(const cw_card_switch *s) {
+        return s && s->standing && s->told && !s->releasing ? strdup(s->told) : NULL;
 }
 
 bool cw_card_switch_done(const cw_card_switch *s) {

@@ -7,6 +7,7 @@
  * by card-plan.h; this asks the server and does it. */
 
 #include <pulse/mainloop-api.h>
+#include <stdbool.h>
 
 typedef struct cw_card_switch cw_card_switch;
 
@@ -31,6 +32,18 @@ void cw_card_switch_release(cw_card_switch *s);
 /* Puts back what state_path says a daemon that stopped mid-call left
  * switched, asynchronously; NULL when there is nothing to put back. */
 cw_card_switch *cw_card_switch_restore_saved(pa_mainloop_api *api, const char *state_path);
+
+/* A call came while s was putting the card back (or before a state file
+ * left by a daemon that stopped mid-call was dealt with): s goes on as the
+ * call's switch, so that the profile the card had before the first call is
+ * still what goes back. false (and nothing done) when s cannot: finished,
+ * never switched, or for another profile. */
+bool cw_card_switch_resume(cw_card_switch *s, const char *profile, cw_card_switch_problem problem, void *userdata);
+
+/* The problem told last, if the card is not in the profile yet (a call
+ * answered now is told it); NULL when it is, or nothing was told, or s is
+ * NULL. malloc'ed. */
+char *cw_card_switch_standing_problem(const cw_card_switch *s);
 
 /* A released switch has finished (put back, or found nothing to do, or
  * gave up after a bound). */

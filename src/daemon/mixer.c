@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <alsa/asoundlib.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "callwitness/log.h"
@@ -217,12 +219,19 @@ int cw_mixer_restore_saved(const char *state_path, char **error_message) {
         size_t size = 0;
         cw_mixer *m;
         ssize_t n;
-        FILE *f = fopen(state_path, "re");
-        int r = 0;
+        struct stat st;
+        /* Not a FIFO that would hold the start, nor a link elsewhere. */
+        int fd = open(state_path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC), r = 0;
+        FILE *f = NULL;
 
         *error_message = NULL;
-        if (!f)
+        if (fd < 0)
                 return errno == ENOENT ? 0 : -errno;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(f = fdopen(fd, "r"))) {
+                close(fd);
+                unlink(state_path);
+                return -EBADMSG;
+        }
         if ((n = getline(&card, &size, f)) <= 1 || !(m = calloc(1, sizeof *m))) {
                 fclose(f);
                 free(card);

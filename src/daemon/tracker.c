@@ -343,19 +343,27 @@ static void engage_mixer(cw_tracker *t) {
 }
 
 /* A card that cannot be switched for the call may leave it uncaptured:
- * every phone call in progress carries it. */
+ * every phone call being recorded carries it. One still ringing is told at
+ * its answer, if it still holds: on Droidian the profile becomes available
+ * only once the call audio daemon has the card in its call profile, and a
+ * call missed meanwhile was never to be recorded. */
 static void on_card_problem(const char *message, void *userdata) {
         cw_tracker *t = userdata;
 
         cw_log_warning("Card profile: %s", message);
         for (tracked_call *call = t->calls; call; call = call->next)
-                if (!is_encounter(call) && call->state != CW_CALL_ENDED)
+                if (!is_encounter(call) && call->recording && call->state != CW_CALL_ENDED)
                         raise_warning(call, "card-profile", message);
 }
 
 static void engage_card(cw_tracker *t) {
         if (t->card || !t->cfg->card_name || !t->cfg->card_profile)
                 return;
+        if (cw_card_switch_resume(t->card_putting_back, t->cfg->card_profile, on_card_problem, t)) {
+                t->card = t->card_putting_back;
+                t->card_putting_back = NULL;
+                return;
+        }
         /* One putting back at a time: an earlier one still going is given up
          * (its state file stays, and ours replaces it). */
         t->card_putting_back = cw_card_switch_free(t->card_putting_back);
@@ -469,6 +477,10 @@ static void start_recording(tracked_call *call, uint64_t frame) {
                 cw_timestamp now = cw_timestamp_now();
 
                 cw_catalog_writer_add_warning(t->writer, call->slot, "local-only", CW_LOCAL_ONLY_WARNING, &now);
+        }
+        if (!is_encounter(call) && (message = cw_card_switch_standing_problem(t->card))) {
+                raise_warning(call, "card-profile", message);
+                free(message);
         }
 }
 
