@@ -129,7 +129,7 @@ typedef int16_t stream_sample;
 #define QUICK_LOSS_USEC PA_USEC_PER_SEC
 #define MAX_QUICK_LOSSES 3
 #define RETRY_FIRST_USEC PA_USEC_PER_SEC
-#define RETRY_MAX_USEC (8 * PA_USEC_PER_SEC)
+#define RETRY_MAX_USEC (4 * PA_USEC_PER_SEC)
 
 static const char *const side_names[N_SIDES] = { "the phone's own side", "the other party's side" };
 static const char *const stream_names[N_SIDES] = { "local", "remote" };
@@ -1004,7 +1004,7 @@ static void on_retry(pa_mainloop_api *api, pa_time_event *e, const struct timeva
 static void start_retry(side *s) {
         cw_capture *c = s->capture;
         unsigned doublings = s->quick_losses - MAX_QUICK_LOSSES;
-        pa_usec_t wait = doublings >= 3 ? RETRY_MAX_USEC : RETRY_FIRST_USEC << doublings;
+        pa_usec_t wait = doublings >= 2 ? RETRY_MAX_USEC : RETRY_FIRST_USEC << doublings;
         struct timeval tv;
 
         stop_retry(s);

@@ -281,7 +281,7 @@ class Capture(PhoneTestCase):
 
     def test_a_source_that_comes_and_goes_is_tried_less_often_and_followed_once_it_stays(self):
         # The microphone's source is removed and made again every 0.3 s for
-        # 3 s (a profile switching back and forth; a policy daemon ending
+        # 2 s (a profile switching back and forth; a policy daemon ending
         # the stream would look the same): after three streams ended within
         # a second of their start, the side is told lost and tried again
         # only after a wait that doubles, so the call's warnings do not
@@ -290,14 +290,14 @@ class Capture(PhoneTestCase):
         self.start_with_sources_by_pattern()
         call = self.ring_and_answer()
         mic = 'alsa_input.test.HiFi__Mic__source'
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + 2
         for _ in range(20):
             if time.monotonic() > deadline:
                 break
             phone.pactl('unload-module', self.source_modules[0])
             self.source_modules[0] = phone.load_remap_source(mic, 'mic_sink.monitor')
             time.sleep(0.3)
-        time.sleep(6)
+        time.sleep(8)   # the longest wait (4 s), the stream's start, its first audio, with room
         row, warnings = self.hang_up(call)
         lost = [m for k, m in warnings if k == 'side-lost']
         self.assertIn("the phone's own side stopped being captured: its source ends the stream within a second of "
