@@ -253,6 +253,16 @@ struct cw_capture {
 
 static void connect_context(cw_capture *c);
 static void follow(cw_capture *c);
+
+/* A time event usec from now (NULL: none could be made). */
+static pa_time_event *time_event_in(pa_mainloop_api *api, pa_usec_t usec, pa_time_event_cb_t callback,
+                                    void *userdata) {
+        struct timeval tv;
+
+        pa_gettimeofday(&tv);
+        pa_timeval_add(&tv, usec);
+        return api->time_new(api, &tv, callback, userdata);
+}
 static void follow_side(side *s);
 static void settle_switch(side *s);
 static void tell_loss(side *s);
@@ -948,8 +958,6 @@ static void on_reconnect(pa_mainloop_api *api, pa_time_event *e, const struct ti
  * rest is silence until it is back; try again every second while the
  * capture lives (only while a call is in progress). */
 static void lose_server(cw_capture *c, const char *why) {
-        struct timeval tv;
-
         for (unsigned i = 0; i < c->n_sides; i++) {
                 read_side(&c->sides[i]);
                 /* What happened before the server went is told as it was:
@@ -966,11 +974,8 @@ static void lose_server(cw_capture *c, const char *why) {
                               "%s: the call is not being recorded until the sound server is back", why);
         if (!c->lost_usec)
                 c->lost_usec = pa_rtclock_now();
-        if (!c->reconnect) {
-                pa_gettimeofday(&tv);
-                pa_timeval_add(&tv, RECONNECT_USEC);
-                c->reconnect = c->api->time_new(c->api, &tv, on_reconnect, c);
-        }
+        if (!c->reconnect)
+                c->reconnect = time_event_in(c->api, RECONNECT_USEC, on_reconnect, c);
 }
 
 static unsigned side_bits(const cw_capture *c, unsigned index) {
@@ -1005,22 +1010,16 @@ static void start_retry(side *s) {
         cw_capture *c = s->capture;
         unsigned doublings = s->quick_losses - MAX_QUICK_LOSSES;
         pa_usec_t wait = doublings >= 2 ? RETRY_MAX_USEC : RETRY_FIRST_USEC << doublings;
-        struct timeval tv;
 
         stop_retry(s);
-        pa_gettimeofday(&tv);
-        pa_timeval_add(&tv, wait);
-        s->retry = c->api->time_new(c->api, &tv, on_retry, s);
+        s->retry = time_event_in(c->api, wait, on_retry, s);
 }
 
 static void start_grace(side *s) {
         cw_capture *c = s->capture;
-        struct timeval tv;
 
         stop_grace(s);
-        pa_gettimeofday(&tv);
-        pa_timeval_add(&tv, FOLLOW_GRACE_USEC);
-        s->grace = c->api->time_new(c->api, &tv, on_grace_over, s);
+        s->grace = time_event_in(c->api, FOLLOW_GRACE_USEC, on_grace_over, s);
         if (!s->grace)
                 tell_loss(s);
 }

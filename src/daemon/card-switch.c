@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <pulse/context.h>
 #include <pulse/error.h>
 #include <pulse/introspect.h>
@@ -226,8 +225,10 @@ static void on_card(pa_context *context, const pa_card_info *info, int eol, void
         if (eol == 0) {
                 /* Once switched, that card and no other: a pattern may match
                  * another card once the first goes. */
+                cw_card one = { .name = info->name };
+
                 if (!s->found && info->name &&
-                    (s->card ? strcmp(s->card, info->name) == 0 : fnmatch(s->pattern, info->name, 0) == 0)) {
+                    (s->card ? strcmp(s->card, info->name) == 0 : cw_card_find(&one, 1, s->pattern) != NULL)) {
                         s->found = true;
                         decide(s, info);
                 }
@@ -487,10 +488,6 @@ bool cw_card_switch_resume(cw_card_switch *s, const char *profile, cw_card_switc
 
 char *cw_card_switch_standing_problem(const cw_card_switch *s) {
         return s && s->standing && s->told && !s->releasing ? strdup(s->told) : NULL;
-}
-
-bool cw_card_switch_done(const cw_card_switch *s) {
-        return !s || s->done;
 }
 
 cw_card_switch *cw_card_switch_free(cw_card_switch *s) {

@@ -26,7 +26,8 @@ int cw_card_switch_engage(pa_mainloop_api *api, const char *card_pattern, const 
                           cw_card_switch **ret);
 
 /* The call is over: the card is put back in the profile it had, if it
- * still has ours. Asynchronous; done once cw_card_switch_done(). */
+ * still has ours. Asynchronous, bounded by a few seconds; a switch freed
+ * before it is done keeps its state file for the next start. */
 void cw_card_switch_release(cw_card_switch *s);
 
 /* Puts back what state_path says a daemon that stopped mid-call left
@@ -44,10 +45,6 @@ bool cw_card_switch_resume(cw_card_switch *s, const char *profile, cw_card_switc
  * answered now is told it); NULL when it is, or nothing was told, or s is
  * NULL. malloc'ed. */
 char *cw_card_switch_standing_problem(const cw_card_switch *s);
-
-/* A released switch has finished (put back, or found nothing to do, or
- * gave up after a bound). */
-bool cw_card_switch_done(const cw_card_switch *s);
 
 /* Frees at once; a switch not put back yet keeps its state file for the
  * next start. NULL is fine. */

@@ -630,9 +630,9 @@ def misalignment(onsets, played, period_s=BEEP_PERIOD_S, tolerance_s=0.025, drif
 
 
 def png_rows(path):
-    '''The pixels of an 8-bit RGB or RGBA PNG (what Chromium writes), as
-    (width, height, rows of (r, g, b) tuples): enough to look at a
-    screenshot without an imaging library.'''
+    '''The pixels of an 8-bit RGB or RGBA PNG (what Chromium and GTK
+    write), as (width, height, rows of (r, g, b) tuples): enough to look at
+    a screenshot without an imaging library.'''
     with open(path, 'rb') as f:
         data = f.read()
     assert data[:8] == b'\x89PNG\r\n\x1a\n', path
