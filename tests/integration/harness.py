@@ -168,8 +168,7 @@ class Phone:
         # The call sink carries the other party; the microphone is the monitor
         # of a second sink, remapped into a source, so a test can "speak" into
         # it with paplay.
-        self.call_sink_module = self.load_null_sink('call_sink')
-        self.load_null_sink('mic_sink')
+        self.call_sink_module, _ = self.load_null_sinks('call_sink', 'mic_sink')
         self.mic_module = self.load_remap_source('mic', 'mic_sink.monitor')
         self.set_default('sink', 'call_sink')
         self.set_default('source', 'mic')
@@ -179,10 +178,17 @@ class Phone:
         and its monitor: pipewire-pulse answers load-module before the node is
         registered, and using the name earlier fails (seen: set-default-sink
         exited 1).'''
-        index = self.pactl('load-module', 'module-null-sink', f'sink_name={name}', 'rate=48000').stdout.strip()
-        self.wait_object('sinks', name)
-        self.wait_object('sources', name + '.monitor')
-        return index
+        return self.load_null_sinks(name)[0]
+
+    def load_null_sinks(self, *names):
+        '''Null sinks made together, as a card's profile makes them, and
+        waited for together: one at a time, on a busy machine, took longer
+        than a profile switch does.'''
+        indexes = [self.pactl('load-module', 'module-null-sink', f'sink_name={name}', 'rate=48000').stdout.strip()
+                   for name in names]
+        self.wait_objects('sinks', names)
+        self.wait_objects('sources', [name + '.monitor' for name in names])
+        return indexes
 
     def load_remap_source(self, name, master):
         '''A source named name carrying master (a monitor), returned (its
@@ -193,8 +199,12 @@ class Phone:
         return index
 
     def wait_object(self, kind, name, timeout=15):
-        wait_for(lambda: name in self.pactl('list', 'short', kind, check=False).stdout.split(), timeout,
-                 f'{self.audio} to list {kind[:-1]} {name}')
+        self.wait_objects(kind, [name], timeout)
+
+    def wait_objects(self, kind, names, timeout=15):
+        def listed():
+            return set(names) <= set(self.pactl('list', 'short', kind, check=False).stdout.split())
+        wait_for(listed, timeout, f'{self.audio} to list the {kind} {", ".join(names)}')
 
     def set_default(self, kind, name, timeout=15):
         '''Sets the default sink or source and waits until the server reports

@@ -120,7 +120,12 @@ class RunningApp:
             os.unlink(path)
         mark = len(self.text())
         self.activate('screenshot', f'"{path}"')
-        wait_for(lambda: f'screenshot {path}' in self.text()[mark:], 20, f'the screenshot {path}')
+        # Taken, or refused with the app's reason ("cannot save", "not
+        # drawn"): either names the path.
+        wait_for(lambda: path in self.text()[mark:], 20, f'the screenshot {path}')
+        said = self.text()[mark:]
+        if f'screenshot {path} ' not in said:
+            raise AssertionError(f'no screenshot {path}:\n{said[-2000:]}')
 
     def text(self):
         with open(self.log_path, errors='replace') as f:
@@ -146,6 +151,8 @@ class App(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.phone = phone = Phone(AUDIO, session_bus_for_others=True)
+        # A fresh clone has none, and any test may take the first screenshot.
+        os.makedirs(OUTPUT, exist_ok=True)
         try:
             cls.display = cls.start_xvfb()
             phone.start_notification_daemon()

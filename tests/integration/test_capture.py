@@ -252,17 +252,18 @@ class Capture(PhoneTestCase):
         phone.stop_tones()
         phone.pactl('unload-module', phone.call_sink_module)
         phone.pactl('unload-module', phone.mic_module)
-        phone.load_null_sink('voice_sink')
-        for other in range(5):
-            phone.load_null_sink(f'other_sink_{other}')
+        lost = time.monotonic()
+        phone.load_null_sinks('voice_sink', *(f'other_sink_{other}' for other in range(5)))
         phone.set_default('sink', 'voice_sink')
         time.sleep(0.3)
         phone.load_remap_source('voice_mic', 'mic_sink.monitor')
         phone.set_default('source', 'voice_mic')
+        switch_s = time.monotonic() - lost
         phone.play_tones(remote_sink='voice_sink')
         time.sleep(2.5)
         row, warnings = self.hang_up(call)
-        self.assertNotIn('side-lost', [kind for kind, _ in warnings], warnings)
+        # A switch slower than the daemon's grace (2 s) is told as a loss.
+        self.assertNotIn('side-lost', [kind for kind, _ in warnings], f'{warnings}; the switch took {switch_s:.1f} s')
         switched = sorted(message for kind, message in warnings if kind == 'source-switched')
         self.assertEqual(len(switched), 2, warnings)
         self.assertTrue(switched[0].startswith("the other party's side is recorded from voice_sink.monitor "),
