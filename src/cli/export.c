@@ -53,7 +53,7 @@ int cw_cli_export(int argc, char **argv) {
         char *data_dir = NULL, *error = NULL, *zone = NULL;
         const char *language = NULL;
         int64_t *ids = NULL;
-        bool every_call = false, as_json = false;
+        bool every_call = false, as_json = false, help = false;
         int opt, r, status = 1;
 
         while ((opt = getopt_long(argc, argv, CW_CLI_FILTER_SHORT "o:h", options, NULL)) >= 0) {
@@ -83,18 +83,8 @@ int cw_cli_export(int argc, char **argv) {
                         }
                         break;
                 case 'h':
-                        fputs(_(export_usage), stdout);
-                        printf(_("\n"
-                                 "Writes the chosen calls as an evidence bundle: a folder, or a .zip when PATH\n"
-                                 "ends in .zip. It holds the recordings byte for byte, a copy of each that\n"
-                                 "any player plays (--copies: mp3, both sides mixed, the default; wav; none),\n"
-                                 "manifest.json, report.html and report.txt (in your language, or in the one\n"
-                                 "--lang names: en, es, zh_CN), SHA256SUMS and SHA256SUMS.minisig, signed\n"
-                                 "with this device's key. Anyone can check it with sha256sum -c SHA256SUMS\n"
-                                 "and minisign -Vm SHA256SUMS -P <key>, or with callwitness verify PATH.\n"
-                                 "Without IDs or filters: nothing is chosen; --all chooses every call.\n"
-                                 "--json prints the path, the number of calls and files, and the key.\n"));
-                        return 0;
+                        help = true;   /* after --lang, wherever it stands */
+                        break;
                 default:
                         return 2;
                 }
@@ -102,6 +92,20 @@ int cw_cli_export(int argc, char **argv) {
         /* The report, and what this command says, in that language. */
         if (language && cw_cli_set_language("export", language) < 0)
                 return 2;
+        if (help) {
+                fputs(_(export_usage), stdout);
+                printf(_("\n"
+                         "Writes the chosen calls as an evidence bundle: a folder, or a .zip when PATH\n"
+                         "ends in .zip. It holds the recordings byte for byte, a copy of each that\n"
+                         "any player plays (--copies: mp3, both sides mixed, the default; wav; none),\n"
+                         "manifest.json, report.html and report.txt (in your language, or in the one\n"
+                         "--lang names: en, es, zh_CN), SHA256SUMS and SHA256SUMS.minisig, signed\n"
+                         "with this device's key. Anyone can check it with sha256sum -c SHA256SUMS\n"
+                         "and minisign -Vm SHA256SUMS -P <key>, or with callwitness verify PATH.\n"
+                         "Without IDs or filters: nothing is chosen; --all chooses every call.\n"
+                         "--json prints the path, the number of calls and files, and the key.\n"));
+                return 0;
+        }
         if (!request.output || !request.output[0]) {
                 fprintf(stderr, _("callwitness export: say where with -o PATH\n"));
                 return 2;

@@ -220,6 +220,15 @@ class Export(RecordedPhoneTestCase):
         self.assertIn("'../../es' is not a language", refused.stderr)
         self.assertEqual(sorted(os.listdir(self.out)), before)
 
+        # The help is in the language asked for too, before or after --lang.
+        for argv in (['--lang', 'es', '--help'], ['--help', '--lang', 'es']):
+            helped = self.phone.cli('export', *argv, check=False, env={'LANG': 'C'})
+            self.assertEqual(helped.returncode, 0, helped.stderr)
+            self.assertIn('Guarda las llamadas elegidas', helped.stdout, argv)
+        helped = self.phone.cli('export', '--help', '--lang', 'en', check=False,
+                                env={'LANGUAGE': 'es', 'LC_ALL': 'es_ES.UTF-8'})
+        self.assertIn('Writes the chosen calls', helped.stdout)
+
     def test_every_call_with_an_answer_a_program_reads(self):
         # What the app runs: --all chooses every call (nothing chosen is
         # still refused), --json says where, how many and with which key.
