@@ -253,6 +253,9 @@ struct cw_capture {
 
 static void connect_context(cw_capture *c);
 static void follow(cw_capture *c);
+static void follow_side(side *s);
+static void settle_switch(side *s);
+static void tell_loss(side *s);
 
 /* A time event usec from now (NULL: none could be made). */
 static pa_time_event *time_event_in(pa_mainloop_api *api, pa_usec_t usec, pa_time_event_cb_t callback,
@@ -263,9 +266,6 @@ static pa_time_event *time_event_in(pa_mainloop_api *api, pa_usec_t usec, pa_tim
         pa_timeval_add(&tv, usec);
         return api->time_new(api, &tv, callback, userdata);
 }
-static void follow_side(side *s);
-static void settle_switch(side *s);
-static void tell_loss(side *s);
 
 static int64_t timeline_now(const cw_capture *c) {
         return c->marked ? (int64_t) ((pa_rtclock_now() - c->mark_usec) * CW_CAPTURE_RATE / PA_USEC_PER_SEC) : 0;

@@ -639,10 +639,12 @@ def misalignment(onsets, played, period_s=BEEP_PERIOD_S, tolerance_s=0.025, drif
     return None
 
 
-def png_rows(path):
+def png_rows(path, step=1):
     '''The pixels of an 8-bit RGB or RGBA PNG (what Chromium and GTK
     write), as (width, height, rows of (r, g, b) tuples): enough to look at
-    a screenshot without an imaging library.'''
+    a screenshot without an imaging library. step > 1 keeps every step-th
+    row and pixel of it (every row is still decoded: each is filtered
+    against the one before).'''
     with open(path, 'rb') as f:
         data = f.read()
     assert data[:8] == b'\x89PNG\r\n\x1a\n', path
@@ -674,7 +676,8 @@ def png_rows(path):
                 p = left + up - corner
                 pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
                 line[x] = (line[x] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 255
-        rows.append([tuple(line[x:x + 3]) for x in range(0, stride, channels)])
+        if y % step == 0:
+            rows.append([tuple(line[x:x + 3]) for x in range(0, stride, channels * step)])
         previous = line
     return width, height, rows
 
